@@ -1,0 +1,33 @@
+//! The boundary between the session and a database engine.
+//!
+//! The session speaks only these two traits, so another engine (PostgreSQL is
+//! the next one planned) plugs in without touching the derive or the loaders.
+//! Generated SQL uses `?` placeholders and double-quoted identifiers; a backend
+//! whose engine numbers its placeholders rewrites them when it prepares.
+
+pub mod sqlite;
+
+use crate::{Result, Value, ValueRef};
+
+/// One row of a result set, read by column position.
+pub trait Row {
+    /// The value at `index` (0-based) in the select list.
+    fn value(&self, index: usize) -> Result<ValueRef<'_>>;
+}
+
+/// A database connection the session sends statements to.
+pub trait Backend: Send {
+    /// Runs a statement that returns no rows; answers the changed row count.
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64>;
+
+    /// Runs a query and hands each row to `on_row`, stopping at its first error.
+    fn query(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        on_row: &mut dyn FnMut(&dyn Row) -> Result<()>,
+    ) -> Result<()>;
+
+    /// The integer key the last successful insert was given.
+    fn last_insert_id(&self) -> i64;
+}

@@ -1,0 +1,94 @@
+//! SQLite through rusqlite, the embedded default.
+
+use rusqlite::types::{ToSqlOutput, ValueRef as SqliteValueRef};
+use rusqlite::{Connection, ToSql};
+
+use super::{Backend, Row};
+use crate::{Result, Value, ValueRef};
+
+/// Prepared statements kept per connection; generated SQL is a small fixed
+/// set per entity, so this holds every statement of a typical application.
+const STATEMENT_CACHE_CAPACITY: usize = 256;
+
+/// The SQLite backend, owning its connection.
+pub struct SqliteBackend {
+    connection: Connection,
+}
+
+impl SqliteBackend {
+    /// Takes over a connection and configures it for eagerly: foreign keys
+    /// enforced, a larger prepared-statement cache, and the query planner's
+    /// stability guarantee, without which SQLite re-prepares `col = ?`
+    /// statements each time a new value is bound.
+    pub fn new(connection: Connection) -> Result<Self> {
+        connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
+        connection.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+            true,
+        )?;
+        connection.pragma_update(None, "foreign_keys", true)?;
+        // Reading the schema now makes "file is not a database" an error of
+        // `open`, not of the first query.
+        connection.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))?;
+        Ok(SqliteBackend { connection })
+    }
+
+    /// The underlying connection, for what eagerly does not cover.
+    pub fn connection(&self) -> &Connection {
+        &self.connection
+    }
+}
+
+struct Bind<'a>(&'a Value);
+
+impl ToSql for Bind<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(match self.0 {
+            Value::Null => SqliteValueRef::Null,
+            Value::Integer(i) => SqliteValueRef::Integer(*i),
+            Value::Real(f) => SqliteValueRef::Real(*f),
+            Value::Text(s) => SqliteValueRef::Text(s.as_bytes()),
+            Value::Blob(b) => SqliteValueRef::Blob(b),
+        }))
+    }
+}
+
+struct SqliteRow<'a, 'stmt>(&'a rusqlite::Row<'stmt>);
+
+impl Row for SqliteRow<'_, '_> {
+    fn value(&self, index: usize) -> Result<ValueRef<'_>> {
+        Ok(match self.0.get_ref(index)? {
+            SqliteValueRef::Null => ValueRef::Null,
+            SqliteValueRef::Integer(i) => ValueRef::Integer(i),
+            SqliteValueRef::Real(f) => ValueRef::Real(f),
+            SqliteValueRef::Text(t) => ValueRef::Text(t),
+            SqliteValueRef::Blob(b) => ValueRef::Blob(b),
+        })
+    }
+}
+
+impl Backend for SqliteBackend {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
+        let mut statement = self.connection.prepare_cached(sql)?;
+        let changed = statement.execute(rusqlite::params_from_iter(params.iter().map(Bind)))?;
+        Ok(changed as u64)
+    }
+
+    fn query(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        on_row: &mut dyn FnMut(&dyn Row) -> Result<()>,
+    ) -> Result<()> {
+        let mut statement = self.connection.prepare_cached(sql)?;
+        let mut rows = statement.query(rusqlite::params_from_iter(params.iter().map(Bind)))?;
+        while let Some(row) = rows.next()? {
+            on_row(&SqliteRow(row))?;
+        }
+        Ok(())
+    }
+
+    fn last_insert_id(&self) -> i64 {
+        self.connection.last_insert_rowid()
+    }
+}

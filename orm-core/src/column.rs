@@ -1,0 +1,160 @@
+//! Typed column constants such as `Author::NAME`.
+
+use std::marker::PhantomData;
+
+use crate::query::{CompareOp, Expr, Filter, OrderBy};
+use crate::value::IntoColumnValue;
+
+/// The column of entity `E` holding values of type `T`; the derive makes one
+/// constant per field. Comparisons build [`Filter`]s whose values are bound
+/// parameters.
+pub struct Column<E, T> {
+    name: &'static str,
+    quoted: &'static str,
+    index: usize,
+    _types: PhantomData<fn() -> (E, T)>,
+}
+
+impl<E, T> Clone for Column<E, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<E, T> Copy for Column<E, T> {}
+
+impl<E, T> std::fmt::Debug for Column<E, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Column")
+            .field("name", &self.name)
+            .field("index", &self.index)
+            .finish()
+    }
+}
+
+impl<E, T> Column<E, T> {
+    /// Used by the derive: the column's name, its quoted form, and its
+    /// position in the entity's select list.
+    #[doc(hidden)]
+    pub const fn new(name: &'static str, quoted: &'static str, index: usize) -> Self {
+        Column {
+            name,
+            quoted,
+            index,
+            _types: PhantomData,
+        }
+    }
+
+    /// The column's name in the database.
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The column's position in the entity's select list.
+    pub const fn index(&self) -> usize {
+        self.index
+    }
+
+    fn compare(self, op: CompareOp, value: impl IntoColumnValue<T>) -> Filter<E> {
+        Filter::new(Expr::Compare {
+            column: self.quoted,
+            op,
+            value: value.into_column_value(),
+        })
+    }
+
+    /// `column = value`; comparing an `Option` column with `None` gives `IS NULL`.
+    pub fn eq(self, value: impl IntoColumnValue<T>) -> Filter<E> {
+        self.compare(CompareOp::Eq, value)
+    }
+
+    /// `column <> value`; with `None`, `IS NOT NULL`.
+    pub fn ne(self, value: impl IntoColumnValue<T>) -> Filter<E> {
+        self.compare(CompareOp::Ne, value)
+    }
+
+    /// `column < value`.
+    pub fn lt(self, value: impl IntoColumnValue<T>) -> Filter<E> {
+        self.compare(CompareOp::Lt, value)
+    }
+
+    /// `column <= value`.
+    pub fn le(self, value: impl IntoColumnValue<T>) -> Filter<E> {
+        self.compare(CompareOp::Le, value)
+    }
+
+    /// `column > value`.
+    pub fn gt(self, value: impl IntoColumnValue<T>) -> Filter<E> {
+        self.compare(CompareOp::Gt, value)
+    }
+
+    /// `column >= value`.
+    pub fn ge(self, value: impl IntoColumnValue<T>) -> Filter<E> {
+        self.compare(CompareOp::Ge, value)
+    }
+
+    /// `column IN (values...)`; an empty list matches nothing.
+    pub fn in_<V: IntoColumnValue<T>>(self, values: impl IntoIterator<Item = V>) -> Filter<E> {
+        Filter::new(Expr::In {
+            column: self.quoted,
+            values: values.into_iter().map(V::into_column_value).collect(),
+            negated: false,
+        })
+    }
+
+    /// `column NOT IN (values...)`; an empty list matches everything.
+    pub fn not_in<V: IntoColumnValue<T>>(self, values: impl IntoIterator<Item = V>) -> Filter<E> {
+        Filter::new(Expr::In {
+            column: self.quoted,
+            values: values.into_iter().map(V::into_column_value).collect(),
+            negated: true,
+        })
+    }
+
+    /// Ascending order on this column.
+    pub fn asc(self) -> OrderBy<E> {
+        OrderBy::new(self.quoted, false)
+    }
+
+    /// Descending order on this column.
+    pub fn desc(self) -> OrderBy<E> {
+        OrderBy::new(self.quoted, true)
+    }
+}
+
+impl<E> Column<E, String> {
+    /// `column LIKE pattern` (SQLite: ASCII case-insensitive).
+    pub fn like(self, pattern: &str) -> Filter<E> {
+        self.compare(CompareOp::Like, pattern)
+    }
+}
+
+impl<E> Column<E, Option<String>> {
+    /// `column LIKE pattern` (SQLite: ASCII case-insensitive).
+    pub fn like(self, pattern: &str) -> Filter<E> {
+        self.compare(CompareOp::Like, pattern)
+    }
+}
+
+impl<E, T> Column<E, Option<T>> {
+    /// `column IS NULL`.
+    pub fn is_null(self) -> Filter<E> {
+        Filter::new(Expr::Null {
+            column: self.quoted,
+            negated: false,
+        })
+    }
+
+    /// `column IS NOT NULL`.
+    pub fn is_not_null(self) -> Filter<E> {
+        Filter::new(Expr::Null {
+            column: self.quoted,
+            negated: true,
+        })
+    }
+}
+
+impl<E, T> From<Column<E, T>> for OrderBy<E> {
+    fn from(column: Column<E, T>) -> Self {
+        column.asc()
+    }
+}

@@ -1,0 +1,60 @@
+//! Runtime of [eagerly](https://docs.rs/eagerly): the session, its identity
+//! map and statement log, typed queries, and the traits the derive
+//! implements. Use it through the `eagerly` facade crate.
+
+#![warn(missing_docs)]
+
+pub mod backend;
+mod column;
+mod entity;
+mod error;
+mod query;
+mod session;
+mod value;
+
+pub use column::Column;
+pub use entity::{ColumnMeta, Entity, EntityMeta, EntitySql};
+pub use error::{DatabaseError, Error, Result};
+pub use query::{Filter, OrderBy, Query};
+pub use session::{LoggedStatement, Session, DEFAULT_LOG_CAPACITY};
+pub use value::{ColumnType, DecodeFailure, IntoColumnValue, SqlType, Value, ValueRef};
+
+/// Items the derive's generated code uses; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::backend::Row;
+    pub use std::sync::Arc;
+
+    use crate::{ColumnType, Error, Result};
+
+    /// Decodes column `index` of `row` as `T`, naming table and column on failure.
+    #[inline]
+    pub fn decode<T: ColumnType>(
+        row: &dyn Row,
+        index: usize,
+        table: &'static str,
+        column: &'static str,
+    ) -> Result<T> {
+        T::from_value(row.value(index)?).map_err(|failure| Error::Decode {
+            table,
+            column,
+            expected: failure.expected,
+            found: failure.found,
+        })
+    }
+
+    /// Converts a database-assigned rowid into the key field's type.
+    pub fn assigned_key<T: TryFrom<i64>>(
+        id: i64,
+        table: &'static str,
+        column: &'static str,
+        expected: &'static str,
+    ) -> Result<T> {
+        T::try_from(id).map_err(|_| Error::Decode {
+            table,
+            column,
+            expected,
+            found: format!("assigned key {id} (out of range)"),
+        })
+    }
+}

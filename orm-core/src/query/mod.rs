@@ -1,0 +1,170 @@
+//! Typed queries: `session.query::<Author>().filter(...).order_by(...).all()`.
+
+mod filter;
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+pub(crate) use filter::{CompareOp, Expr};
+pub use filter::{Filter, OrderBy};
+
+use crate::{Entity, Error, Result, Session, Value, ValueRef};
+
+/// A query for objects of entity `E`, borrowing the session until it runs.
+/// Every value is a bound parameter, LIMIT and OFFSET included.
+#[must_use = "a query does nothing until all(), first(), one() or count() runs it"]
+pub struct Query<'s, E: Entity> {
+    session: &'s mut Session,
+    filter: Option<Filter<E>>,
+    order: Vec<OrderBy<E>>,
+    limit: Option<u64>,
+    offset: Option<u64>,
+    _entity: PhantomData<fn() -> E>,
+}
+
+impl<'s, E: Entity> Query<'s, E> {
+    pub(crate) fn new(session: &'s mut Session) -> Self {
+        Query {
+            session,
+            filter: None,
+            order: Vec::new(),
+            limit: None,
+            offset: None,
+            _entity: PhantomData,
+        }
+    }
+
+    /// Keeps rows matching `filter`; several calls combine with AND.
+    pub fn filter(mut self, filter: Filter<E>) -> Self {
+        self.filter = Some(match self.filter.take() {
+            Some(existing) => existing.and(filter),
+            None => filter,
+        });
+        self
+    }
+
+    /// Adds an ORDER BY term (`Author::NAME`, `Author::NAME.desc()`).
+    pub fn order_by(mut self, order: impl Into<OrderBy<E>>) -> Self {
+        self.order.push(order.into());
+        self
+    }
+
+    /// Returns at most `limit` rows.
+    pub fn limit(mut self, limit: u64) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Skips the first `offset` rows.
+    pub fn offset(mut self, offset: u64) -> Self {
+        self.offset = Some(offset);
+        self
+    }
+
+    /// Appends WHERE, ORDER BY, LIMIT and OFFSET to `sql`.
+    fn push_clauses(&self, limit: Option<u64>, sql: &mut String, params: &mut Vec<Value>) {
+        if let Some(filter) = &self.filter {
+            sql.push_str(" WHERE ");
+            filter.expr.render(None, sql, params);
+        }
+        for (i, order) in self.order.iter().enumerate() {
+            sql.push_str(if i == 0 { " ORDER BY " } else { ", " });
+            order.render(None, sql);
+        }
+        push_limit_offset(limit, self.offset, sql, params);
+    }
+
+    fn fetch(self, limit: Option<u64>) -> Result<Vec<Arc<E>>> {
+        let mut sql = String::from(E::META.sql.select);
+        let mut params = Vec::new();
+        self.push_clauses(limit, &mut sql, &mut params);
+        self.session.fetch_entities::<E>(&sql, &params)
+    }
+
+    /// Every matching object, in the requested order.
+    pub fn all(self) -> Result<Vec<Arc<E>>> {
+        let limit = self.limit;
+        self.fetch(limit)
+    }
+
+    /// The first matching object, if any.
+    pub fn first(self) -> Result<Option<Arc<E>>> {
+        Ok(self.fetch(Some(1))?.into_iter().next())
+    }
+
+    /// Exactly one matching object: [`Error::NotFound`] for none,
+    /// [`Error::MultipleRows`] for more.
+    pub fn one(self) -> Result<Arc<E>> {
+        // Two rows are enough to tell "one" from "more than one".
+        let limit = Some(self.limit.map_or(2, |l| l.min(2)));
+        let mut found = self.fetch(limit)?;
+        match found.len() {
+            0 => Err(Error::NotFound {
+                table: E::META.table,
+            }),
+            1 => Ok(found.remove(0)),
+            _ => Err(Error::MultipleRows {
+                table: E::META.table,
+            }),
+        }
+    }
+
+    /// The number of matching rows, honouring LIMIT and OFFSET.
+    pub fn count(self) -> Result<u64> {
+        let mut params = Vec::new();
+        let sql = if self.limit.is_some() || self.offset.is_some() {
+            let mut inner = format!("SELECT 1 FROM {}", quote_ident(E::META.table));
+            self.push_clauses(self.limit, &mut inner, &mut params);
+            format!("SELECT COUNT(*) FROM ({inner})")
+        } else {
+            let mut sql = String::from(E::META.sql.count);
+            self.push_clauses(None, &mut sql, &mut params);
+            sql
+        };
+        let mut count = 0;
+        self.session.run_query(&sql, &params, &mut |row| {
+            count = match row.value(0)? {
+                ValueRef::Integer(n) => u64::try_from(n).unwrap_or(0),
+                other => {
+                    return Err(Error::Decode {
+                        table: E::META.table,
+                        column: "COUNT(*)",
+                        expected: "u64",
+                        found: other.storage_class().to_owned(),
+                    })
+                }
+            };
+            Ok(())
+        })?;
+        Ok(count)
+    }
+}
+
+/// Double-quotes an identifier, doubling embedded quotes (the derive does the
+/// same for the SQL it writes at compile time).
+pub(crate) fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Appends `LIMIT ? OFFSET ?` as needed; SQLite needs a LIMIT before any
+/// OFFSET, and -1 means no limit.
+pub(crate) fn push_limit_offset(
+    limit: Option<u64>,
+    offset: Option<u64>,
+    sql: &mut String,
+    params: &mut Vec<Value>,
+) {
+    if limit.is_none() && offset.is_none() {
+        return;
+    }
+    sql.push_str(" LIMIT ?");
+    params.push(Value::Integer(limit.map_or(-1, clamp_to_i64)));
+    if let Some(offset) = offset {
+        sql.push_str(" OFFSET ?");
+        params.push(Value::Integer(clamp_to_i64(offset)));
+    }
+}
+
+fn clamp_to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,103 @@
+//! The identity map: within one session, one row is one instance.
+//!
+//! Like SQLAlchemy's, the map holds weak references, so an object the caller
+//! has dropped leaves it and a long-lived session does not grow without bound.
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::sync::{Arc, Weak};
+
+use crate::Entity;
+
+/// Dead entries are swept when a map grows past this many entries, then past
+/// twice its live size, so sweeping costs amortized O(1) per insert.
+const FIRST_SWEEP_AT: usize = 1024;
+
+trait AnyEntityMap: Send {
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+    fn as_any(&self) -> &dyn Any;
+    fn live_len(&self) -> usize;
+}
+
+pub(crate) struct EntityMap<E: Entity> {
+    entries: HashMap<E::Key, Weak<E>>,
+    sweep_at: usize,
+}
+
+impl<E: Entity> AnyEntityMap for EntityMap<E> {
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn live_len(&self) -> usize {
+        self.entries
+            .values()
+            .filter(|w| w.strong_count() > 0)
+            .count()
+    }
+}
+
+/// One map per entity type, keyed by primary key.
+#[derive(Default)]
+pub(crate) struct IdentityMap {
+    maps: HashMap<TypeId, Box<dyn AnyEntityMap>>,
+}
+
+impl IdentityMap {
+    fn typed<E: Entity>(&self) -> Option<&EntityMap<E>> {
+        self.maps
+            .get(&TypeId::of::<E>())
+            .and_then(|m| m.as_any().downcast_ref())
+    }
+
+    pub(crate) fn typed_mut<E: Entity>(&mut self) -> &mut EntityMap<E> {
+        let map = self.maps.entry(TypeId::of::<E>()).or_insert_with(|| {
+            Box::new(EntityMap::<E> {
+                entries: HashMap::new(),
+                sweep_at: FIRST_SWEEP_AT,
+            })
+        });
+        // The entry for TypeId::of::<E>() only ever holds an EntityMap<E>.
+        match map.as_any_mut().downcast_mut() {
+            Some(typed) => typed,
+            None => unreachable!("identity map entry of the wrong type"),
+        }
+    }
+
+    pub(crate) fn get<E: Entity>(&self, key: &E::Key) -> Option<Arc<E>> {
+        self.typed::<E>()?.get(key)
+    }
+
+    pub(crate) fn remove<E: Entity>(&mut self, key: &E::Key) {
+        if let Some(map) = self.maps.get_mut(&TypeId::of::<E>()) {
+            if let Some(typed) = map.as_any_mut().downcast_mut::<EntityMap<E>>() {
+                typed.entries.remove(key);
+            }
+        }
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.maps.clear();
+    }
+
+    pub(crate) fn live_len(&self) -> usize {
+        self.maps.values().map(|m| m.live_len()).sum()
+    }
+}
+
+impl<E: Entity> EntityMap<E> {
+    pub(crate) fn get(&self, key: &E::Key) -> Option<Arc<E>> {
+        self.entries.get(key).and_then(Weak::upgrade)
+    }
+
+    /// Registers `object`, replacing whatever the key held.
+    pub(crate) fn insert(&mut self, key: E::Key, object: &Arc<E>) {
+        if self.entries.len() >= self.sweep_at {
+            self.entries.retain(|_, weak| weak.strong_count() > 0);
+            self.sweep_at = (self.entries.len() * 2).max(FIRST_SWEEP_AT);
+        }
+        self.entries.insert(key, Arc::downgrade(object));
+    }
+}

@@ -1,0 +1,309 @@
+//! The session: a connection, its identity map and its statement log.
+
+mod identity;
+mod log;
+
+use std::path::Path;
+use std::sync::Arc;
+
+pub use log::{LoggedStatement, DEFAULT_LOG_CAPACITY};
+
+use crate::backend::sqlite::SqliteBackend;
+use crate::backend::{Backend, Row};
+use crate::query::Query;
+use crate::{Entity, EntityMeta, Error, Result, Value};
+use identity::IdentityMap;
+
+/// A unit of work with one database connection.
+///
+/// Queries return shared handles (`Arc<E>`); within a session the same row is
+/// always the same handle. Every statement sent is counted and logged. A
+/// session is `Send`: it can move to another thread, and so can the objects it
+/// returns.
+pub struct Session {
+    backend: Box<dyn Backend>,
+    identity: IdentityMap,
+    log: log::StatementLog,
+    in_transaction: bool,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("statements", &self.log.count())
+            .field("in_transaction", &self.in_transaction)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// Opens (or creates) a SQLite database file.
+    pub fn open(path: impl AsRef<Path>) -> Result<Session> {
+        Session::from_connection(rusqlite::Connection::open(path)?)
+    }
+
+    /// Opens a private in-memory SQLite database.
+    pub fn in_memory() -> Result<Session> {
+        Session::from_connection(rusqlite::Connection::open_in_memory()?)
+    }
+
+    /// Wraps an existing SQLite connection. Eagerly turns on foreign-key
+    /// enforcement and the query planner's stability guarantee on it.
+    pub fn from_connection(connection: rusqlite::Connection) -> Result<Session> {
+        Ok(Session::with_backend(Box::new(SqliteBackend::new(
+            connection,
+        )?)))
+    }
+
+    /// A session over any [`Backend`].
+    pub fn with_backend(backend: Box<dyn Backend>) -> Session {
+        Session {
+            backend,
+            identity: IdentityMap::default(),
+            log: log::StatementLog::default(),
+            in_transaction: false,
+        }
+    }
+
+    // ----- statements -----------------------------------------------------
+
+    /// Sends a statement that returns no rows, counted like any other.
+    /// For fixtures and for what the mapping does not cover.
+    pub fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
+        self.log.record(sql, params.len());
+        self.backend.execute(sql, params)
+    }
+
+    pub(crate) fn run_query(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        on_row: &mut dyn FnMut(&dyn Row) -> Result<()>,
+    ) -> Result<()> {
+        self.log.record(sql, params.len());
+        self.backend.query(sql, params, on_row)
+    }
+
+    /// Runs a query whose select list starts with `E`'s columns and returns
+    /// one handle per row, reusing objects already in the identity map.
+    pub(crate) fn fetch_entities<E: Entity>(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+    ) -> Result<Vec<Arc<E>>> {
+        self.log.record(sql, params.len());
+        let map = self.identity.typed_mut::<E>();
+        let mut objects = Vec::new();
+        self.backend.query(sql, params, &mut |row| {
+            let key = E::key_from_row(row, 0)?;
+            let object = match map.get(&key) {
+                Some(existing) => existing,
+                None => {
+                    let fresh = Arc::new(E::from_row(row, 0)?);
+                    map.insert(key, &fresh);
+                    fresh
+                }
+            };
+            objects.push(object);
+            Ok(())
+        })?;
+        Ok(objects)
+    }
+
+    // ----- statement log --------------------------------------------------
+
+    /// How many statements were sent since the session opened or the count
+    /// was last reset.
+    pub fn statement_count(&self) -> u64 {
+        self.log.count()
+    }
+
+    /// The statements sent, oldest first (the newest
+    /// [`DEFAULT_LOG_CAPACITY`] unless changed).
+    pub fn statements(&self) -> &[LoggedStatement] {
+        self.log.records()
+    }
+
+    /// Forgets the logged statements and sets the count to zero.
+    pub fn reset_statements(&mut self) {
+        self.log.reset();
+    }
+
+    /// How many statements the log keeps; 0 keeps none but still counts.
+    pub fn set_statement_log_capacity(&mut self, capacity: usize) {
+        self.log.set_capacity(capacity);
+    }
+
+    // ----- schema ---------------------------------------------------------
+
+    /// Creates the tables of the given entities if they do not exist:
+    /// `session.create_all(&[Author::META, Book::META])`.
+    pub fn create_all(&mut self, entities: &[&EntityMeta]) -> Result<()> {
+        for meta in entities {
+            self.execute(&meta.create_table_sql(), &[])?;
+        }
+        Ok(())
+    }
+
+    // ----- reads ----------------------------------------------------------
+
+    /// Starts a query for objects of `E`.
+    pub fn query<E: Entity>(&mut self) -> Query<'_, E> {
+        Query::new(self)
+    }
+
+    /// The object with this primary key: from the identity map without SQL
+    /// when it is there, else one SELECT.
+    pub fn get<E: Entity>(&mut self, key: E::Key) -> Result<Option<Arc<E>>> {
+        if let Some(found) = self.identity.get::<E>(&key) {
+            return Ok(Some(found));
+        }
+        let mut params = Vec::with_capacity(E::META.primary_key.len());
+        E::key_values(&key, &mut params);
+        Ok(self
+            .fetch_entities::<E>(E::META.sql.select_by_key, &params)?
+            .into_iter()
+            .next())
+    }
+
+    /// The object in the identity map under this key, without any SQL.
+    pub fn cached<E: Entity>(&self, key: &E::Key) -> Option<Arc<E>> {
+        self.identity.get::<E>(key)
+    }
+
+    /// How many live objects the identity map holds.
+    pub fn identity_map_len(&self) -> usize {
+        self.identity.live_len()
+    }
+
+    /// Removes one object from the identity map; the next query builds a new
+    /// instance for its row.
+    pub fn expunge<E: Entity>(&mut self, key: &E::Key) {
+        self.identity.remove::<E>(key);
+    }
+
+    /// Empties the identity map. Handles already returned stay valid but are
+    /// no longer the session's instances.
+    pub fn expunge_all(&mut self) {
+        self.identity.clear();
+    }
+
+    // ----- writes ---------------------------------------------------------
+
+    /// Inserts an object and returns its handle. A single integer primary key
+    /// left at 0 is assigned by the database and written into the handle.
+    pub fn insert<E: Entity>(&mut self, mut object: E) -> Result<Arc<E>> {
+        let meta = E::META;
+        let mut values = Vec::with_capacity(meta.columns.len());
+        object.column_values(&mut values);
+        if meta.auto_key && object.key_unassigned() {
+            let key_position = meta.primary_key[0];
+            values.remove(key_position);
+            self.execute(meta.sql.insert_without_key, &values)?;
+            object.assign_key(self.backend.last_insert_id())?;
+        } else {
+            self.execute(meta.sql.insert, &values)?;
+        }
+        let object = Arc::new(object);
+        self.identity.typed_mut::<E>().insert(object.key(), &object);
+        Ok(object)
+    }
+
+    /// Writes every non-key column of `object` to the row with its key and
+    /// returns the new handle, which replaces the old one in the identity map.
+    /// [`Error::NotFound`] when no row has that key.
+    pub fn update<E: Entity>(&mut self, object: E) -> Result<Arc<E>> {
+        let meta = E::META;
+        if meta.sql.update.is_empty() {
+            return Err(Error::Misuse(format!(
+                "{} has no column outside its primary key to update",
+                meta.name
+            )));
+        }
+        let mut columns = Vec::with_capacity(meta.columns.len());
+        object.column_values(&mut columns);
+        let mut params: Vec<Value> = meta.non_key_columns().map(|i| columns[i].clone()).collect();
+        params.extend(meta.primary_key.iter().map(|&i| columns[i].clone()));
+        if self.execute(meta.sql.update, &params)? == 0 {
+            return Err(Error::NotFound { table: meta.table });
+        }
+        let object = Arc::new(object);
+        self.identity.typed_mut::<E>().insert(object.key(), &object);
+        Ok(object)
+    }
+
+    /// Deletes the row of `object`.
+    pub fn delete<E: Entity>(&mut self, object: &E) -> Result<()> {
+        self.delete_by_key::<E>(object.key())
+    }
+
+    /// Deletes the row with this key; [`Error::NotFound`] when there is none.
+    pub fn delete_by_key<E: Entity>(&mut self, key: E::Key) -> Result<()> {
+        let mut params = Vec::with_capacity(E::META.primary_key.len());
+        E::key_values(&key, &mut params);
+        if self.execute(E::META.sql.delete, &params)? == 0 {
+            return Err(Error::NotFound {
+                table: E::META.table,
+            });
+        }
+        self.identity.remove::<E>(&key);
+        Ok(())
+    }
+
+    // ----- transactions ---------------------------------------------------
+
+    /// Whether a transaction is open.
+    pub fn in_transaction(&self) -> bool {
+        self.in_transaction
+    }
+
+    /// Opens a transaction (`BEGIN`); nested transactions are a misuse.
+    pub fn begin(&mut self) -> Result<()> {
+        if self.in_transaction {
+            return Err(Error::Misuse("a transaction is already open".into()));
+        }
+        self.execute("BEGIN", &[])?;
+        self.in_transaction = true;
+        Ok(())
+    }
+
+    /// Commits the open transaction.
+    pub fn commit(&mut self) -> Result<()> {
+        if !self.in_transaction {
+            return Err(Error::Misuse("commit without an open transaction".into()));
+        }
+        self.execute("COMMIT", &[])?;
+        self.in_transaction = false;
+        Ok(())
+    }
+
+    /// Rolls the open transaction back and empties the identity map, as
+    /// SQLAlchemy expires everything on rollback: no object (or relation
+    /// loaded) inside the transaction outlives what the database kept.
+    pub fn rollback(&mut self) -> Result<()> {
+        if !self.in_transaction {
+            return Err(Error::Misuse("rollback without an open transaction".into()));
+        }
+        self.in_transaction = false;
+        self.identity.clear();
+        self.execute("ROLLBACK", &[])?;
+        Ok(())
+    }
+
+    /// Runs `work` in a transaction: commits when it returns `Ok`, rolls
+    /// back and returns its error otherwise.
+    pub fn transaction<T>(&mut self, work: impl FnOnce(&mut Session) -> Result<T>) -> Result<T> {
+        self.begin()?;
+        match work(self) {
+            Ok(value) => {
+                self.commit()?;
+                Ok(value)
+            }
+            Err(error) => {
+                // The work's error matters more than a failed rollback.
+                let _ = self.rollback();
+                Err(error)
+            }
+        }
+    }
+}

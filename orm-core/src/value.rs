@@ -1,0 +1,310 @@
+//! Values crossing the boundary between Rust fields and SQL columns.
+
+use std::fmt;
+
+/// An owned SQL value, as bound to a statement parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// SQL `NULL`.
+    Null,
+    /// A 64-bit signed integer.
+    Integer(i64),
+    /// A 64-bit float.
+    Real(f64),
+    /// UTF-8 text.
+    Text(String),
+    /// Raw bytes.
+    Blob(Vec<u8>),
+}
+
+/// A borrowed SQL value, as read from a result row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ValueRef<'a> {
+    /// SQL `NULL`.
+    Null,
+    /// A 64-bit signed integer.
+    Integer(i64),
+    /// A 64-bit float.
+    Real(f64),
+    /// Text bytes as stored; they may not be valid UTF-8.
+    Text(&'a [u8]),
+    /// Raw bytes.
+    Blob(&'a [u8]),
+}
+
+impl ValueRef<'_> {
+    /// The storage class of this value, as SQLite names it.
+    pub fn storage_class(&self) -> &'static str {
+        match self {
+            ValueRef::Null => "NULL",
+            ValueRef::Integer(_) => "INTEGER",
+            ValueRef::Real(_) => "REAL",
+            ValueRef::Text(_) => "TEXT",
+            ValueRef::Blob(_) => "BLOB",
+        }
+    }
+
+    /// Copies the value into an owned [`Value`].
+    pub fn to_owned_value(&self) -> Value {
+        match *self {
+            ValueRef::Null => Value::Null,
+            ValueRef::Integer(i) => Value::Integer(i),
+            ValueRef::Real(f) => Value::Real(f),
+            ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+            ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+        }
+    }
+}
+
+/// The SQL type a column is declared with in generated DDL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqlType {
+    /// `INTEGER` (also used for `bool`).
+    Integer,
+    /// `REAL`.
+    Real,
+    /// `TEXT`.
+    Text,
+    /// `BLOB`.
+    Blob,
+}
+
+impl SqlType {
+    /// The type name used in `CREATE TABLE`.
+    pub const fn ddl_name(self) -> &'static str {
+        match self {
+            SqlType::Integer => "INTEGER",
+            SqlType::Real => "REAL",
+            SqlType::Text => "TEXT",
+            SqlType::Blob => "BLOB",
+        }
+    }
+}
+
+/// Why a database value could not become a field value; the caller adds the
+/// table and column to make it an [`Error::Decode`](crate::Error::Decode).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeFailure {
+    /// The Rust type the column is mapped to.
+    pub expected: &'static str,
+    /// What the database held instead (a storage class, or a description).
+    pub found: String,
+}
+
+impl DecodeFailure {
+    /// A failure for a value of the wrong storage class.
+    pub fn wrong_class(expected: &'static str, found: ValueRef<'_>) -> Self {
+        DecodeFailure {
+            expected,
+            found: found.storage_class().to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for DecodeFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "expected {}, found {}", self.expected, self.found)
+    }
+}
+
+/// A Rust type that can be stored in one SQL column.
+///
+/// Implemented for `i32`, `i64`, `u32`, `f64`, `bool`, `String`, `Vec<u8>`
+/// and `Option<T>` of each. Implement it for your own type to map it; the
+/// derive checks every non-relation field against this trait at compile time.
+///
+/// ```
+/// use eagerly::{ColumnType, DecodeFailure, SqlType, Value, ValueRef};
+///
+/// #[derive(Debug, Clone, Copy, PartialEq)]
+/// pub struct Cents(pub i64);
+///
+/// impl ColumnType for Cents {
+///     const SQL_TYPE: SqlType = SqlType::Integer;
+///     fn to_value(&self) -> Value {
+///         Value::Integer(self.0)
+///     }
+///     fn from_value(value: ValueRef<'_>) -> Result<Self, DecodeFailure> {
+///         i64::from_value(value).map(Cents)
+///     }
+/// }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be mapped to a column",
+    label = "unsupported column type",
+    note = "supported column types are i32, i64, u32, f64, bool, String, Vec<u8> and Option<T> of each",
+    note = "implement `eagerly::ColumnType` for `{Self}` to map it, or use a relation type for a relationship field"
+)]
+pub trait ColumnType: Sized + Send + Sync + 'static {
+    /// The type declared in DDL.
+    const SQL_TYPE: SqlType;
+    /// Whether `NULL` is a valid value (only `Option<T>` says yes).
+    const NULLABLE: bool = false;
+    /// Converts the field value into a bindable value.
+    fn to_value(&self) -> Value;
+    /// Converts a value read from the database, refusing what does not fit.
+    fn from_value(value: ValueRef<'_>) -> Result<Self, DecodeFailure>;
+}
+
+impl ColumnType for i64 {
+    const SQL_TYPE: SqlType = SqlType::Integer;
+    fn to_value(&self) -> Value {
+        Value::Integer(*self)
+    }
+    fn from_value(value: ValueRef<'_>) -> Result<Self, DecodeFailure> {
+        match value {
+            ValueRef::Integer(i) => Ok(i),
+            other => Err(DecodeFailure::wrong_class("i64", other)),
+        }
+    }
+}
+
+macro_rules! narrow_integer {
+    ($($ty:ident),*) => {$(
+        impl ColumnType for $ty {
+            const SQL_TYPE: SqlType = SqlType::Integer;
+            fn to_value(&self) -> Value {
+                Value::Integer(i64::from(*self))
+            }
+            fn from_value(value: ValueRef<'_>) -> Result<Self, DecodeFailure> {
+                match value {
+                    ValueRef::Integer(i) => $ty::try_from(i).map_err(|_| DecodeFailure {
+                        expected: stringify!($ty),
+                        found: format!("INTEGER {i} (out of range)"),
+                    }),
+                    other => Err(DecodeFailure::wrong_class(stringify!($ty), other)),
+                }
+            }
+        }
+    )*};
+}
+narrow_integer!(i32, u32);
+
+impl ColumnType for f64 {
+    const SQL_TYPE: SqlType = SqlType::Real;
+    fn to_value(&self) -> Value {
+        Value::Real(*self)
+    }
+    fn from_value(value: ValueRef<'_>) -> Result<Self, DecodeFailure> {
+        match value {
+            ValueRef::Real(f) => Ok(f),
+            // A REAL column hands back whole numbers written as integers.
+            ValueRef::Integer(i) => Ok(i as f64),
+            other => Err(DecodeFailure::wrong_class("f64", other)),
+        }
+    }
+}
+
+impl ColumnType for bool {
+    const SQL_TYPE: SqlType = SqlType::Integer;
+    fn to_value(&self) -> Value {
+        Value::Integer(i64::from(*self))
+    }
+    fn from_value(value: ValueRef<'_>) -> Result<Self, DecodeFailure> {
+        match value {
+            ValueRef::Integer(0) => Ok(false),
+            ValueRef::Integer(1) => Ok(true),
+            ValueRef::Integer(i) => Err(DecodeFailure {
+                expected: "bool",
+                found: format!("INTEGER {i} (not 0 or 1)"),
+            }),
+            other => Err(DecodeFailure::wrong_class("bool", other)),
+        }
+    }
+}
+
+impl ColumnType for String {
+    const SQL_TYPE: SqlType = SqlType::Text;
+    fn to_value(&self) -> Value {
+        Value::Text(self.clone())
+    }
+    fn from_value(value: ValueRef<'_>) -> Result<Self, DecodeFailure> {
+        match value {
+            ValueRef::Text(bytes) => String::from_utf8(bytes.to_vec()).map_err(|_| DecodeFailure {
+                expected: "String",
+                found: "TEXT that is not valid UTF-8".to_owned(),
+            }),
+            other => Err(DecodeFailure::wrong_class("String", other)),
+        }
+    }
+}
+
+impl ColumnType for Vec<u8> {
+    const SQL_TYPE: SqlType = SqlType::Blob;
+    fn to_value(&self) -> Value {
+        Value::Blob(self.clone())
+    }
+    fn from_value(value: ValueRef<'_>) -> Result<Self, DecodeFailure> {
+        match value {
+            ValueRef::Blob(bytes) => Ok(bytes.to_vec()),
+            other => Err(DecodeFailure::wrong_class("Vec<u8>", other)),
+        }
+    }
+}
+
+impl<T: ColumnType> ColumnType for Option<T> {
+    const SQL_TYPE: SqlType = T::SQL_TYPE;
+    const NULLABLE: bool = true;
+    fn to_value(&self) -> Value {
+        match self {
+            Some(v) => v.to_value(),
+            None => Value::Null,
+        }
+    }
+    fn from_value(value: ValueRef<'_>) -> Result<Self, DecodeFailure> {
+        match value {
+            ValueRef::Null => Ok(None),
+            other => T::from_value(other).map(Some),
+        }
+    }
+}
+
+/// A value that may be compared with a column of type `T`.
+///
+/// `T` itself qualifies, `&str` qualifies for `String` columns, and any plain
+/// value qualifies for the `Option` of its type, so `Author::NAME.eq("Ann")`
+/// and `Book::AUTHOR_ID.eq(3)` read naturally while comparing a `String`
+/// column with an integer does not compile.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be compared with a column of type `{T}`",
+    label = "expected a value of type `{T}`"
+)]
+pub trait IntoColumnValue<T> {
+    /// Converts into the bound value.
+    fn into_column_value(self) -> Value;
+}
+
+impl<T: ColumnType> IntoColumnValue<T> for T {
+    fn into_column_value(self) -> Value {
+        self.to_value()
+    }
+}
+
+impl<T: ColumnType> IntoColumnValue<T> for &T {
+    fn into_column_value(self) -> Value {
+        self.to_value()
+    }
+}
+
+impl IntoColumnValue<String> for &str {
+    fn into_column_value(self) -> Value {
+        Value::Text(self.to_owned())
+    }
+}
+
+impl IntoColumnValue<Option<String>> for &str {
+    fn into_column_value(self) -> Value {
+        Value::Text(self.to_owned())
+    }
+}
+
+macro_rules! plain_into_option {
+    ($($ty:ty),*) => {$(
+        impl IntoColumnValue<Option<$ty>> for $ty {
+            fn into_column_value(self) -> Value {
+                self.to_value()
+            }
+        }
+    )*};
+}
+plain_into_option!(i32, i64, u32, f64, bool, String, Vec<u8>);

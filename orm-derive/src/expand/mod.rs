@@ -1,0 +1,199 @@
+//! Code generation from the validated model.
+
+mod sql;
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use crate::check;
+use crate::model::ast::Model;
+use crate::model::ctxt::Ctxt;
+
+/// The whole derive: parse, validate, expand. Errors come back as
+/// `compile_error!` tokens, all of them at once.
+pub fn derive_entity(input: TokenStream) -> TokenStream {
+    let input: syn::DeriveInput = match syn::parse2(input) {
+        Ok(input) => input,
+        Err(error) => return error.to_compile_error(),
+    };
+    let cx = Ctxt::default();
+    let model = Model::from_ast(&cx, &input);
+    if let Some(model) = &model {
+        check::check(&cx, model);
+    }
+    match (cx.finish(), model) {
+        (Ok(()), Some(model)) => expand(&model),
+        (Err(errors), _) => errors,
+        (Ok(()), None) => TokenStream::new(),
+    }
+}
+
+fn expand(model: &Model) -> TokenStream {
+    let krate = &model.krate;
+    let ident = &model.ident;
+    let table = &model.table;
+    let name = ident.to_string();
+    let statements = sql::statements(model);
+
+    let constants = model.columns.iter().enumerate().map(|(index, column)| {
+        let constant = &column.constant;
+        let ty = &column.ty;
+        let column_name = &column.name;
+        let quoted = sql::quote_ident(column_name);
+        let role = if column.primary_key { ", part of the primary key" } else { "" };
+        let doc = format!(
+            "Column `{column_name}` of table `{table}` (field `{}`{role}), for filters and ordering.",
+            column.ident
+        );
+        quote! {
+            #[doc = #doc]
+            pub const #constant: #krate::Column<#ident, #ty> = #krate::Column::new(#column_name, #quoted, #index);
+        }
+    });
+
+    let column_metas = model.columns.iter().map(|column| {
+        let ty = &column.ty;
+        let column_name = &column.name;
+        let field = column.ident.to_string();
+        let primary_key = column.primary_key;
+        quote_spanned! {ty.span()=>
+            #krate::ColumnMeta {
+                name: #column_name,
+                field: #field,
+                sql_type: <#ty as #krate::ColumnType>::SQL_TYPE,
+                nullable: <#ty as #krate::ColumnType>::NULLABLE,
+                primary_key: #primary_key,
+            }
+        }
+    });
+
+    let decode_column = |index: usize| {
+        let column = &model.columns[index];
+        let ty = &column.ty;
+        let column_name = &column.name;
+        quote_spanned! {ty.span()=>
+            #krate::__private::decode::<#ty>(row, offset + #index, #table, #column_name)?
+        }
+    };
+    let field_decoders = model.columns.iter().enumerate().map(|(index, column)| {
+        let field = &column.ident;
+        let decode = decode_column(index);
+        quote!(#field: #decode)
+    });
+    let column_writers = model.columns.iter().map(|column| {
+        let field = &column.ident;
+        let ty = &column.ty;
+        quote_spanned! {ty.span()=> out.push(<#ty as #krate::ColumnType>::to_value(&self.#field)); }
+    });
+
+    let key_columns: Vec<_> = model
+        .primary_key
+        .iter()
+        .map(|&i| &model.columns[i])
+        .collect();
+    let key_types = key_columns.iter().map(|c| &c.ty);
+    let key_fields = key_columns.iter().map(|c| &c.ident);
+    let key_decoders = model.primary_key.iter().map(|&i| decode_column(i));
+    let (key_type, key_of_self, key_from_row, key_values) = if let [single] = key_columns.as_slice()
+    {
+        let ty = &single.ty;
+        let field = &single.ident;
+        let decode = decode_column(model.primary_key[0]);
+        (
+            quote!(#ty),
+            quote!(::core::clone::Clone::clone(&self.#field)),
+            quote!(#decode),
+            quote!(out.push(<#ty as #krate::ColumnType>::to_value(key));),
+        )
+    } else {
+        let positions = (0..key_columns.len()).map(syn::Index::from);
+        let types = key_columns.iter().map(|c| &c.ty);
+        (
+            quote!((#(#key_types,)*)),
+            quote!((#(::core::clone::Clone::clone(&self.#key_fields),)*)),
+            quote!((#(#key_decoders,)*)),
+            quote!(#(out.push(<#types as #krate::ColumnType>::to_value(&key.#positions));)*),
+        )
+    };
+
+    let auto_key = model.auto_key();
+    let assigned_key = auto_key.then(|| {
+        let column = key_columns[0];
+        let field = &column.ident;
+        let ty = &column.ty;
+        let column_name = &column.name;
+        let type_name = quote!(#ty).to_string();
+        quote! {
+            fn key_unassigned(&self) -> bool {
+                self.#field == 0
+            }
+            fn assign_key(&mut self, id: i64) -> #krate::Result<()> {
+                self.#field = #krate::__private::assigned_key(id, #table, #column_name, #type_name)?;
+                ::core::result::Result::Ok(())
+            }
+        }
+    });
+
+    let primary_key = &model.primary_key;
+    let sql::Statements {
+        select,
+        select_by_key,
+        count,
+        insert,
+        insert_without_key,
+        update,
+        delete,
+    } = statements;
+
+    quote! {
+        impl #ident {
+            #(#constants)*
+        }
+
+        impl #krate::Entity for #ident {
+            type Key = #key_type;
+
+            const META: &'static #krate::EntityMeta = &#krate::EntityMeta {
+                name: #name,
+                table: #table,
+                columns: &[#(#column_metas),*],
+                primary_key: &[#(#primary_key),*],
+                auto_key: #auto_key,
+                sql: #krate::EntitySql {
+                    select: #select,
+                    select_by_key: #select_by_key,
+                    count: #count,
+                    insert: #insert,
+                    insert_without_key: #insert_without_key,
+                    update: #update,
+                    delete: #delete,
+                },
+            };
+
+            fn key(&self) -> Self::Key {
+                #key_of_self
+            }
+
+            fn key_values(key: &Self::Key, out: &mut ::std::vec::Vec<#krate::Value>) {
+                #key_values
+            }
+
+            fn key_from_row(row: &dyn #krate::__private::Row, offset: usize) -> #krate::Result<Self::Key> {
+                ::core::result::Result::Ok(#key_from_row)
+            }
+
+            fn from_row(row: &dyn #krate::__private::Row, offset: usize) -> #krate::Result<Self> {
+                ::core::result::Result::Ok(#ident {
+                    #(#field_decoders,)*
+                })
+            }
+
+            fn column_values(&self, out: &mut ::std::vec::Vec<#krate::Value>) {
+                #(#column_writers)*
+            }
+
+            #assigned_key
+        }
+    }
+}

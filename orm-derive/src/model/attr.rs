@@ -1,0 +1,190 @@
+//! Reading `#[orm(...)]` attributes into typed values. Errors go to the
+//! [`Ctxt`] and parsing carries on, so every bad key is reported.
+
+use proc_macro2::TokenStream;
+use quote::ToTokens;
+use syn::meta::ParseNestedMeta;
+
+use super::ctxt::Ctxt;
+use super::suggest::valid_choices;
+use super::symbol::*;
+
+/// One attribute value that may be given at most once.
+pub struct Attr<'c, T> {
+    cx: &'c Ctxt,
+    name: &'static str,
+    value: Option<T>,
+}
+
+impl<'c, T> Attr<'c, T> {
+    pub fn none(cx: &'c Ctxt, name: &'static str) -> Self {
+        Attr {
+            cx,
+            name,
+            value: None,
+        }
+    }
+
+    /// Stores `value`, or reports a duplicate at `tokens`.
+    pub fn set(&mut self, tokens: impl ToTokens, value: T) {
+        if self.value.is_some() {
+            self.cx
+                .error_spanned_by(tokens, format!("duplicate `{}` attribute", self.name));
+        } else {
+            self.value = Some(value);
+        }
+    }
+
+    pub fn get(self) -> Option<T> {
+        self.value
+    }
+}
+
+/// The struct-level `#[orm(...)]` keys.
+pub struct Container {
+    pub table: Option<syn::LitStr>,
+    pub krate: Option<syn::Path>,
+}
+
+impl Container {
+    pub fn from_ast(cx: &Ctxt, attrs: &[syn::Attribute]) -> Container {
+        let mut table = Attr::none(cx, TABLE);
+        let mut krate = Attr::none(cx, CRATE);
+        for attr in attrs.iter().filter(|a| a.path().is_ident(ORM)) {
+            let parsed = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident(TABLE) {
+                    if let Some(name) = string_value(cx, TABLE, &meta)? {
+                        if name.value().is_empty() {
+                            cx.error_spanned_by(&name, "`table` must not be empty");
+                        }
+                        table.set(&meta.path, name);
+                    }
+                } else if meta.path.is_ident(CRATE) {
+                    if let Some(path) = string_value(cx, CRATE, &meta)? {
+                        match path.parse::<syn::Path>() {
+                            Ok(parsed) => krate.set(&meta.path, parsed),
+                            Err(_) => cx.error_spanned_by(
+                                &path,
+                                "`crate` expects a path, e.g. `crate = \"eagerly\"`",
+                            ),
+                        }
+                    }
+                } else {
+                    unknown_key(cx, &meta, "struct", CONTAINER_KEYS)?;
+                }
+                Ok(())
+            });
+            if let Err(error) = parsed {
+                cx.syn_error(error);
+            }
+        }
+        Container {
+            table: table.get(),
+            krate: krate.get(),
+        }
+    }
+}
+
+/// A field's `#[orm(...)]` keys.
+pub struct Field {
+    pub primary_key: bool,
+    pub column: Option<syn::LitStr>,
+}
+
+impl Field {
+    pub fn from_ast(cx: &Ctxt, field: &syn::Field) -> Field {
+        let mut primary_key = Attr::none(cx, PRIMARY_KEY);
+        let mut column = Attr::none(cx, COLUMN);
+        for attr in field.attrs.iter().filter(|a| a.path().is_ident(ORM)) {
+            let parsed = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident(PRIMARY_KEY) {
+                    if meta.input.peek(syn::Token![=]) || meta.input.peek(syn::token::Paren) {
+                        cx.error_spanned_by(
+                            &meta.path,
+                            "`primary_key` takes no value: write `#[orm(primary_key)]`",
+                        );
+                        skip_value(&meta)?;
+                    }
+                    primary_key.set(&meta.path, ());
+                } else if meta.path.is_ident(COLUMN) {
+                    if let Some(name) = string_value(cx, COLUMN, &meta)? {
+                        if name.value().is_empty() {
+                            cx.error_spanned_by(&name, "`column` must not be empty");
+                        }
+                        column.set(&meta.path, name);
+                    }
+                } else {
+                    unknown_key(cx, &meta, "field", FIELD_KEYS)?;
+                }
+                Ok(())
+            });
+            if let Err(error) = parsed {
+                cx.syn_error(error);
+            }
+        }
+        Field {
+            primary_key: primary_key.get().is_some(),
+            column: column.get(),
+        }
+    }
+}
+
+/// Reads `key = "string"`, reporting anything else; `Ok(None)` after a
+/// reported error so parsing can go on.
+pub fn string_value(
+    cx: &Ctxt,
+    key: &str,
+    meta: &ParseNestedMeta,
+) -> syn::Result<Option<syn::LitStr>> {
+    if !meta.input.peek(syn::Token![=]) {
+        cx.error_spanned_by(
+            &meta.path,
+            format!("`{key}` expects a value: `{key} = \"...\"`"),
+        );
+        skip_value(meta)?;
+        return Ok(None);
+    }
+    let expr: syn::Expr = meta.value()?.parse()?;
+    match expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Ok(Some(s)),
+        other => {
+            cx.error_spanned_by(
+                &other,
+                format!("`{key}` expects a string literal, e.g. `{key} = \"name\"`"),
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// Reports an unknown key with the valid ones and a near miss, then skips
+/// its value.
+pub fn unknown_key(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+    place: &str,
+    valid: &[&str],
+) -> syn::Result<()> {
+    let name = meta.path.to_token_stream().to_string().replace(' ', "");
+    cx.error_spanned_by(
+        &meta.path,
+        format!(
+            "unknown {place} attribute `{name}`: {}",
+            valid_choices(&name, valid)
+        ),
+    );
+    skip_value(meta)
+}
+
+/// Consumes `= value` or `(...)` after a key whose error is already recorded.
+pub fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) {
+        meta.value()?.parse::<syn::Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let _group: TokenStream = meta.input.parse::<proc_macro2::Group>()?.stream();
+    }
+    Ok(())
+}

@@ -1,0 +1,37 @@
+//! # eagerly
+//!
+//! A Rust ORM built around relationship loading. Annotate plain structs with
+//! `#[derive(Entity)]`; the derive generates their SQL at compile time, and the
+//! [`Session`] runs it, keeps an identity map and counts every statement.
+//!
+//! ```
+//! use eagerly::prelude::*;
+//!
+//! #[derive(Entity, Debug)]
+//! #[orm(table = "authors")]
+//! pub struct Author {
+//!     #[orm(primary_key)]
+//!     pub id: i64,
+//!     pub name: String,
+//! }
+//!
+//! # fn main() -> eagerly::Result<()> {
+//! let mut session = Session::in_memory()?;
+//! session.create_all(&[Author::META])?;
+//! let ann = session.insert(Author { id: 0, name: "Ann".into() })?;
+//! let found = session.query::<Author>().filter(Author::NAME.eq("Ann")).one()?;
+//! assert!(std::sync::Arc::ptr_eq(&ann, &found));
+//! # Ok(())
+//! # }
+//! ```
+
+#![warn(missing_docs)]
+
+pub use orm_core::*;
+pub use orm_derive::Entity;
+
+/// What most programs need: `use eagerly::prelude::*;`.
+pub mod prelude {
+    pub use orm_core::{Column, ColumnType, Entity, Error, Filter, Result, Session};
+    pub use orm_derive::Entity;
+}
