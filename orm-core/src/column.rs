@@ -12,6 +12,8 @@ pub struct Column<E, T> {
     name: &'static str,
     quoted: &'static str,
     index: usize,
+    get: fn(&E) -> &T,
+    get_mut: fn(&mut E) -> &mut T,
     _types: PhantomData<fn() -> (E, T)>,
 }
 
@@ -32,16 +34,39 @@ impl<E, T> std::fmt::Debug for Column<E, T> {
 }
 
 impl<E, T> Column<E, T> {
-    /// Used by the derive: the column's name, its quoted form, and its
-    /// position in the entity's select list.
+    /// Used by the derive: the column's name, its quoted form, its
+    /// position in the entity's select list, and its field.
     #[doc(hidden)]
-    pub const fn new(name: &'static str, quoted: &'static str, index: usize) -> Self {
+    pub const fn new(
+        name: &'static str,
+        quoted: &'static str,
+        index: usize,
+        get: fn(&E) -> &T,
+        get_mut: fn(&mut E) -> &mut T,
+    ) -> Self {
         Column {
             name,
             quoted,
             index,
+            get,
+            get_mut,
             _types: PhantomData,
         }
+    }
+
+    /// The column's name, double-quoted for SQL.
+    pub const fn quoted_name(&self) -> &'static str {
+        self.quoted
+    }
+
+    /// This column's field of `entity`.
+    pub fn value<'e>(&self, entity: &'e E) -> &'e T {
+        (self.get)(entity)
+    }
+
+    /// This column's field of `entity`, to change it.
+    pub fn value_mut<'e>(&self, entity: &'e mut E) -> &'e mut T {
+        (self.get_mut)(entity)
     }
 
     /// The column's name in the database.

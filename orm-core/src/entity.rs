@@ -4,14 +4,21 @@ use std::fmt::Debug;
 use std::hash::Hash;
 
 use crate::backend::Row;
+use crate::query::quote_ident;
+use crate::relation::{RelationKind, RelationMeta};
 use crate::{Result, SqlType, Value};
 
 /// A struct mapped to a table. Implemented by `#[derive(Entity)]`; the
 /// generated impl carries its SQL as constant strings.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an entity",
+    label = "not an entity",
+    note = "add #[derive(Entity)] to `{Self}` to map it to a table"
+)]
 pub trait Entity: Sized + Send + Sync + 'static {
     /// The primary key: the key field's type, or a tuple of the key fields'
     /// types (in field order) for a composite key.
-    type Key: Clone + Eq + Hash + Debug + Send + Sync + 'static;
+    type Key: Clone + Eq + Ord + Hash + Debug + Send + Sync + 'static;
 
     /// Table, columns and SQL of this entity.
     const META: &'static EntityMeta;
@@ -25,6 +32,16 @@ pub trait Entity: Sized + Send + Sync + 'static {
     /// Reads only the primary key from a row whose columns for this entity
     /// start at `offset`; the identity map is consulted before decoding more.
     fn key_from_row(row: &dyn Row, offset: usize) -> Result<Self::Key>;
+
+    /// Reads a key whose columns stand side by side from `start` (the link
+    /// columns of an association table).
+    fn key_at(row: &dyn Row, start: usize) -> Result<Self::Key>;
+
+    /// Every relationship of the entity, for the loaders.
+    #[doc(hidden)]
+    fn relations() -> &'static [&'static dyn crate::loader::ErasedRelation<Self>] {
+        &[]
+    }
 
     /// Decodes a whole object from a row whose columns for this entity start
     /// at `offset`, in [`EntityMeta::columns`] order.
@@ -60,6 +77,8 @@ pub struct EntityMeta {
     pub auto_key: bool,
     /// The statements of this entity, built by the derive.
     pub sql: EntitySql,
+    /// The entity's relationships.
+    pub relations: &'static [&'static crate::relation::RelationMeta],
 }
 
 /// A column of an entity.
@@ -100,18 +119,55 @@ pub struct EntitySql {
 }
 
 impl EntityMeta {
-    /// `CREATE TABLE IF NOT EXISTS` for this entity. Built at run time because
-    /// a column's SQL type comes from its [`ColumnType`](crate::ColumnType)
-    /// impl, which the derive cannot see.
-    pub fn create_table_sql(&self) -> String {
-        let quote = crate::query::quote_ident;
+    /// The DDL of this entity: `CREATE TABLE IF NOT EXISTS` with its primary
+    /// key, NOT NULL for non-`Option` fields and a FOREIGN KEY per
+    /// many-to-one; an index per foreign key; and the association table of
+    /// each many-to-many. Built at run time because a column's SQL type comes
+    /// from its [`ColumnType`](crate::ColumnType) impl, which the derive
+    /// cannot see.
+    pub fn schema_sql(&self) -> Vec<String> {
+        let mut statements = Vec::new();
+        let mut foreign_keys = Vec::new();
+        for relation in self.relations {
+            let target = (relation.target_meta)();
+            match (relation.kind, relation.secondary) {
+                (RelationKind::ManyToOne, _) => {
+                    foreign_keys.push(format!(
+                        "FOREIGN KEY ({}) REFERENCES {} ({})",
+                        relation.foreign_key.join(", "),
+                        quote_ident(target.table),
+                        target.key_column_list()
+                    ));
+                }
+                (RelationKind::ManyToMany, Some(secondary)) => {
+                    statements.extend(association_table_sql(secondary, relation, self, target));
+                }
+                _ => {}
+            }
+        }
+        statements.insert(0, self.create_table_sql(&foreign_keys));
+        for relation in self.relations.iter().filter(|r| r.kind == RelationKind::ManyToOne) {
+            statements.push(index_sql(self.table, relation.foreign_key));
+        }
+        statements
+    }
+
+    fn key_column_list(&self) -> String {
+        self.primary_key
+            .iter()
+            .map(|&i| quote_ident(self.columns[i].name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn create_table_sql(&self, foreign_keys: &[String]) -> String {
         let single_key = self.primary_key.len() == 1;
-        let mut sql = format!("CREATE TABLE IF NOT EXISTS {} (", quote(self.table));
+        let mut sql = format!("CREATE TABLE IF NOT EXISTS {} (", quote_ident(self.table));
         for (i, column) in self.columns.iter().enumerate() {
             if i > 0 {
                 sql.push_str(", ");
             }
-            sql.push_str(&quote(column.name));
+            sql.push_str(&quote_ident(column.name));
             sql.push(' ');
             sql.push_str(column.sql_type.ddl_name());
             if single_key && column.primary_key {
@@ -123,12 +179,11 @@ impl EntityMeta {
             }
         }
         if !single_key {
-            let key: Vec<String> = self
-                .primary_key
-                .iter()
-                .map(|&i| quote(self.columns[i].name))
-                .collect();
-            sql.push_str(&format!(", PRIMARY KEY ({})", key.join(", ")));
+            sql.push_str(&format!(", PRIMARY KEY ({})", self.key_column_list()));
+        }
+        for foreign_key in foreign_keys {
+            sql.push_str(", ");
+            sql.push_str(foreign_key);
         }
         sql.push(')');
         sql
@@ -138,4 +193,44 @@ impl EntityMeta {
     pub(crate) fn non_key_columns(&self) -> impl Iterator<Item = usize> + '_ {
         (0..self.columns.len()).filter(|i| !self.primary_key.contains(i))
     }
+}
+
+/// `CREATE INDEX IF NOT EXISTS` on already-quoted `columns` of `table`.
+fn index_sql(table: &str, columns: &[&str]) -> String {
+    let bare: Vec<String> = columns.iter().map(|c| c.trim_matches('"').replace("\"\"", "\"")).collect();
+    format!(
+        "CREATE INDEX IF NOT EXISTS {} ON {} ({})",
+        quote_ident(&format!("ix_{}_{}", table, bare.join("_"))),
+        quote_ident(table),
+        columns.join(", ")
+    )
+}
+
+/// The association table of a many-to-many, keyed by both foreign keys.
+fn association_table_sql(secondary: &str, relation: &RelationMeta, owner: &EntityMeta, target: &EntityMeta) -> Vec<String> {
+    let typed = |columns: &[&str], meta: &EntityMeta| -> Vec<String> {
+        columns
+            .iter()
+            .zip(meta.primary_key)
+            .map(|(c, &k)| format!("{c} {} NOT NULL", meta.columns[k].sql_type.ddl_name()))
+            .collect()
+    };
+    let mut columns = typed(relation.foreign_key, owner);
+    columns.extend(typed(relation.target_foreign_key, target));
+    let all: Vec<&str> = relation.foreign_key.iter().chain(relation.target_foreign_key).copied().collect();
+    let bare_table = secondary.trim_matches('"').replace("\"\"", "\"");
+    vec![
+        format!(
+            "CREATE TABLE IF NOT EXISTS {secondary} ({}, PRIMARY KEY ({}), FOREIGN KEY ({}) REFERENCES {} ({}), FOREIGN KEY ({}) REFERENCES {} ({}))",
+            columns.join(", "),
+            all.join(", "),
+            relation.foreign_key.join(", "),
+            quote_ident(owner.table),
+            owner.key_column_list(),
+            relation.target_foreign_key.join(", "),
+            quote_ident(target.table),
+            target.key_column_list(),
+        ),
+        index_sql(&bare_table, relation.target_foreign_key),
+    ]
 }

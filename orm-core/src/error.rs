@@ -38,6 +38,49 @@ pub enum Error {
         table: &'static str,
     },
 
+    /// Access to a relation whose strategy is `raise`.
+    #[error("relation {entity}.{relation} is not loaded and its strategy is `raise`")]
+    RelationRefused {
+        /// The entity holding the relation.
+        entity: &'static str,
+        /// The relation's field.
+        relation: &'static str,
+    },
+
+    /// A relation read without a session before it was loaded; load it with
+    /// `session.load(RELATION, &object)`.
+    #[error("relation {entity}.{relation} is not loaded: load it with session.load(...)")]
+    NotLoaded {
+        /// The entity holding the relation.
+        entity: &'static str,
+        /// The relation's field.
+        relation: &'static str,
+    },
+
+    /// The N+1 guard refused another lazy `select` load of one relation.
+    #[error("N+1: {entity}.{relation} was lazily loaded {loads} times one object at a time; use lazy = \"{suggestion}\" or a {suggestion}(...) option")]
+    NPlusOne {
+        /// The entity holding the relation.
+        entity: &'static str,
+        /// The relation's field.
+        relation: &'static str,
+        /// Loads already sent.
+        loads: u32,
+        /// The strategy that would load them all at once.
+        suggestion: &'static str,
+    },
+
+    /// A non-nullable foreign key references a row that does not exist.
+    #[error("relation {entity}.{relation}: no row has the referenced key {key}")]
+    MissingRelated {
+        /// The entity holding the relation.
+        entity: &'static str,
+        /// The relation's field.
+        relation: &'static str,
+        /// The dangling key, as debug text.
+        key: String,
+    },
+
     /// The API was used in a way that cannot work, such as committing
     /// without a transaction.
     #[error("misuse: {0}")]

@@ -8,7 +8,9 @@ pub mod backend;
 mod column;
 mod entity;
 mod error;
+pub mod loader;
 mod query;
+pub mod relation;
 mod session;
 mod value;
 
@@ -16,6 +18,8 @@ pub use column::Column;
 pub use entity::{ColumnMeta, Entity, EntityMeta, EntitySql};
 pub use error::{DatabaseError, Error, Result};
 pub use query::{Filter, OrderBy, Query};
+pub use loader::{bulk, joined, noload, raise, select, selectin, LoadOption, NPlusOneGuard};
+pub use relation::{Dynamic, LoadState, Many, One, Relation, RelationKind, RelationMeta, Strategy};
 pub use session::{LoggedStatement, Session, DEFAULT_LOG_CAPACITY};
 pub use value::{ColumnType, DecodeFailure, IntoColumnValue, SqlType, Value, ValueRef};
 
@@ -23,19 +27,24 @@ pub use value::{ColumnType, DecodeFailure, IntoColumnValue, SqlType, Value, Valu
 #[doc(hidden)]
 pub mod __private {
     pub use crate::backend::Row;
-    pub use std::sync::Arc;
+    pub use crate::loader::{ErasedRelation, RelationSql};
+    pub use crate::relation::{ForeignKey, Link};
+    pub use std::sync::{Arc, OnceLock};
 
-    use crate::{ColumnType, Error, Result};
+    use crate::{DecodeFailure, Error, Result, ValueRef};
 
-    /// Decodes column `index` of `row` as `T`, naming table and column on failure.
+    /// Decodes column `index` of `row` with `from_value` (the field type's
+    /// `ColumnType::from_value`), naming table and column on failure. No
+    /// trait bound here, so an unsupported type is reported once, at the field.
     #[inline]
-    pub fn decode<T: ColumnType>(
+    pub fn decode<T>(
         row: &dyn Row,
         index: usize,
         table: &'static str,
         column: &'static str,
+        from_value: fn(ValueRef<'_>) -> std::result::Result<T, DecodeFailure>,
     ) -> Result<T> {
-        T::from_value(row.value(index)?).map_err(|failure| Error::Decode {
+        from_value(row.value(index)?).map_err(|failure| Error::Decode {
             table,
             column,
             expected: failure.expected,

@@ -114,6 +114,7 @@ impl fmt::Display for DecodeFailure {
 /// derive checks every non-relation field against this trait at compile time.
 ///
 /// ```
+/// # extern crate orm_core as eagerly;
 /// use eagerly::{ColumnType, DecodeFailure, SqlType, Value, ValueRef};
 ///
 /// #[derive(Debug, Clone, Copy, PartialEq)]

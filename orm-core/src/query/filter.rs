@@ -51,6 +51,12 @@ pub(crate) enum Expr {
     And(Vec<Expr>),
     Or(Vec<Expr>),
     Not(Box<Expr>),
+    /// A condition written by the library itself (relation links), on
+    /// unqualified columns of the queried table.
+    Raw {
+        sql: String,
+        params: Vec<Value>,
+    },
 }
 
 impl Expr {
@@ -116,6 +122,10 @@ impl Expr {
                     part.render(qualifier, sql, params);
                 }
                 sql.push(')');
+            }
+            Expr::Raw { sql: text, params: values } => {
+                sql.push_str(text);
+                params.extend(values.iter().cloned());
             }
             Expr::Not(inner) => {
                 sql.push_str("NOT (");

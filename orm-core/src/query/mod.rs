@@ -8,6 +8,7 @@ use std::sync::Arc;
 pub(crate) use filter::{CompareOp, Expr};
 pub use filter::{Filter, OrderBy};
 
+use crate::loader::{LoadOption, OptionNode};
 use crate::{Entity, Error, Result, Session, Value, ValueRef};
 
 /// A query for objects of entity `E`, borrowing the session until it runs.
@@ -19,6 +20,7 @@ pub struct Query<'s, E: Entity> {
     order: Vec<OrderBy<E>>,
     limit: Option<u64>,
     offset: Option<u64>,
+    options: Vec<OptionNode>,
     _entity: PhantomData<fn() -> E>,
 }
 
@@ -30,8 +32,22 @@ impl<'s, E: Entity> Query<'s, E> {
             order: Vec::new(),
             limit: None,
             offset: None,
+            options: Vec::new(),
             _entity: PhantomData,
         }
+    }
+
+    /// A query restricted by a condition the library writes (relation links).
+    pub(crate) fn with_condition(session: &'s mut Session, condition: Expr) -> Self {
+        Query::new(session).filter(Filter::new(condition))
+    }
+
+    /// Overrides the loading strategy of a relation for this query only:
+    /// `.options(joined(Author::BOOKS).then(selectin(Book::TAGS)))`. Call it
+    /// again for more options.
+    pub fn options<T>(mut self, option: LoadOption<E, T>) -> Self {
+        self.options.push(option.node);
+        self
     }
 
     /// Keeps rows matching `filter`; several calls combine with AND.
@@ -75,10 +91,22 @@ impl<'s, E: Entity> Query<'s, E> {
     }
 
     fn fetch(self, limit: Option<u64>) -> Result<Vec<Arc<E>>> {
-        let mut sql = String::from(E::META.sql.select);
         let mut params = Vec::new();
-        self.push_clauses(limit, &mut sql, &mut params);
-        self.session.fetch_entities::<E>(&sql, &params)
+        let mut clauses = String::new();
+        self.push_clauses(limit, &mut clauses, &mut params);
+        let statement = crate::loader::RootStatement {
+            clauses,
+            order: self
+                .order
+                .iter()
+                .map(|o| {
+                    let mut term = String::new();
+                    o.render(Some("t0"), &mut term);
+                    term
+                })
+                .collect(),
+        };
+        crate::loader::load_roots::<E>(self.session, statement, &params, &self.options)
     }
 
     /// Every matching object, in the requested order.

@@ -41,7 +41,7 @@ impl<E: Entity> AnyEntityMap for EntityMap<E> {
 
 /// One map per entity type, keyed by primary key.
 #[derive(Default)]
-pub(crate) struct IdentityMap {
+pub struct IdentityMap {
     maps: HashMap<TypeId, Box<dyn AnyEntityMap>>,
 }
 
@@ -84,6 +84,13 @@ impl IdentityMap {
 
     pub(crate) fn live_len(&self) -> usize {
         self.maps.values().map(|m| m.live_len()).sum()
+    }
+
+    /// Every live object of `E`, for `bulk`.
+    pub(crate) fn live<E: Entity>(&self) -> Vec<Arc<E>> {
+        self.typed::<E>()
+            .map(|m| m.entries.values().filter_map(Weak::upgrade).collect())
+            .unwrap_or_default()
     }
 }
 

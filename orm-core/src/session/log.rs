@@ -38,9 +38,11 @@ impl StatementLog {
         if self.capacity == 0 {
             return;
         }
-        if self.records.len() >= self.capacity {
-            // Drop the older half at once so trimming is amortized O(1).
-            let keep_from = self.records.len() - self.capacity / 2;
+        if self.records.len() >= self.capacity.saturating_mul(2) {
+            // Up to twice the capacity is held and `records` shows the newest
+            // `capacity`, so trimming is amortized O(1) yet never loses any
+            // of the newest `capacity` statements.
+            let keep_from = self.records.len() - self.capacity;
             self.records.drain(..keep_from);
         }
         self.records.push(LoggedStatement {
@@ -54,7 +56,7 @@ impl StatementLog {
     }
 
     pub(crate) fn records(&self) -> &[LoggedStatement] {
-        &self.records
+        &self.records[self.records.len().saturating_sub(self.capacity)..]
     }
 
     pub(crate) fn reset(&mut self) {
@@ -63,9 +65,11 @@ impl StatementLog {
     }
 
     pub(crate) fn set_capacity(&mut self, capacity: usize) {
+        // Growing must not bring back records the old capacity hid.
+        let keep = capacity.min(self.capacity);
         self.capacity = capacity;
-        if self.records.len() > capacity {
-            let excess = self.records.len() - capacity;
+        if self.records.len() > keep {
+            let excess = self.records.len() - keep;
             self.records.drain(..excess);
         }
     }

@@ -3,6 +3,8 @@
 mod identity;
 mod log;
 
+#[doc(hidden)]
+pub use identity::IdentityMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -12,7 +14,6 @@ use crate::backend::sqlite::SqliteBackend;
 use crate::backend::{Backend, Row};
 use crate::query::Query;
 use crate::{Entity, EntityMeta, Error, Result, Value};
-use identity::IdentityMap;
 
 /// A unit of work with one database connection.
 ///
@@ -22,9 +23,10 @@ use identity::IdentityMap;
 /// returns.
 pub struct Session {
     backend: Box<dyn Backend>,
-    identity: IdentityMap,
+    pub(crate) identity: IdentityMap,
     log: log::StatementLog,
     in_transaction: bool,
+    pub(crate) n_plus_one: crate::loader::NPlusOneCounter,
 }
 
 impl std::fmt::Debug for Session {
@@ -62,6 +64,7 @@ impl Session {
             identity: IdentityMap::default(),
             log: log::StatementLog::default(),
             in_transaction: false,
+            n_plus_one: Default::default(),
         }
     }
 
@@ -74,6 +77,13 @@ impl Session {
         self.backend.execute(sql, params)
     }
 
+    /// Logs a statement about to run and lends the backend and identity map
+    /// to the row loop.
+    pub(crate) fn for_query(&mut self, sql: &str, params: usize) -> (&mut dyn Backend, &mut IdentityMap) {
+        self.log.record(sql, params);
+        (self.backend.as_mut(), &mut self.identity)
+    }
+
     pub(crate) fn run_query(
         &mut self,
         sql: &str,
@@ -82,32 +92,6 @@ impl Session {
     ) -> Result<()> {
         self.log.record(sql, params.len());
         self.backend.query(sql, params, on_row)
-    }
-
-    /// Runs a query whose select list starts with `E`'s columns and returns
-    /// one handle per row, reusing objects already in the identity map.
-    pub(crate) fn fetch_entities<E: Entity>(
-        &mut self,
-        sql: &str,
-        params: &[Value],
-    ) -> Result<Vec<Arc<E>>> {
-        self.log.record(sql, params.len());
-        let map = self.identity.typed_mut::<E>();
-        let mut objects = Vec::new();
-        self.backend.query(sql, params, &mut |row| {
-            let key = E::key_from_row(row, 0)?;
-            let object = match map.get(&key) {
-                Some(existing) => existing,
-                None => {
-                    let fresh = Arc::new(E::from_row(row, 0)?);
-                    map.insert(key, &fresh);
-                    fresh
-                }
-            };
-            objects.push(object);
-            Ok(())
-        })?;
-        Ok(objects)
     }
 
     // ----- statement log --------------------------------------------------
@@ -140,7 +124,9 @@ impl Session {
     /// `session.create_all(&[Author::META, Book::META])`.
     pub fn create_all(&mut self, entities: &[&EntityMeta]) -> Result<()> {
         for meta in entities {
-            self.execute(&meta.create_table_sql(), &[])?;
+            for statement in meta.schema_sql() {
+                self.execute(&statement, &[])?;
+            }
         }
         Ok(())
     }
@@ -160,10 +146,16 @@ impl Session {
         }
         let mut params = Vec::with_capacity(E::META.primary_key.len());
         E::key_values(&key, &mut params);
-        Ok(self
-            .fetch_entities::<E>(E::META.sql.select_by_key, &params)?
-            .into_iter()
-            .next())
+        let matches: Vec<String> = E::META
+            .primary_key
+            .iter()
+            .map(|&i| format!("{} = ?", crate::query::quote_ident(E::META.columns[i].name)))
+            .collect();
+        let condition = crate::query::Expr::Raw {
+            sql: matches.join(" AND "),
+            params,
+        };
+        Ok(Query::with_condition(self, condition).all()?.into_iter().next())
     }
 
     /// The object in the identity map under this key, without any SQL.
@@ -296,7 +288,12 @@ impl Session {
         self.begin()?;
         match work(self) {
             Ok(value) => {
-                self.commit()?;
+                if let Err(error) = self.commit() {
+                    // A failed COMMIT (e.g. deferred foreign keys) leaves the
+                    // transaction open; close it so the session stays usable.
+                    let _ = self.rollback();
+                    return Err(error);
+                }
                 Ok(value)
             }
             Err(error) => {

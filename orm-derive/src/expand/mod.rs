@@ -1,5 +1,6 @@
 //! Code generation from the validated model.
 
+mod relation;
 mod sql;
 
 use proc_macro2::TokenStream;
@@ -22,8 +23,16 @@ pub fn derive_entity(input: TokenStream) -> TokenStream {
     if let Some(model) = &model {
         check::check(&cx, model);
     }
+    let expandable = model.as_ref().is_some_and(|m| check::expandable(m, &input));
     match (cx.finish(), model) {
         (Ok(()), Some(model)) => expand(&model),
+        // Like thiserror's fallback: when the struct's shape is sound, emit
+        // the impl next to the errors so one bad attribute does not cascade
+        // into "not an entity" errors wherever the struct is used.
+        (Err(mut errors), Some(model)) if expandable => {
+            errors.extend(expand(&model));
+            errors
+        }
         (Err(errors), _) => errors,
         (Ok(()), None) => TokenStream::new(),
     }
@@ -46,9 +55,16 @@ fn expand(model: &Model) -> TokenStream {
             "Column `{column_name}` of table `{table}` (field `{}`{role}), for filters and ordering.",
             column.ident
         );
+        let field = &column.ident;
         quote! {
             #[doc = #doc]
-            pub const #constant: #krate::Column<#ident, #ty> = #krate::Column::new(#column_name, #quoted, #index);
+            pub const #constant: #krate::Column<#ident, #ty> = #krate::Column::new(
+                #column_name,
+                #quoted,
+                #index,
+                |entity: &#ident| &entity.#field,
+                |entity: &mut #ident| &mut entity.#field,
+            );
         }
     });
 
@@ -73,14 +89,37 @@ fn expand(model: &Model) -> TokenStream {
         let ty = &column.ty;
         let column_name = &column.name;
         quote_spanned! {ty.span()=>
-            #krate::__private::decode::<#ty>(row, offset + #index, #table, #column_name)?
+            #krate::__private::decode(row, offset + #index, #table, #column_name, <#ty as #krate::ColumnType>::from_value)?
         }
     };
-    let field_decoders = model.columns.iter().enumerate().map(|(index, column)| {
-        let field = &column.ident;
-        let decode = decode_column(index);
-        quote!(#field: #decode)
-    });
+    let field_decoders = model
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(index, column)| {
+            let field = &column.ident;
+            let decode = decode_column(index);
+            quote!(#field: #decode)
+        })
+        .chain(model.relations.iter().map(|r| relation::field_init(model, r)));
+    let relation_constants = model.relations.iter().map(|r| relation::constant(model, r));
+    let relation_names = model.relations.iter().map(|r| &r.constant);
+    let relation_metas = model.relations.iter().map(|r| &r.constant);
+    let key_at = {
+        let decoders = model.primary_key.iter().enumerate().map(|(position, &i)| {
+            let column = &model.columns[i];
+            let ty = &column.ty;
+            let column_name = &column.name;
+            quote_spanned! {ty.span()=>
+                #krate::__private::decode(row, start + #position, #table, #column_name, <#ty as #krate::ColumnType>::from_value)?
+            }
+        });
+        if model.primary_key.len() == 1 {
+            quote!(#(#decoders)*)
+        } else {
+            quote!((#(#decoders,)*))
+        }
+    };
     let column_writers = model.columns.iter().map(|column| {
         let field = &column.ident;
         let ty = &column.ty;
@@ -149,6 +188,7 @@ fn expand(model: &Model) -> TokenStream {
     quote! {
         impl #ident {
             #(#constants)*
+            #(#relation_constants)*
         }
 
         impl #krate::Entity for #ident {
@@ -169,7 +209,17 @@ fn expand(model: &Model) -> TokenStream {
                     update: #update,
                     delete: #delete,
                 },
+                relations: &[#(#ident::#relation_metas.meta),*],
             };
+
+            fn relations() -> &'static [&'static dyn #krate::__private::ErasedRelation<Self>] {
+                const RELATIONS: &[&dyn #krate::__private::ErasedRelation<#ident>] = &[#(&#ident::#relation_names),*];
+                RELATIONS
+            }
+
+            fn key_at(row: &dyn #krate::__private::Row, start: usize) -> #krate::Result<Self::Key> {
+                ::core::result::Result::Ok(#key_at)
+            }
 
             fn key(&self) -> Self::Key {
                 #key_of_self

@@ -29,6 +29,9 @@ pub fn statements(model: &Model) -> Statements {
         .join(" AND ");
     let select = format!("SELECT {} FROM {table}", quoted.join(", "));
     let insert_of = |columns: &[&String]| {
+        if columns.is_empty() {
+            return format!("INSERT INTO {table} DEFAULT VALUES");
+        }
         let names: Vec<&str> = columns.iter().map(|c| c.as_str()).collect();
         let marks = vec!["?"; columns.len()].join(", ");
         format!(

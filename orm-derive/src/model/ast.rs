@@ -2,10 +2,13 @@
 //! this, never raw attributes.
 
 use proc_macro2::Span;
+use quote::ToTokens;
 use syn::ext::IdentExt;
 
 use super::attr;
 use super::ctxt::Ctxt;
+use super::suggest::valid_choices;
+use super::symbol::STRATEGIES;
 
 /// A mapped struct.
 pub struct Model {
@@ -15,6 +18,53 @@ pub struct Model {
     pub columns: Vec<Column>,
     /// Positions in `columns` of the primary key, in field order.
     pub primary_key: Vec<usize>,
+    pub relations: Vec<Relation>,
+}
+
+/// The field type of a relationship.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Wrapper {
+    One,
+    Many,
+    Dynamic,
+}
+
+/// How a relationship's two ends are linked.
+pub enum Link {
+    /// Foreign key on this struct: positions in `Model::columns`.
+    ManyToOne { columns: Vec<usize> },
+    /// Foreign key on the target: the target's field names.
+    Remote { fields: Vec<syn::Ident> },
+    /// Through an association table: its name and both key column lists.
+    Secondary {
+        table: String,
+        foreign_key: Vec<String>,
+        target_foreign_key: Vec<String>,
+    },
+}
+
+/// A relationship field.
+pub struct Relation {
+    pub ident: syn::Ident,
+    pub wrapper: Wrapper,
+    /// The full field type, e.g. `Many<Book>`.
+    pub ty: syn::Type,
+    /// The target entity, e.g. `Book`.
+    pub target: syn::Type,
+    /// The relation constant, e.g. `BOOKS`.
+    pub constant: syn::Ident,
+    /// One of `STRATEGIES`.
+    pub strategy: &'static str,
+    pub link: Link,
+    pub innerjoin: bool,
+    pub chunk_size: usize,
+    pub join_depth: usize,
+    /// Target fields to order a collection by, and "descending".
+    pub order_by: Vec<(syn::Ident, bool)>,
+    /// Where the link was written (the `foreign_key` value, else the field),
+    /// so cross-struct errors point at it.
+    pub link_span: Span,
+    pub optional: bool,
 }
 
 /// A field stored in a column.
@@ -74,11 +124,30 @@ impl Model {
             }
         };
 
+        let owner_name = input.ident.unraw().to_string();
+        let mut relationship_fields = Vec::new();
         let columns: Vec<Column> = fields
             .iter()
             .filter_map(|field| {
                 let ident = field.ident.clone()?;
+                let relationship = attr::Relationship::from_ast(cx, field);
+                if let Some((wrapper, target)) = relation_type(&field.ty) {
+                    if field.attrs.iter().any(|a| a.path().is_ident(super::symbol::ORM)) {
+                        cx.error_spanned_by(&ident, "a relationship field takes #[relationship(...)], not #[orm(...)]");
+                    }
+                    relationship_fields.push((field, ident, wrapper, target, relationship));
+                    return None;
+                }
+                if let Some(span) = relationship.present {
+                    cx.syn_error(syn::Error::new(
+                        span,
+                        "#[relationship] needs a field of type One<T>, Many<T> or Dynamic<T>",
+                    ));
+                }
                 let attrs = attr::Field::from_ast(cx, field);
+                if attrs.primary_key && is_option(&field.ty) {
+                    cx.error_spanned_by(&field.ty, "a primary key cannot be an Option: every row needs its key");
+                }
                 let unraw = ident.unraw().to_string();
                 let (name, name_span) = match &attrs.column {
                     Some(lit) => (lit.value(), lit.span()),
@@ -108,12 +177,19 @@ impl Model {
             .filter(|(_, c)| c.primary_key)
             .map(|(i, _)| i)
             .collect();
+        let relations = relationship_fields
+            .into_iter()
+            .filter_map(|(field, ident, wrapper, target, attrs)| {
+                Relation::from_ast(cx, &owner_name, &columns, field, ident, wrapper, target, attrs)
+            })
+            .collect();
         Some(Model {
             ident: input.ident.clone(),
             table,
             krate,
             columns,
             primary_key,
+            relations,
         })
     }
 
@@ -128,6 +204,13 @@ impl Model {
 
 /// `BookTag` becomes `book_tags`: snake case plus a plural `s`, as Diesel does.
 pub fn default_table_name(struct_name: &str) -> String {
+    let mut name = snake_case(struct_name);
+    name.push('s');
+    name
+}
+
+/// `BookTag` becomes `book_tag`.
+pub fn snake_case(struct_name: &str) -> String {
     let mut name = String::new();
     for (i, c) in struct_name.chars().enumerate() {
         if c.is_uppercase() {
@@ -139,7 +222,6 @@ pub fn default_table_name(struct_name: &str) -> String {
             name.push(c);
         }
     }
-    name.push('s');
     name
 }
 
@@ -151,5 +233,199 @@ fn is_integer_type(ty: &syn::Type) -> bool {
             })
         }
         _ => false,
+    }
+}
+
+/// `One<T>`, `Many<T>` or `Dynamic<T>` (by the last path segment) and its `T`.
+fn relation_type(ty: &syn::Type) -> Option<(Wrapper, syn::Type)> {
+    let syn::Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    let wrapper = match last.ident.to_string().as_str() {
+        "One" => Wrapper::One,
+        "Many" => Wrapper::Many,
+        "Dynamic" => Wrapper::Dynamic,
+        _ => return None,
+    };
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    match args.args.first() {
+        Some(syn::GenericArgument::Type(target)) if args.args.len() == 1 => Some((wrapper, target.clone())),
+        _ => None,
+    }
+}
+
+/// Whether the type is spelt `Option<...>`.
+pub fn is_option(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(p) if p.qself.is_none() && p.path.segments.last().is_some_and(|s| s.ident == "Option"))
+}
+
+/// Splits `"a, b"` into identifiers, reporting what is not one.
+fn identifiers(cx: &Ctxt, lit: &syn::LitStr) -> Vec<syn::Ident> {
+    lit.value()
+        .split(',')
+        .map(str::trim)
+        .filter_map(|name| match syn::parse::Parser::parse_str(syn::Ident::parse_any, name) {
+            Ok(ident) => Some(syn::Ident::new(&ident.unraw().to_string(), lit.span())),
+            Err(_) => {
+                cx.error_spanned_by(lit, format!("`{name}` is not a field name"));
+                None
+            }
+        })
+        .collect()
+}
+
+fn column_names(lit: &syn::LitStr) -> Vec<String> {
+    lit.value().split(',').map(|c| c.trim().to_owned()).collect()
+}
+
+fn positive(cx: &Ctxt, lit: &syn::LitInt, key: &str, minimum: usize) -> Option<usize> {
+    match lit.base10_parse::<usize>() {
+        Ok(n) if n >= minimum => Some(n),
+        _ => {
+            cx.error_spanned_by(lit, format!("`{key}` must be an integer of at least {minimum}"));
+            None
+        }
+    }
+}
+
+impl Relation {
+    #[allow(clippy::too_many_arguments)]
+    fn from_ast(
+        cx: &Ctxt,
+        owner: &str,
+        columns: &[Column],
+        field: &syn::Field,
+        ident: syn::Ident,
+        wrapper: Wrapper,
+        target: syn::Type,
+        attrs: attr::Relationship,
+    ) -> Option<Relation> {
+        let field_name = ident.unraw().to_string();
+        let default_strategy = if wrapper == Wrapper::Dynamic { "dynamic" } else { "select" };
+        let strategy = match &attrs.lazy {
+            None => default_strategy,
+            Some(lit) => {
+                let value = lit.value();
+                match STRATEGIES.iter().find(|s| **s == value) {
+                    Some(found) => found,
+                    None => {
+                        cx.error_spanned_by(lit, format!("unknown strategy `{value}`: {}", valid_choices(&value, STRATEGIES)));
+                        default_strategy
+                    }
+                }
+            }
+        };
+        let lazy_tokens = attrs.lazy.as_ref().map(|l| l.to_token_stream()).unwrap_or_else(|| ident.to_token_stream());
+        match (wrapper, strategy) {
+            (Wrapper::One, "dynamic") => cx.error_spanned_by(
+                &lazy_tokens,
+                "`dynamic` is not allowed on a `One` relation: a to-one relation has nothing to filter or page",
+            ),
+            (Wrapper::Many, "dynamic") => cx.error_spanned_by(&lazy_tokens, "`dynamic` needs a field of type `Dynamic<T>`, not `Many<T>`"),
+            (Wrapper::Dynamic, s) if s != "dynamic" => cx.error_spanned_by(
+                &lazy_tokens,
+                format!("a `Dynamic<T>` field is always `dynamic`; use `Many<T>` for `{s}`"),
+            ),
+            _ => {}
+        }
+        let innerjoin = attrs.innerjoin.as_ref().is_some_and(|b| b.value);
+        if let Some(lit) = attrs.innerjoin.as_ref().filter(|b| b.value) {
+            if strategy != "joined" {
+                cx.error_spanned_by(lit, format!("`innerjoin` applies to `joined` loading, but this relation is `{strategy}`"));
+            }
+        }
+        if let (Wrapper::One, Some(lit)) = (wrapper, &attrs.secondary) {
+            cx.error_spanned_by(lit, "`secondary` makes a many-to-many: use `Many<T>` (or `Dynamic<T>`), not `One<T>`");
+        }
+        if let (None, Some(lit)) = (&attrs.secondary, &attrs.target_foreign_key) {
+            cx.error_spanned_by(lit, "`target_foreign_key` names a column of the `secondary` table, which is missing");
+        }
+        if let (Wrapper::One, Some(lit)) = (wrapper, &attrs.order_by) {
+            cx.error_spanned_by(lit, "`order_by` orders a collection; a `One` relation has at most one row");
+        }
+        let chunk_size = attrs.chunk_size.as_ref().and_then(|l| positive(cx, l, "chunk_size", 1)).unwrap_or(500);
+        let join_depth = attrs.join_depth.as_ref().and_then(|l| positive(cx, l, "join_depth", 0)).unwrap_or(1);
+        let mut order_by = Vec::new();
+        if let Some(lit) = &attrs.order_by {
+            for term in lit.value().split(',') {
+                let mut words = term.split_whitespace();
+                let name = words.next().unwrap_or_default();
+                let descending = match words.next().map(|w| w.to_ascii_lowercase()) {
+                    None => Some(false),
+                    Some(w) if w == "asc" => Some(false),
+                    Some(w) if w == "desc" => Some(true),
+                    Some(_) => None,
+                };
+                match (syn::parse::Parser::parse_str(syn::Ident::parse_any, name), descending, words.next()) {
+                    (Ok(column), Some(descending), None) => order_by.push((syn::Ident::new(&column.unraw().to_string(), lit.span()), descending)),
+                    _ => cx.error_spanned_by(lit, format!("`order_by` expects `field [asc|desc], ...`, found `{}`", term.trim())),
+                }
+            }
+        }
+
+        let local_column = |name: &syn::Ident| columns.iter().position(|c| c.ident.unraw() == *name);
+        let target_name = match &target {
+            syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.unraw().to_string()).unwrap_or_default(),
+            _ => String::new(),
+        };
+        let fk_span = attrs.foreign_key.as_ref().map_or(ident.span(), |l| l.span());
+        let mut optional = false;
+        let link = if let Some(secondary) = &attrs.secondary {
+            Link::Secondary {
+                table: secondary.value(),
+                foreign_key: attrs.foreign_key.as_ref().map_or_else(|| vec![format!("{}_id", snake_case(owner))], column_names),
+                target_foreign_key: attrs
+                    .target_foreign_key
+                    .as_ref()
+                    .map_or_else(|| vec![format!("{}_id", snake_case(&target_name))], column_names),
+            }
+        } else if wrapper == Wrapper::One {
+            let names = match &attrs.foreign_key {
+                Some(lit) => identifiers(cx, lit),
+                None => vec![syn::Ident::new(&format!("{field_name}_id"), ident.span())],
+            };
+            let local: Vec<Option<usize>> = names.iter().map(local_column).collect();
+            if local.iter().all(Option::is_some) && !names.is_empty() {
+                let columns_used: Vec<usize> = local.into_iter().flatten().collect();
+                optional = columns_used.iter().any(|&i| is_option(&columns[i].ty));
+                Link::ManyToOne { columns: columns_used }
+            } else if attrs.foreign_key.is_none() {
+                cx.error_spanned_by(
+                    &ident,
+                    format!(
+                        "cannot infer the foreign key of `{field_name}`: `{owner}` has no field `{field_name}_id`; add #[relationship(foreign_key = \"...\")] naming a field of `{owner}` (many-to-one) or of `{target_name}` (one-to-one)"
+                    ),
+                );
+                return None;
+            } else if local.iter().any(Option::is_some) {
+                cx.error_spanned_by(
+                    attrs.foreign_key.as_ref()?,
+                    "the foreign key's fields must all be on this struct (many-to-one) or all on the target (one-to-one)",
+                );
+                return None;
+            } else {
+                Link::Remote { fields: names }
+            }
+        } else {
+            let names = match &attrs.foreign_key {
+                Some(lit) => identifiers(cx, lit),
+                None => vec![syn::Ident::new(&format!("{}_id", snake_case(owner)), ident.span())],
+            };
+            Link::Remote { fields: names }
+        };
+        Some(Relation {
+            constant: syn::Ident::new(&field_name.to_uppercase(), ident.span()),
+            ident,
+            wrapper,
+            ty: field.ty.clone(),
+            target,
+            strategy,
+            link,
+            innerjoin,
+            chunk_size,
+            join_depth,
+            order_by,
+            link_span: fk_span,
+            optional,
+        })
     }
 }

@@ -188,3 +188,105 @@ pub fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
     }
     Ok(())
 }
+
+/// A field's `#[relationship(...)]` keys, as written.
+#[derive(Default)]
+pub struct Relationship {
+    /// Whether the attribute is present at all.
+    pub present: Option<proc_macro2::Span>,
+    pub lazy: Option<syn::LitStr>,
+    pub foreign_key: Option<syn::LitStr>,
+    pub secondary: Option<syn::LitStr>,
+    pub target_foreign_key: Option<syn::LitStr>,
+    pub order_by: Option<syn::LitStr>,
+    pub innerjoin: Option<syn::LitBool>,
+    pub chunk_size: Option<syn::LitInt>,
+    pub join_depth: Option<syn::LitInt>,
+}
+
+impl Relationship {
+    pub fn from_ast(cx: &Ctxt, field: &syn::Field) -> Relationship {
+        let mut lazy = Attr::none(cx, LAZY);
+        let mut foreign_key = Attr::none(cx, FOREIGN_KEY);
+        let mut secondary = Attr::none(cx, SECONDARY);
+        let mut target_foreign_key = Attr::none(cx, TARGET_FOREIGN_KEY);
+        let mut order_by = Attr::none(cx, ORDER_BY);
+        let mut innerjoin = Attr::none(cx, INNERJOIN);
+        let mut chunk_size = Attr::none(cx, CHUNK_SIZE);
+        let mut join_depth = Attr::none(cx, JOIN_DEPTH);
+        let mut present = None;
+        for attr in field.attrs.iter().filter(|a| a.path().is_ident(RELATIONSHIP)) {
+            present = Some(syn::spanned::Spanned::span(attr));
+            if matches!(attr.meta, syn::Meta::Path(_)) {
+                continue; // a bare #[relationship] takes every default
+            }
+            let parsed = attr.parse_nested_meta(|meta| {
+                let strings = [
+                    (LAZY, &mut lazy),
+                    (FOREIGN_KEY, &mut foreign_key),
+                    (SECONDARY, &mut secondary),
+                    (TARGET_FOREIGN_KEY, &mut target_foreign_key),
+                    (ORDER_BY, &mut order_by),
+                ];
+                for (key, slot) in strings {
+                    if meta.path.is_ident(key) {
+                        if let Some(value) = string_value(cx, key, &meta)? {
+                            if value.value().trim().is_empty() {
+                                cx.error_spanned_by(&value, format!("`{key}` must not be empty"));
+                            }
+                            slot.set(&meta.path, value);
+                        }
+                        return Ok(());
+                    }
+                }
+                if meta.path.is_ident(INNERJOIN) {
+                    if let Some(value) = typed_value::<syn::LitBool>(cx, INNERJOIN, "a bool, e.g. `innerjoin = true`", &meta)? {
+                        innerjoin.set(&meta.path, value);
+                    }
+                } else if meta.path.is_ident(CHUNK_SIZE) {
+                    if let Some(value) = typed_value::<syn::LitInt>(cx, CHUNK_SIZE, "a positive integer, e.g. `chunk_size = 500`", &meta)? {
+                        chunk_size.set(&meta.path, value);
+                    }
+                } else if meta.path.is_ident(JOIN_DEPTH) {
+                    if let Some(value) = typed_value::<syn::LitInt>(cx, JOIN_DEPTH, "an integer, e.g. `join_depth = 2`", &meta)? {
+                        join_depth.set(&meta.path, value);
+                    }
+                } else {
+                    unknown_key(cx, &meta, "relationship", RELATIONSHIP_KEYS)?;
+                }
+                Ok(())
+            });
+            if let Err(error) = parsed {
+                cx.syn_error(error);
+            }
+        }
+        Relationship {
+            present,
+            lazy: lazy.get(),
+            foreign_key: foreign_key.get(),
+            secondary: secondary.get(),
+            target_foreign_key: target_foreign_key.get(),
+            order_by: order_by.get(),
+            innerjoin: innerjoin.get(),
+            chunk_size: chunk_size.get(),
+            join_depth: join_depth.get(),
+        }
+    }
+}
+
+/// Reads `key = <literal of type L>`, reporting anything else.
+fn typed_value<L: syn::parse::Parse>(cx: &Ctxt, key: &str, expected: &str, meta: &ParseNestedMeta) -> syn::Result<Option<L>> {
+    if !meta.input.peek(syn::Token![=]) {
+        cx.error_spanned_by(&meta.path, format!("`{key}` expects {expected}"));
+        skip_value(meta)?;
+        return Ok(None);
+    }
+    let expr: syn::Expr = meta.value()?.parse()?;
+    match syn::parse2::<L>(quote::ToTokens::to_token_stream(&expr)) {
+        Ok(value) => Ok(Some(value)),
+        Err(_) => {
+            cx.error_spanned_by(&expr, format!("`{key}` expects {expected}"));
+            Ok(None)
+        }
+    }
+}

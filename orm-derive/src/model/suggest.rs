@@ -23,18 +23,28 @@ pub fn valid_choices(input: &str, candidates: &[&str]) -> String {
     }
 }
 
+/// Optimal string alignment distance: insertions, deletions, substitutions
+/// and swaps of two neighbours (`tabel` is one step from `table`).
 fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
     }
-    previous[b.len()]
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 #[cfg(test)]
@@ -49,5 +59,7 @@ mod tests {
         );
         assert_eq!(closest("tabel", &["table", "crate"]), Some("table"));
         assert_eq!(closest("colour", &["primary_key", "column"]), None);
+        assert_eq!(closest("selectni", &["select", "selectin"]), Some("selectin"));
+        assert_eq!(closest("eager", &["select", "joined"]), None);
     }
 }

@@ -11,3 +11,28 @@ pub const COLUMN: &str = "column";
 pub const CONTAINER_KEYS: &[&str] = &[TABLE, CRATE];
 /// Keys accepted in a field's `#[orm(...)]`.
 pub const FIELD_KEYS: &[&str] = &[PRIMARY_KEY, COLUMN];
+
+pub const RELATIONSHIP: &str = "relationship";
+pub const LAZY: &str = "lazy";
+pub const FOREIGN_KEY: &str = "foreign_key";
+pub const SECONDARY: &str = "secondary";
+pub const TARGET_FOREIGN_KEY: &str = "target_foreign_key";
+pub const ORDER_BY: &str = "order_by";
+pub const INNERJOIN: &str = "innerjoin";
+pub const CHUNK_SIZE: &str = "chunk_size";
+pub const JOIN_DEPTH: &str = "join_depth";
+
+/// Keys accepted in `#[relationship(...)]`.
+pub const RELATIONSHIP_KEYS: &[&str] = &[
+    LAZY,
+    FOREIGN_KEY,
+    SECONDARY,
+    TARGET_FOREIGN_KEY,
+    ORDER_BY,
+    INNERJOIN,
+    CHUNK_SIZE,
+    JOIN_DEPTH,
+];
+
+/// Values of `lazy`, in the order the docs list them.
+pub const STRATEGIES: &[&str] = &["select", "joined", "selectin", "dynamic", "bulk", "raise", "noload"];

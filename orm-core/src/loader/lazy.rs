@@ -1,0 +1,158 @@
+//! Loads on access: `select` (one object), `bulk` (every similar object in
+//! the session), and the refusals `raise` and `noload`. Also the N+1 guard.
+
+use std::collections::HashMap;
+
+use super::Cascade;
+use crate::relation::{Link, Relation, RelationField, Strategy};
+use crate::{Entity, Error, Result, Session};
+
+/// What the session does when a lazy `select` load repeats for many objects
+/// of one type: the N+1 problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NPlusOneGuard {
+    /// Say nothing.
+    Off,
+    /// Emit a `tracing` warning (target `eagerly::n_plus_one`) when a
+    /// relation has been lazily loaded `threshold` times since the last
+    /// [`Session::reset_n_plus_one`], and again at each multiple of it.
+    Warn {
+        /// Loads of one relation that count as repeated.
+        threshold: u32,
+    },
+    /// Refuse the load with [`Error::NPlusOne`] once `threshold` loads of
+    /// one relation were sent.
+    Refuse {
+        /// Loads of one relation allowed before refusing.
+        threshold: u32,
+    },
+}
+
+impl Default for NPlusOneGuard {
+    /// Warn at 20 repeated loads of one relation.
+    fn default() -> Self {
+        NPlusOneGuard::Warn { threshold: 20 }
+    }
+}
+
+/// Lazy `select` loads sent, per relation.
+#[derive(Default, Debug)]
+pub(crate) struct NPlusOneCounter {
+    pub(crate) guard: NPlusOneGuard,
+    loads: HashMap<(&'static str, &'static str), u32>,
+}
+
+impl NPlusOneCounter {
+    pub(crate) fn reset(&mut self) {
+        self.loads.clear();
+    }
+
+    /// Counts one lazy load of `entity.relation`, refusing it if the guard says so.
+    fn check(&mut self, entity: &'static str, relation: &'static str, suggestion: &'static str) -> Result<()> {
+        let loads = self.loads.entry((entity, relation)).or_insert(0);
+        match self.guard {
+            NPlusOneGuard::Off => {}
+            NPlusOneGuard::Warn { threshold } => {
+                *loads += 1;
+                if threshold > 0 && *loads % threshold == 0 {
+                    tracing::warn!(
+                        target: "eagerly::n_plus_one",
+                        entity,
+                        relation,
+                        loads = *loads,
+                        "N+1: {entity}.{relation} was lazily loaded one object at a time {} times; use lazy = \"{suggestion}\" or a {suggestion} option",
+                        *loads
+                    );
+                }
+            }
+            NPlusOneGuard::Refuse { threshold } => {
+                if *loads >= threshold {
+                    return Err(Error::NPlusOne {
+                        entity,
+                        relation,
+                        loads: *loads,
+                        suggestion,
+                    });
+                }
+                *loads += 1;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Session {
+    /// Sets the N+1 guard (by default it warns at 20 repeated loads).
+    pub fn set_n_plus_one_guard(&mut self, guard: NPlusOneGuard) {
+        self.n_plus_one.guard = guard;
+    }
+
+    /// Forgets the lazy loads counted by the N+1 guard.
+    pub fn reset_n_plus_one(&mut self) {
+        self.n_plus_one.reset();
+    }
+
+    /// Loads `relation` of `parent` if it is not loaded yet, by the strategy
+    /// in force for that object, and returns it: `&[Arc<T>]` for a `Many`,
+    /// `Option<&Arc<T>>` for a `One`.
+    ///
+    /// - loaded already: no SQL;
+    /// - `select` (and an eager relation read before it was loaded): one
+    ///   statement for this object; a many-to-one whose target is in the
+    ///   identity map costs none;
+    /// - `bulk`: one `IN` statement per chunk for every object of this type in
+    ///   the session whose relation is not loaded, this one included;
+    /// - `raise`: [`Error::RelationRefused`]; `noload`: empty, no SQL.
+    pub fn load<'p, P: Entity, T: Entity, F: RelationField<T>>(&mut self, relation: Relation<P, T, F>, parent: &'p P) -> Result<F::Loaded<'p>> {
+        let field = relation.field(parent);
+        if field.is_loaded() {
+            return field.read();
+        }
+        let meta = relation.meta;
+        let mut cascade = Cascade::default();
+        match field.strategy() {
+            Strategy::Raise => {
+                return Err(Error::RelationRefused {
+                    entity: meta.owner,
+                    relation: meta.name,
+                })
+            }
+            Strategy::Noload | Strategy::Dynamic => return field.read(),
+            Strategy::Bulk => {
+                let live = self.identity.live::<P>();
+                let mut parents: Vec<&P> = live
+                    .iter()
+                    .map(|p| p.as_ref())
+                    .filter(|p| {
+                        let f = relation.field(p);
+                        !f.is_loaded() && f.strategy() == Strategy::Bulk
+                    })
+                    .collect();
+                parents.push(parent);
+                relation.load_for(self, &parents, &[], &mut cascade)?;
+                cascade.run(self)?;
+            }
+            Strategy::Select | Strategy::Joined | Strategy::Selectin => {
+                if relation.needs_statement(self, parent) {
+                    let suggestion = if meta.kind.is_to_one() { "bulk" } else { "selectin" };
+                    self.n_plus_one.check(meta.owner, meta.name, suggestion)?;
+                }
+                relation.load_for(self, &[parent], &[], &mut cascade)?;
+                cascade.run(self)?;
+            }
+        }
+        relation.field(parent).read()
+    }
+}
+
+impl<P: Entity, T: Entity, F> Relation<P, T, F> {
+    /// Whether loading this relation for `parent` alone would send SQL: not
+    /// for a many-to-one whose key is NULL or whose target is in the map.
+    fn needs_statement(&self, session: &Session, parent: &P) -> bool {
+        match self.link {
+            Link::ManyToOne { foreign_key } => foreign_key(parent).is_some_and(|key| session.cached::<T>(&key).is_none()),
+            _ => true,
+        }
+    }
+}
+

@@ -1,0 +1,337 @@
+//! Relationship loaders, one strategy per file, and the machinery they share:
+//! the cascade that applies eager strategies to every set of loaded objects,
+//! the join tree of `joined`, and the row loop that fills the identity map.
+
+mod dynamic;
+mod joined;
+mod lazy;
+mod options;
+mod selectin;
+mod sql;
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+pub use lazy::NPlusOneGuard;
+pub(crate) use lazy::NPlusOneCounter;
+pub(crate) use options::find as find_option;
+pub use options::OptionNode;
+pub use options::{bulk, joined, noload, raise, select, selectin, LoadOption};
+pub use sql::RelationSql;
+
+use crate::backend::Row;
+use crate::relation::{Relation, RelationField, RelationMeta, Strategy};
+use crate::session::IdentityMap;
+use crate::{Entity, Result, Session, Value};
+
+/// SQLite allows 64 tables in a join; stay well below it.
+const MAX_JOINED_TABLES: usize = 48;
+
+/// A relation of entity `P` with its target type erased, so loaders can walk
+/// every relation of an entity. The derive lists them in
+/// [`Entity::relations`].
+#[doc(hidden)]
+pub trait ErasedRelation<P: Entity>: Send + Sync + 'static {
+    /// The relation's metadata.
+    fn meta(&self) -> &'static RelationMeta;
+    /// Loads the relation for every parent not loaded yet (`IN` statements).
+    #[doc(hidden)]
+    fn load_erased(&self, session: &mut Session, parents: &[&P], options: &[OptionNode], cascade: &mut Cascade) -> Result<()>;
+    /// Fills a many-to-one from the identity map only, sending no SQL.
+    #[doc(hidden)]
+    fn fill_from_map(&self, session: &Session, parents: &[&P]);
+    /// Records a per-query strategy on parents not loaded yet.
+    #[doc(hidden)]
+    fn mark(&self, parents: &[&P], strategy: Strategy);
+    /// Adds this relation to a join tree.
+    #[doc(hidden)]
+    fn join(&self, builder: &mut JoinBuilder, parent_alias: &str, options: &[OptionNode], path: &mut Vec<&'static RelationMeta>) -> Box<dyn JoinState<P>>;
+}
+
+impl<P: Entity, T: Entity, F: RelationField<T>> ErasedRelation<P> for Relation<P, T, F> {
+    fn meta(&self) -> &'static RelationMeta {
+        self.meta
+    }
+    fn load_erased(&self, session: &mut Session, parents: &[&P], options: &[OptionNode], cascade: &mut Cascade) -> Result<()> {
+        self.load_for(session, parents, options, cascade)
+    }
+    fn fill_from_map(&self, session: &Session, parents: &[&P]) {
+        self.fill_many_to_one_from_map(session, parents)
+    }
+    fn mark(&self, parents: &[&P], strategy: Strategy) {
+        for parent in parents {
+            let field = self.field(parent);
+            if !field.is_loaded() {
+                field.set_mode(strategy);
+            }
+        }
+    }
+    fn join(&self, builder: &mut JoinBuilder, parent_alias: &str, options: &[OptionNode], path: &mut Vec<&'static RelationMeta>) -> Box<dyn JoinState<P>> {
+        self.join_state(builder, parent_alias, options, path)
+    }
+}
+
+/// The join tree's per-relation accumulator over the rows of one statement.
+#[doc(hidden)]
+pub trait JoinState<P: Entity> {
+    /// Reads this relation's columns of `row`, whose parent object is `parent`.
+    fn on_row(&mut self, identity: &mut IdentityMap, row: &dyn Row, parent: &Arc<P>) -> Result<()>;
+    /// Stores what was gathered on the parents and queues the targets.
+    fn finish(self: Box<Self>, cascade: &mut Cascade);
+}
+
+/// SQL fragments of a join tree under construction.
+#[doc(hidden)]
+#[derive(Default)]
+pub struct JoinBuilder {
+    pub(crate) select: String,
+    pub(crate) from: String,
+    pub(crate) order: Vec<String>,
+    pub(crate) columns: usize,
+    aliases: usize,
+}
+
+impl JoinBuilder {
+    fn starting_at(columns: usize) -> JoinBuilder {
+        JoinBuilder {
+            columns,
+            ..JoinBuilder::default()
+        }
+    }
+
+    pub(crate) fn next_alias(&mut self) -> String {
+        self.aliases += 1;
+        format!("j{}", self.aliases)
+    }
+}
+
+/// The joined relations of one entity level, and which joined relations were
+/// cut off (by `join_depth` or the table limit) and stay lazy.
+pub(crate) struct JoinLevel<T: Entity> {
+    pub(crate) states: Vec<Box<dyn JoinState<T>>>,
+    pub(crate) joined: Vec<&'static str>,
+    pub(crate) deferred: Vec<&'static str>,
+}
+
+/// Whether two metas are the same relation.
+fn same_relation(a: &RelationMeta, b: &RelationMeta) -> bool {
+    a.owner == b.owner && a.name == b.name
+}
+
+/// Builds the joins of entity `T` at `alias`: every relation whose strategy
+/// (option, else mapping) is `joined`, except the way back along `path`,
+/// and a self-referential relation only `join_depth` levels deep.
+pub(crate) fn build_joins<T: Entity>(
+    builder: &mut JoinBuilder,
+    alias: &str,
+    options: &[OptionNode],
+    path: &mut Vec<&'static RelationMeta>,
+) -> JoinLevel<T> {
+    let mut level = JoinLevel {
+        states: Vec::new(),
+        joined: Vec::new(),
+        deferred: Vec::new(),
+    };
+    for relation in T::relations() {
+        let meta = relation.meta();
+        let strategy = find_option(options, meta.name).map_or(meta.lazy, |o| o.strategy);
+        if strategy != Strategy::Joined {
+            continue;
+        }
+        if path.last().is_some_and(|came_from| meta.is_reverse_of(came_from)) {
+            continue;
+        }
+        let repeats = path.iter().filter(|m| same_relation(m, meta)).count();
+        let allowed = if meta.owner == meta.target { meta.join_depth } else { 1 };
+        if repeats >= allowed || builder.aliases >= MAX_JOINED_TABLES {
+            level.deferred.push(meta.name);
+            continue;
+        }
+        let children = find_option(options, meta.name).map_or(&[][..], |o| &o.children[..]);
+        level.states.push(relation.join(builder, alias, children, path));
+        level.joined.push(meta.name);
+    }
+    level
+}
+
+/// Sets of loaded objects waiting for their eager relations, processed in
+/// order without recursion, so trees of any depth load level by level.
+#[doc(hidden)]
+#[derive(Default)]
+pub struct Cascade {
+    queue: VecDeque<Box<dyn PendingLoad>>,
+}
+
+trait PendingLoad {
+    fn run(self: Box<Self>, session: &mut Session, cascade: &mut Cascade) -> Result<()>;
+}
+
+/// Objects of `T` just loaded: `options` are the per-query options for their
+/// relations, `came_from` the relation that reached them.
+pub(crate) struct Pending<T: Entity> {
+    pub(crate) objects: Vec<Arc<T>>,
+    pub(crate) options: Vec<OptionNode>,
+    pub(crate) came_from: Option<&'static RelationMeta>,
+    pub(crate) joined: Vec<&'static str>,
+    pub(crate) deferred: Vec<&'static str>,
+}
+
+impl Cascade {
+    pub(crate) fn push<T: Entity>(&mut self, pending: Pending<T>) {
+        if !pending.objects.is_empty() && !T::relations().is_empty() {
+            self.queue.push_back(Box::new(pending));
+        }
+    }
+
+    pub(crate) fn run(mut self, session: &mut Session) -> Result<()> {
+        while let Some(pending) = self.queue.pop_front() {
+            pending.run(session, &mut self)?;
+        }
+        Ok(())
+    }
+}
+
+impl<T: Entity> PendingLoad for Pending<T> {
+    fn run(self: Box<Self>, session: &mut Session, cascade: &mut Cascade) -> Result<()> {
+        let objects: Vec<&T> = self.objects.iter().map(|o| o.as_ref()).collect();
+        for relation in T::relations() {
+            let meta = relation.meta();
+            let option = find_option(&self.options, meta.name);
+            let strategy = option.map_or(meta.lazy, |o| o.strategy);
+            let is_way_back = self.came_from.is_some_and(|c| meta.is_reverse_of(c));
+            match strategy {
+                _ if is_way_back && strategy.is_eager() => {
+                    // Never walk back along the path: a to-one reverse side
+                    // is filled from the identity map, a collection stays lazy.
+                    relation.fill_from_map(session, &objects);
+                }
+                Strategy::Joined if self.joined.contains(&meta.name) || self.deferred.contains(&meta.name) => {}
+                Strategy::Joined | Strategy::Selectin => {
+                    let children = option.map_or(&[][..], |o| &o.children[..]);
+                    relation.load_erased(session, &objects, children, cascade)?;
+                }
+                Strategy::Select | Strategy::Bulk | Strategy::Raise | Strategy::Noload if option.is_some() => {
+                    relation.mark(&objects, strategy);
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Runs `sql` and hands every row's root object (from the identity map, or
+/// decoded and registered) to `on_object`, feeding the join tree as it goes.
+pub(crate) fn run_graph<T: Entity>(
+    session: &mut Session,
+    sql: &str,
+    params: &[Value],
+    joins: &mut [Box<dyn JoinState<T>>],
+    on_object: &mut dyn FnMut(&Arc<T>, &dyn Row) -> Result<()>,
+) -> Result<()> {
+    let (backend, identity) = session.for_query(sql, params.len());
+    let mut previous: Option<Arc<T>> = None;
+    backend.query(sql, params, &mut |row| {
+        let key = T::key_from_row(row, 0)?;
+        // Joined rows repeat their root object on consecutive rows.
+        let object = match previous.take() {
+            Some(last) if last.key() == key => last,
+            _ => {
+                let map = identity.typed_mut::<T>();
+                match map.get(&key) {
+                    Some(existing) => existing,
+                    None => {
+                        let fresh = Arc::new(T::from_row(row, 0)?);
+                        map.insert(key, &fresh);
+                        fresh
+                    }
+                }
+            }
+        };
+        on_object(&object, row)?;
+        for join in joins.iter_mut() {
+            join.on_row(identity, row, &object)?;
+        }
+        previous = Some(object);
+        Ok(())
+    })
+}
+
+/// Column list of `meta` qualified by `alias`.
+pub(crate) fn qualified_columns(meta: &crate::EntityMeta, alias: &str) -> String {
+    meta.columns
+        .iter()
+        .map(|c| format!("{alias}.{}", crate::query::quote_ident(c.name)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Wraps an inner statement producing rows of `T` as alias `t0` and adds the
+/// join tree: `SELECT t0.<cols>[, extra][, joined cols] FROM (inner) AS t0 ...`.
+pub(crate) fn wrap_with_joins<T: Entity>(inner: &str, extra_columns: &str, builder: &JoinBuilder, root_order: &[String]) -> String {
+    let mut sql = format!("SELECT {}", qualified_columns(T::META, "t0"));
+    sql.push_str(extra_columns);
+    sql.push_str(&builder.select);
+    sql.push_str(" FROM (");
+    sql.push_str(inner);
+    sql.push_str(") AS t0");
+    sql.push_str(&builder.from);
+    let order: Vec<&str> = root_order.iter().chain(&builder.order).map(String::as_str).collect();
+    if !order.is_empty() {
+        sql.push_str(" ORDER BY ");
+        sql.push_str(&order.join(", "));
+    }
+    sql
+}
+
+/// The statement of root objects: WHERE, ORDER BY and LIMIT clauses on
+/// unqualified columns, and the ORDER BY terms qualified by `t0` that the
+/// wrapped form repeats outside.
+pub(crate) struct RootStatement {
+    pub(crate) clauses: String,
+    pub(crate) order: Vec<String>,
+}
+
+/// Loads the objects of a query with their eager relations: joined ones in
+/// the same statement (parents de-duplicated, LIMIT applied to parents
+/// inside the wrapped query), then selectin ones and everything they cascade to.
+pub(crate) fn load_roots<E: Entity>(
+    session: &mut Session,
+    statement: RootStatement,
+    params: &[Value],
+    options: &[OptionNode],
+) -> Result<Vec<Arc<E>>> {
+    let mut builder = JoinBuilder::starting_at(E::META.columns.len());
+    let mut level = build_joins::<E>(&mut builder, "t0", options, &mut Vec::new());
+    let mut objects = Vec::new();
+    if level.states.is_empty() {
+        let sql = format!("{}{}", E::META.sql.select, statement.clauses);
+        run_graph::<E>(session, &sql, params, &mut [], &mut |object, _| {
+            objects.push(Arc::clone(object));
+            Ok(())
+        })?;
+    } else {
+        let inner = format!("SELECT * FROM {}{}", crate::query::quote_ident(E::META.table), statement.clauses);
+        let sql = wrap_with_joins::<E>(&inner, "", &builder, &statement.order);
+        let mut seen = std::collections::HashSet::new();
+        run_graph::<E>(session, &sql, params, &mut level.states, &mut |object, _| {
+            if seen.insert(object.key()) {
+                objects.push(Arc::clone(object));
+            }
+            Ok(())
+        })?;
+    }
+    let mut cascade = Cascade::default();
+    for state in level.states {
+        state.finish(&mut cascade);
+    }
+    cascade.push(Pending {
+        objects: objects.clone(),
+        options: options.to_vec(),
+        came_from: None,
+        joined: level.joined,
+        deferred: level.deferred,
+    });
+    cascade.run(session)?;
+    Ok(objects)
+}

@@ -1,0 +1,80 @@
+//! Per-query loader options: `joined(Author::BOOKS).then(selectin(Book::TAGS))`.
+
+use std::marker::PhantomData;
+
+use crate::relation::{Relation, Strategy};
+use crate::Entity;
+
+/// One step of an option path, erased: which relation, which strategy, and
+/// the options for the relation's targets.
+#[doc(hidden)]
+#[derive(Debug, Clone)]
+pub struct OptionNode {
+    pub(crate) relation: &'static str,
+    pub(crate) strategy: Strategy,
+    pub(crate) children: Vec<OptionNode>,
+}
+
+/// Finds the option for relation `name` among `options`.
+pub(crate) fn find<'o>(options: &'o [OptionNode], name: &str) -> Option<&'o OptionNode> {
+    options.iter().find(|o| o.relation == name)
+}
+
+/// A loader option rooted at entity `P` whose first step reaches `T`.
+/// `.then(...)` continues from `T`, so a path that does not connect does not
+/// compile.
+#[must_use = "pass the option to Query::options"]
+pub struct LoadOption<P, T> {
+    pub(crate) node: OptionNode,
+    _path: PhantomData<fn() -> (P, T)>,
+}
+
+impl<P, T> std::fmt::Debug for LoadOption<P, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.node.fmt(f)
+    }
+}
+
+impl<P, T> LoadOption<P, T> {
+    fn new(relation: &'static str, strategy: Strategy) -> Self {
+        LoadOption {
+            node: OptionNode {
+                relation,
+                strategy,
+                children: Vec::new(),
+            },
+            _path: PhantomData,
+        }
+    }
+
+    /// Adds an option for the targets of this step; call several times for
+    /// several relations, nest for deeper paths.
+    pub fn then<U>(mut self, next: LoadOption<T, U>) -> Self {
+        self.node.children.push(next.node);
+        self
+    }
+}
+
+macro_rules! option_fns {
+    ($($(#[$doc:meta])* $name:ident => $strategy:ident;)*) => {$(
+        $(#[$doc])*
+        pub fn $name<P: Entity, T: Entity, F>(relation: Relation<P, T, F>) -> LoadOption<P, T> {
+            LoadOption::new(relation.meta.name, Strategy::$strategy)
+        }
+    )*};
+}
+
+option_fns! {
+    /// Load the relation in the parent statement with a LEFT OUTER JOIN.
+    joined => Joined;
+    /// Load the relation right after the parents with `IN` statements.
+    selectin => Selectin;
+    /// Load the relation on first access, one statement per object.
+    select => Select;
+    /// Load the relation on first access for every similar object in the session.
+    bulk => Bulk;
+    /// Refuse access to the relation with an error naming it.
+    raise => Raise;
+    /// Never load the relation; it reads as empty.
+    noload => Noload;
+}

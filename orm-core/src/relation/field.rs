@@ -1,0 +1,382 @@
+//! The field types of relationships and their load state.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use crate::relation::{RelationMeta, Strategy};
+use crate::{Entity, Error};
+
+/// Per-object strategy override, written by per-query options before the
+/// relation is loaded. `0` means "the mapping's default".
+#[derive(Default)]
+pub(crate) struct ModeCell(AtomicU8);
+
+impl ModeCell {
+    pub(crate) fn get(&self) -> Option<Strategy> {
+        Strategy::from_code(self.0.load(Ordering::Relaxed))
+    }
+    pub(crate) fn set(&self, strategy: Strategy) {
+        self.0.store(strategy.code(), Ordering::Relaxed);
+    }
+    fn copy(&self) -> ModeCell {
+        ModeCell(AtomicU8::new(self.0.load(Ordering::Relaxed)))
+    }
+}
+
+/// The explicit state of a relation on one object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadState {
+    /// Not loaded yet; loading needs the session.
+    Unloaded,
+    /// Loaded; reading needs no session and sends no SQL.
+    Loaded,
+    /// Access is refused (`raise`): reading is an error naming the relation.
+    Refused,
+    /// Never loaded (`noload`): the relation reads as empty.
+    Empty,
+}
+
+/// What every relation field holds besides its value: which relation it is
+/// (so errors can name it and `raise`/`noload` mappings apply without a
+/// session) and the per-query override.
+#[derive(Default)]
+pub(crate) struct Slot {
+    meta: Option<&'static RelationMeta>,
+    mode: ModeCell,
+}
+
+impl Slot {
+    fn new(meta: &'static RelationMeta) -> Self {
+        Slot {
+            meta: Some(meta),
+            mode: ModeCell::default(),
+        }
+    }
+
+    fn copy(&self) -> Self {
+        Slot {
+            meta: self.meta,
+            mode: self.mode.copy(),
+        }
+    }
+
+    /// The strategy in force: the per-query override, else the mapping's.
+    fn strategy(&self) -> Strategy {
+        self.mode
+            .get()
+            .or(self.meta.map(|m| m.lazy))
+            .unwrap_or(Strategy::Select)
+    }
+
+    fn state<V>(&self, cell: &OnceLock<V>) -> LoadState {
+        if cell.get().is_some() {
+            return LoadState::Loaded;
+        }
+        match self.strategy() {
+            Strategy::Raise => LoadState::Refused,
+            Strategy::Noload => LoadState::Empty,
+            _ => LoadState::Unloaded,
+        }
+    }
+
+    fn unreadable(&self, state: LoadState, target: &'static str) -> Error {
+        let (entity, relation) = self.meta.map_or(("?", target), |m| (m.owner, m.name));
+        match state {
+            LoadState::Refused => Error::RelationRefused { entity, relation },
+            _ => Error::NotLoaded { entity, relation },
+        }
+    }
+}
+
+/// A to-one relationship: many-to-one (the foreign key is on this struct) or
+/// one-to-one (the foreign key is on the target). Absent when the key is
+/// NULL or no target row exists.
+pub struct One<T> {
+    loaded: OnceLock<Option<Arc<T>>>,
+    slot: Slot,
+}
+
+/// A to-many relationship: one-to-many or many-to-many.
+pub struct Many<T> {
+    loaded: OnceLock<Vec<Arc<T>>>,
+    slot: Slot,
+}
+
+/// A `dynamic` relationship: never loaded, it is a query to filter, order,
+/// count and page (`session.dynamic(&parent, Parent::RELATION)`).
+pub struct Dynamic<T> {
+    _target: PhantomData<fn() -> T>,
+}
+
+impl<T> One<T> {
+    /// An unloaded relation, as every freshly read object has.
+    pub fn new() -> Self {
+        One {
+            loaded: OnceLock::new(),
+            slot: Slot::default(),
+        }
+    }
+
+    /// Used by the derive: an unloaded field that knows its relation.
+    #[doc(hidden)]
+    pub fn for_relation(meta: &'static RelationMeta) -> Self {
+        One {
+            loaded: OnceLock::new(),
+            slot: Slot::new(meta),
+        }
+    }
+
+    /// A relation already holding `target`, for objects built by hand.
+    pub fn loaded(target: Option<Arc<T>>) -> Self {
+        let one = One::new();
+        let _ = one.loaded.set(target);
+        one
+    }
+
+    /// The load state.
+    pub fn state(&self) -> LoadState {
+        self.slot.state(&self.loaded)
+    }
+
+    /// Whether the relation is loaded.
+    pub fn is_loaded(&self) -> bool {
+        self.loaded.get().is_some()
+    }
+
+    /// The target if loaded, without a session: `Ok(None)` when the target is
+    /// absent or the relation is `noload`; an error when it is not loaded or
+    /// refused.
+    pub fn get(&self) -> crate::Result<Option<&Arc<T>>>
+    where
+        T: Entity,
+    {
+        match (self.loaded.get(), self.state()) {
+            (Some(target), _) => Ok(target.as_ref()),
+            (None, LoadState::Empty) => Ok(None),
+            (None, state) => Err(self.slot.unreadable(state, T::META.name)),
+        }
+    }
+
+    pub(crate) fn set(&self, target: Option<Arc<T>>) -> bool {
+        self.loaded.set(target).is_ok()
+    }
+}
+
+impl<T> Many<T> {
+    /// An unloaded relation, as every freshly read object has.
+    pub fn new() -> Self {
+        Many {
+            loaded: OnceLock::new(),
+            slot: Slot::default(),
+        }
+    }
+
+    /// Used by the derive: an unloaded field that knows its relation.
+    #[doc(hidden)]
+    pub fn for_relation(meta: &'static RelationMeta) -> Self {
+        Many {
+            loaded: OnceLock::new(),
+            slot: Slot::new(meta),
+        }
+    }
+
+    /// A relation already holding `targets`, for objects built by hand.
+    pub fn loaded(targets: Vec<Arc<T>>) -> Self {
+        let many = Many::new();
+        let _ = many.loaded.set(targets);
+        many
+    }
+
+    /// The load state.
+    pub fn state(&self) -> LoadState {
+        self.slot.state(&self.loaded)
+    }
+
+    /// Whether the relation is loaded.
+    pub fn is_loaded(&self) -> bool {
+        self.loaded.get().is_some()
+    }
+
+    /// The targets if loaded, without a session: empty for `noload`; an
+    /// error when not loaded or refused.
+    pub fn get(&self) -> crate::Result<&[Arc<T>]>
+    where
+        T: Entity,
+    {
+        match (self.loaded.get(), self.state()) {
+            (Some(targets), _) => Ok(targets),
+            (None, LoadState::Empty) => Ok(&[]),
+            (None, state) => Err(self.slot.unreadable(state, T::META.name)),
+        }
+    }
+
+    pub(crate) fn set(&self, targets: Vec<Arc<T>>) -> bool {
+        self.loaded.set(targets).is_ok()
+    }
+}
+
+impl<T> Dynamic<T> {
+    /// The (stateless) dynamic relation.
+    pub fn new() -> Self {
+        Dynamic {
+            _target: PhantomData,
+        }
+    }
+}
+
+macro_rules! common_impls {
+    ($($ty:ident),*) => {$(
+        impl<T> Default for $ty<T> {
+            fn default() -> Self {
+                $ty::new()
+            }
+        }
+    )*};
+}
+common_impls!(One, Many, Dynamic);
+
+impl<T> Clone for One<T> {
+    fn clone(&self) -> Self {
+        One {
+            loaded: self.loaded.clone(),
+            slot: self.slot.copy(),
+        }
+    }
+}
+
+impl<T> Clone for Many<T> {
+    fn clone(&self) -> Self {
+        Many {
+            loaded: self.loaded.clone(),
+            slot: self.slot.copy(),
+        }
+    }
+}
+
+impl<T> Clone for Dynamic<T> {
+    fn clone(&self) -> Self {
+        Dynamic::new()
+    }
+}
+
+// Debug shows keys, not objects: a loaded graph is usually cyclic
+// (author -> books -> author), and printing it whole would never end.
+impl<T: Entity> fmt::Debug for One<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.loaded.get() {
+            Some(Some(target)) => write!(f, "One({:?})", target.key()),
+            Some(None) => f.write_str("One(None)"),
+            None => write!(f, "One({:?})", self.state()),
+        }
+    }
+}
+
+impl<T: Entity> fmt::Debug for Many<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.loaded.get() {
+            Some(targets) => f
+                .debug_tuple("Many")
+                .field(&targets.iter().map(|t| t.key()).collect::<Vec<_>>())
+                .finish(),
+            None => write!(f, "Many({:?})", self.state()),
+        }
+    }
+}
+
+impl<T> fmt::Debug for Dynamic<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Dynamic")
+    }
+}
+
+/// What the loaders need from a relation field; implemented by [`One`] and
+/// [`Many`] (and trivially by [`Dynamic`]).
+pub trait RelationField<T>: Send + Sync + 'static {
+    /// What reading a loaded relation gives.
+    type Loaded<'a>
+    where
+        Self: 'a,
+        T: 'a;
+    /// Whether loaded.
+    fn is_loaded(&self) -> bool;
+    /// Stores loaded targets (a to-one keeps the first); false if already set.
+    fn store(&self, targets: Vec<Arc<T>>) -> bool;
+    /// Reads the loaded value.
+    fn read(&self) -> crate::Result<Self::Loaded<'_>>
+    where
+        T: Entity;
+    /// The strategy in force for this object: a per-query override, else
+    /// the mapping's.
+    fn strategy(&self) -> Strategy;
+    /// Sets the per-query strategy override.
+    #[doc(hidden)]
+    fn set_mode(&self, strategy: Strategy);
+}
+
+impl<T: Send + Sync + 'static> RelationField<T> for One<T> {
+    type Loaded<'a> = Option<&'a Arc<T>>;
+    fn is_loaded(&self) -> bool {
+        One::is_loaded(self)
+    }
+    fn store(&self, targets: Vec<Arc<T>>) -> bool {
+        self.set(targets.into_iter().next())
+    }
+    fn read(&self) -> crate::Result<Option<&Arc<T>>>
+    where
+        T: Entity,
+    {
+        self.get()
+    }
+    fn strategy(&self) -> Strategy {
+        self.slot.strategy()
+    }
+    fn set_mode(&self, strategy: Strategy) {
+        self.slot.mode.set(strategy)
+    }
+}
+
+impl<T: Send + Sync + 'static> RelationField<T> for Many<T> {
+    type Loaded<'a> = &'a [Arc<T>];
+    fn is_loaded(&self) -> bool {
+        Many::is_loaded(self)
+    }
+    fn store(&self, targets: Vec<Arc<T>>) -> bool {
+        self.set(targets)
+    }
+    fn read(&self) -> crate::Result<&[Arc<T>]>
+    where
+        T: Entity,
+    {
+        self.get()
+    }
+    fn strategy(&self) -> Strategy {
+        self.slot.strategy()
+    }
+    fn set_mode(&self, strategy: Strategy) {
+        self.slot.mode.set(strategy)
+    }
+}
+
+impl<T: Send + Sync + 'static> RelationField<T> for Dynamic<T> {
+    type Loaded<'a> = ();
+    fn is_loaded(&self) -> bool {
+        false
+    }
+    fn store(&self, _targets: Vec<Arc<T>>) -> bool {
+        false
+    }
+    fn read(&self) -> crate::Result<()>
+    where
+        T: Entity,
+    {
+        Err(crate::Error::Misuse(
+            "a dynamic relation is a query: use session.dynamic(&parent, RELATION)".into(),
+        ))
+    }
+    fn strategy(&self) -> Strategy {
+        Strategy::Dynamic
+    }
+    fn set_mode(&self, _strategy: Strategy) {}
+}

@@ -1,0 +1,252 @@
+//! Relationships: their field types, their metadata, and the typed relation
+//! constants (`Author::BOOKS`) that loader options and loads take.
+
+mod field;
+
+use std::marker::PhantomData;
+
+pub use field::{Dynamic, LoadState, Many, One, RelationField};
+
+use crate::{Entity, EntityMeta};
+
+/// When a relationship's rows are loaded; the meanings are SQLAlchemy's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Strategy {
+    /// On first access, one SELECT per object (the default).
+    Select,
+    /// In the parent's statement, through a LEFT OUTER JOIN.
+    Joined,
+    /// Right after the parents, one `IN` statement per chunk of parents.
+    Selectin,
+    /// Never: the relation is a query.
+    Dynamic,
+    /// On first access, for every object of the type in the session whose
+    /// relation is not loaded yet, one `IN` statement per chunk.
+    Bulk,
+    /// Never: access is an error naming the relation.
+    Raise,
+    /// Never: the relation reads as empty.
+    Noload,
+}
+
+impl Strategy {
+    pub(crate) fn code(self) -> u8 {
+        self as u8 + 1
+    }
+
+    pub(crate) fn from_code(code: u8) -> Option<Strategy> {
+        const ALL: [Strategy; 7] = [
+            Strategy::Select,
+            Strategy::Joined,
+            Strategy::Selectin,
+            Strategy::Dynamic,
+            Strategy::Bulk,
+            Strategy::Raise,
+            Strategy::Noload,
+        ];
+        ALL.get(usize::from(code).checked_sub(1)?).copied()
+    }
+
+    /// Whether the strategy loads without being asked (joined, selectin).
+    pub fn is_eager(self) -> bool {
+        matches!(self, Strategy::Joined | Strategy::Selectin)
+    }
+}
+
+/// The shape of a relationship.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelationKind {
+    /// `One<T>`, foreign key on this table.
+    ManyToOne,
+    /// `Many<T>`, foreign key on the target table.
+    OneToMany,
+    /// `One<T>`, foreign key on the target table.
+    OneToOne,
+    /// `Many<T>` through an association (`secondary`) table.
+    ManyToMany,
+}
+
+impl RelationKind {
+    /// Whether the relation holds at most one object.
+    pub fn is_to_one(self) -> bool {
+        matches!(self, RelationKind::ManyToOne | RelationKind::OneToOne)
+    }
+}
+
+/// Everything the derive knows about one relationship. Column and table
+/// names are stored double-quoted.
+#[derive(Debug)]
+pub struct RelationMeta {
+    /// The struct holding the relation.
+    pub owner: &'static str,
+    /// The field's name.
+    pub name: &'static str,
+    /// The target struct.
+    pub target: &'static str,
+    /// The relationship's shape.
+    pub kind: RelationKind,
+    /// The mapping's default strategy.
+    pub lazy: Strategy,
+    /// `joined` with an INNER JOIN instead of LEFT OUTER.
+    pub innerjoin: bool,
+    /// How many keys go in one `IN` list.
+    pub chunk_size: usize,
+    /// For a self-referential `joined` relation, how many levels one
+    /// statement joins.
+    pub join_depth: usize,
+    /// ORDER BY of a collection: quoted target columns and "descending".
+    pub order_by: &'static [(&'static str, bool)],
+    /// The key columns of the link: for many-to-one, on the owner table and
+    /// referencing the target's key; for one-to-many and one-to-one, on the
+    /// target table and referencing the owner's key; for many-to-many, on
+    /// the secondary table and referencing the owner's key.
+    pub foreign_key: &'static [&'static str],
+    /// The quoted association table of a many-to-many.
+    pub secondary: Option<&'static str>,
+    /// For many-to-many, the secondary's columns referencing the target's key.
+    pub target_foreign_key: &'static [&'static str],
+    /// Whether the foreign key is nullable, so the target may be absent.
+    pub optional: bool,
+    /// The owner's metadata.
+    pub owner_meta: fn() -> &'static EntityMeta,
+    /// The target's metadata.
+    pub target_meta: fn() -> &'static EntityMeta,
+}
+
+impl RelationMeta {
+    /// `Owner.relation`, for messages.
+    pub fn path(&self) -> String {
+        format!("{}.{}", self.owner, self.name)
+    }
+
+    /// The table holding the link columns and the columns themselves:
+    /// two relations with the same link and swapped ends are each other's
+    /// reverse (`Author.books` and `Book.author`).
+    pub(crate) fn link(&self) -> (&'static str, &'static [&'static str]) {
+        match (self.kind, self.secondary) {
+            (_, Some(secondary)) => (secondary, self.foreign_key),
+            (RelationKind::ManyToOne, None) => ((self.owner_meta)().table, self.foreign_key),
+            (_, None) => ((self.target_meta)().table, self.foreign_key),
+        }
+    }
+
+    /// Whether `other` walks the same link back.
+    pub(crate) fn is_reverse_of(&self, other: &RelationMeta) -> bool {
+        self.owner == other.target && self.target == other.owner && {
+            let (mine, theirs) = (self.link(), other.link());
+            match (self.secondary, other.secondary) {
+                (Some(_), Some(_)) => {
+                    mine.0 == theirs.0 && self.foreign_key == other.target_foreign_key
+                }
+                (None, None) => mine == theirs,
+                _ => false,
+            }
+        }
+    }
+}
+
+/// How the two ends of a relation are joined, as typed accessors the derive
+/// generates (the compiler checks that key types agree).
+pub enum Link<P: Entity, T: Entity> {
+    /// The owner holds the target's key.
+    ManyToOne {
+        /// The owner's foreign key, `None` when NULL.
+        foreign_key: fn(&P) -> Option<T::Key>,
+    },
+    /// The target holds the owner's key (one-to-many and one-to-one).
+    Remote {
+        /// The target's foreign key, `None` when NULL.
+        foreign_key: fn(&T) -> Option<P::Key>,
+        /// Writes the owner's key into a target (dynamic `append`).
+        set_foreign_key: fn(&mut T, &P::Key),
+    },
+    /// Through the secondary table.
+    Secondary,
+}
+
+/// A relation constant, such as `Author::BOOKS`: the relation's metadata,
+/// how to reach its field, and how its ends link. `F` is the field type, so
+/// loads return `&[Arc<T>]` for `Many` and `Option<&Arc<T>>` for `One`.
+pub struct Relation<P: Entity, T: Entity, F> {
+    /// The relation's metadata.
+    pub meta: &'static RelationMeta,
+    pub(crate) field: fn(&P) -> &F,
+    pub(crate) link: Link<P, T>,
+    pub(crate) sql: fn() -> &'static crate::loader::RelationSql,
+    _types: PhantomData<fn() -> (P, T)>,
+}
+
+impl<P: Entity, T: Entity, F> Relation<P, T, F> {
+    /// Used by the derive.
+    #[doc(hidden)]
+    pub const fn new(
+        meta: &'static RelationMeta,
+        field: fn(&P) -> &F,
+        link: Link<P, T>,
+        sql: fn() -> &'static crate::loader::RelationSql,
+    ) -> Self {
+        Relation {
+            meta,
+            field,
+            link,
+            sql,
+            _types: PhantomData,
+        }
+    }
+
+    /// The field of `parent` this relation fills.
+    pub fn field<'p>(&self, parent: &'p P) -> &'p F {
+        (self.field)(parent)
+    }
+}
+
+impl<P: Entity, T: Entity, F> Clone for Relation<P, T, F> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<P: Entity, T: Entity, F> Copy for Relation<P, T, F> {}
+
+impl<P: Entity, T: Entity> Clone for Link<P, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<P: Entity, T: Entity> Copy for Link<P, T> {}
+
+impl<P: Entity, T: Entity, F> std::fmt::Debug for Relation<P, T, F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Relation({})", self.meta.path())
+    }
+}
+
+/// A foreign-key field that can reference a key of type `K`: `K` itself, or
+/// `Option<K>` for a nullable key.
+#[diagnostic::on_unimplemented(
+    message = "a foreign key of type `{Self}` cannot reference a key of type `{K}`",
+    label = "the foreign key's type must be `{K}` or `Option<{K}>`"
+)]
+pub trait ForeignKey<K> {
+    /// The referenced key, `None` when NULL.
+    fn referenced_key(&self) -> Option<K>;
+    /// Sets the foreign key to `key`.
+    fn set_key(&mut self, key: &K);
+}
+
+impl<K: Clone> ForeignKey<K> for K {
+    fn referenced_key(&self) -> Option<K> {
+        Some(self.clone())
+    }
+    fn set_key(&mut self, key: &K) {
+        *self = key.clone();
+    }
+}
+
+impl<K: Clone> ForeignKey<K> for Option<K> {
+    fn referenced_key(&self) -> Option<K> {
+        self.clone()
+    }
+    fn set_key(&mut self, key: &K) {
+        *self = Some(key.clone());
+    }
+}
