@@ -1,0 +1,160 @@
+//! The library fixture shared by the relationship tests: authors, books,
+//! tags (many-to-many through book_tags), an optional editor, a one-to-one
+//! biography, and a self-referential category tree. Every relation uses the
+//! default strategy `select`; tests pick strategies through options, and the
+//! `eager` module maps the same tables with eager defaults.
+
+#![allow(dead_code)]
+
+use eagerly::prelude::*;
+use eagerly::{Dynamic, Many, One};
+
+#[derive(Entity, Debug)]
+#[orm(table = "authors")]
+pub struct Author {
+    #[orm(primary_key)]
+    pub id: i64,
+    pub name: String,
+    #[relationship(foreign_key = "author_id", order_by = "id")]
+    pub books: Many<Book>,
+    #[relationship(foreign_key = "author_id")]
+    pub bio: One<Biography>,
+    #[relationship(foreign_key = "author_id")]
+    pub book_query: Dynamic<Book>,
+}
+
+#[derive(Entity, Debug)]
+#[orm(table = "books")]
+pub struct Book {
+    #[orm(primary_key)]
+    pub id: i64,
+    pub title: String,
+    pub author_id: i64,
+    pub editor_id: Option<i64>,
+    #[relationship(foreign_key = "author_id")]
+    pub author: One<Author>,
+    #[relationship(foreign_key = "editor_id")]
+    pub editor: One<Author>,
+    #[relationship(secondary = "book_tags", foreign_key = "book_id", target_foreign_key = "tag_id", order_by = "name")]
+    pub tags: Many<Tag>,
+}
+
+#[derive(Entity, Debug)]
+#[orm(table = "tags")]
+pub struct Tag {
+    #[orm(primary_key)]
+    pub id: i64,
+    pub name: String,
+    #[relationship(secondary = "book_tags", foreign_key = "tag_id", target_foreign_key = "book_id", order_by = "id")]
+    pub books: Many<Book>,
+}
+
+#[derive(Entity, Debug)]
+#[orm(table = "biographies")]
+pub struct Biography {
+    #[orm(primary_key)]
+    pub id: i64,
+    pub author_id: i64,
+    pub text: String,
+}
+
+#[derive(Entity, Debug)]
+#[orm(table = "categories")]
+pub struct Category {
+    #[orm(primary_key)]
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub name: String,
+    #[relationship(foreign_key = "parent_id")]
+    pub parent: One<Category>,
+    #[relationship(foreign_key = "parent_id", order_by = "id")]
+    pub children: Many<Category>,
+}
+
+/// A session with the schema and `authors` authors: author `a` (1-based)
+/// has `a % 4` books (so some have none), book `b` has tags `b % 3` and
+/// `(b + 1) % 5` when different, every third book has editor 1, every
+/// even author has a biography.
+pub fn library(authors: i64) -> Session {
+    let mut session = Session::in_memory().expect("in-memory database");
+    session
+        .create_all(&[Author::META, Book::META, Tag::META, Biography::META, Category::META])
+        .expect("schema");
+    session.transaction(|s| seed(s, authors)).expect("seed");
+    session.expunge_all();
+    session.reset_statements();
+    session
+}
+
+fn seed(session: &mut Session, authors: i64) -> eagerly::Result<()> {
+    for id in 0..5 {
+        session.execute("INSERT INTO tags (id, name) VALUES (?, ?)", &[eagerly::Value::Integer(id), eagerly::Value::Text(format!("tag{id}"))])?;
+    }
+    let mut book = 0;
+    for a in 1..=authors {
+        session.execute("INSERT INTO authors (id, name) VALUES (?, ?)", &[a.into_value(), format!("author{a}").into_value()])?;
+        if a % 2 == 0 {
+            session.execute("INSERT INTO biographies (id, author_id, text) VALUES (?, ?, ?)", &[a.into_value(), a.into_value(), format!("bio of {a}").into_value()])?;
+        }
+        for _ in 0..(a % 4) {
+            book += 1;
+            let editor = if book % 3 == 0 { eagerly::Value::Integer(1) } else { eagerly::Value::Null };
+            session.execute(
+                "INSERT INTO books (id, title, author_id, editor_id) VALUES (?, ?, ?, ?)",
+                &[book.into_value(), format!("book{book}").into_value(), a.into_value(), editor],
+            )?;
+            let mut tags = vec![book % 3, (book + 1) % 5];
+            tags.dedup();
+            for tag in tags {
+                session.execute("INSERT INTO book_tags (book_id, tag_id) VALUES (?, ?)", &[book.into_value(), tag.into_value()])?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Adds a category tree `depth` levels deep under one root, `fanout`
+/// children per node; returns how many categories exist.
+pub fn category_tree(session: &mut Session, depth: u32, fanout: i64) -> i64 {
+    let mut next = 1;
+    session
+        .execute("INSERT INTO categories (id, parent_id, name) VALUES (1, NULL, 'root')", &[])
+        .expect("root");
+    let mut level = vec![1i64];
+    for _ in 0..depth {
+        let mut below = Vec::new();
+        for parent in level {
+            for _ in 0..fanout {
+                next += 1;
+                session
+                    .execute(
+                        "INSERT INTO categories (id, parent_id, name) VALUES (?, ?, ?)",
+                        &[next.into_value(), parent.into_value(), format!("c{next}").into_value()],
+                    )
+                    .expect("category");
+                below.push(next);
+            }
+        }
+        level = below;
+    }
+    session.expunge_all();
+    session.reset_statements();
+    next
+}
+
+/// Shorthand for bound values in fixtures.
+pub trait IntoValue {
+    fn into_value(self) -> eagerly::Value;
+}
+
+impl IntoValue for i64 {
+    fn into_value(self) -> eagerly::Value {
+        eagerly::Value::Integer(self)
+    }
+}
+
+impl IntoValue for String {
+    fn into_value(self) -> eagerly::Value {
+        eagerly::Value::Text(self)
+    }
+}
