@@ -30,8 +30,12 @@
 pub use orm_core::*;
 pub use orm_derive::Entity;
 
-/// What most programs need: `use eagerly::prelude::*;`.
+/// What most programs need: `use eagerly::prelude::*;` brings the derive,
+/// the session, the relation field types and the loader options.
 pub mod prelude {
-    pub use orm_core::{Column, ColumnType, Entity, Error, Filter, Result, Session};
+    pub use orm_core::{
+        bulk, joined, noload, raise, select, selectin, Column, ColumnType, Dynamic, Entity, Error,
+        Filter, Many, NPlusOneGuard, One, Result, Session,
+    };
     pub use orm_derive::Entity;
 }

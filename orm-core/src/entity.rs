@@ -146,7 +146,11 @@ impl EntityMeta {
             }
         }
         statements.insert(0, self.create_table_sql(&foreign_keys));
-        for relation in self.relations.iter().filter(|r| r.kind == RelationKind::ManyToOne) {
+        for relation in self
+            .relations
+            .iter()
+            .filter(|r| r.kind == RelationKind::ManyToOne)
+        {
             statements.push(index_sql(self.table, relation.foreign_key));
         }
         statements
@@ -197,7 +201,10 @@ impl EntityMeta {
 
 /// `CREATE INDEX IF NOT EXISTS` on already-quoted `columns` of `table`.
 fn index_sql(table: &str, columns: &[&str]) -> String {
-    let bare: Vec<String> = columns.iter().map(|c| c.trim_matches('"').replace("\"\"", "\"")).collect();
+    let bare: Vec<String> = columns
+        .iter()
+        .map(|c| c.trim_matches('"').replace("\"\"", "\""))
+        .collect();
     format!(
         "CREATE INDEX IF NOT EXISTS {} ON {} ({})",
         quote_ident(&format!("ix_{}_{}", table, bare.join("_"))),
@@ -207,7 +214,12 @@ fn index_sql(table: &str, columns: &[&str]) -> String {
 }
 
 /// The association table of a many-to-many, keyed by both foreign keys.
-fn association_table_sql(secondary: &str, relation: &RelationMeta, owner: &EntityMeta, target: &EntityMeta) -> Vec<String> {
+fn association_table_sql(
+    secondary: &str,
+    relation: &RelationMeta,
+    owner: &EntityMeta,
+    target: &EntityMeta,
+) -> Vec<String> {
     let typed = |columns: &[&str], meta: &EntityMeta| -> Vec<String> {
         columns
             .iter()
@@ -217,7 +229,12 @@ fn association_table_sql(secondary: &str, relation: &RelationMeta, owner: &Entit
     };
     let mut columns = typed(relation.foreign_key, owner);
     columns.extend(typed(relation.target_foreign_key, target));
-    let all: Vec<&str> = relation.foreign_key.iter().chain(relation.target_foreign_key).copied().collect();
+    let all: Vec<&str> = relation
+        .foreign_key
+        .iter()
+        .chain(relation.target_foreign_key)
+        .copied()
+        .collect();
     let bare_table = secondary.trim_matches('"').replace("\"\"", "\"");
     vec![
         format!(

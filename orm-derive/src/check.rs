@@ -7,8 +7,9 @@ use crate::model::ctxt::Ctxt;
 /// of them would shadow it.
 const RESERVED_CONSTANTS: &[&str] = &["META"];
 
-/// Whether expanding the model next to its errors is safe: a key exists and
-/// no two items would get the same generated name.
+/// Whether expanding the model next to its errors is safe: a key exists, the
+/// struct has no generic parameters and no two items would get the same
+/// generated name.
 pub fn expandable(model: &Model, input: &syn::DeriveInput) -> bool {
     let constants: Vec<String> = model
         .columns
@@ -24,8 +25,11 @@ pub fn expandable(model: &Model, input: &syn::DeriveInput) -> bool {
         _ => 0,
     };
     !model.primary_key.is_empty()
+        && input.generics.params.is_empty()
         && unique.len() == constants.len()
-        && !constants.iter().any(|c| RESERVED_CONSTANTS.contains(&c.as_str()))
+        && !constants
+            .iter()
+            .any(|c| RESERVED_CONSTANTS.contains(&c.as_str()))
         && model.columns.len() + model.relations.len() == named_fields
 }
 

@@ -35,7 +35,12 @@ pub struct Book {
     pub author: One<Author>,
     #[relationship(foreign_key = "editor_id")]
     pub editor: One<Author>,
-    #[relationship(secondary = "book_tags", foreign_key = "book_id", target_foreign_key = "tag_id", order_by = "name")]
+    #[relationship(
+        secondary = "book_tags",
+        foreign_key = "book_id",
+        target_foreign_key = "tag_id",
+        order_by = "name"
+    )]
     pub tags: Many<Tag>,
 }
 
@@ -45,7 +50,12 @@ pub struct Tag {
     #[orm(primary_key)]
     pub id: i64,
     pub name: String,
-    #[relationship(secondary = "book_tags", foreign_key = "tag_id", target_foreign_key = "book_id", order_by = "id")]
+    #[relationship(
+        secondary = "book_tags",
+        foreign_key = "tag_id",
+        target_foreign_key = "book_id",
+        order_by = "id"
+    )]
     pub books: Many<Book>,
 }
 
@@ -78,7 +88,13 @@ pub struct Category {
 pub fn library(authors: i64) -> Session {
     let mut session = Session::in_memory().expect("in-memory database");
     session
-        .create_all(&[Author::META, Book::META, Tag::META, Biography::META, Category::META])
+        .create_all(&[
+            Author::META,
+            Book::META,
+            Tag::META,
+            Biography::META,
+            Category::META,
+        ])
         .expect("schema");
     session.transaction(|s| seed(s, authors)).expect("seed");
     session.expunge_all();
@@ -88,25 +104,53 @@ pub fn library(authors: i64) -> Session {
 
 fn seed(session: &mut Session, authors: i64) -> eagerly::Result<()> {
     for id in 0..5 {
-        session.execute("INSERT INTO tags (id, name) VALUES (?, ?)", &[eagerly::Value::Integer(id), eagerly::Value::Text(format!("tag{id}"))])?;
+        session.execute(
+            "INSERT INTO tags (id, name) VALUES (?, ?)",
+            &[
+                eagerly::Value::Integer(id),
+                eagerly::Value::Text(format!("tag{id}")),
+            ],
+        )?;
     }
     let mut book = 0;
     for a in 1..=authors {
-        session.execute("INSERT INTO authors (id, name) VALUES (?, ?)", &[a.into_value(), format!("author{a}").into_value()])?;
+        session.execute(
+            "INSERT INTO authors (id, name) VALUES (?, ?)",
+            &[a.into_value(), format!("author{a}").into_value()],
+        )?;
         if a % 2 == 0 {
-            session.execute("INSERT INTO biographies (id, author_id, text) VALUES (?, ?, ?)", &[a.into_value(), a.into_value(), format!("bio of {a}").into_value()])?;
+            session.execute(
+                "INSERT INTO biographies (id, author_id, text) VALUES (?, ?, ?)",
+                &[
+                    a.into_value(),
+                    a.into_value(),
+                    format!("bio of {a}").into_value(),
+                ],
+            )?;
         }
         for _ in 0..(a % 4) {
             book += 1;
-            let editor = if book % 3 == 0 { eagerly::Value::Integer(1) } else { eagerly::Value::Null };
+            let editor = if book % 3 == 0 {
+                eagerly::Value::Integer(1)
+            } else {
+                eagerly::Value::Null
+            };
             session.execute(
                 "INSERT INTO books (id, title, author_id, editor_id) VALUES (?, ?, ?, ?)",
-                &[book.into_value(), format!("book{book}").into_value(), a.into_value(), editor],
+                &[
+                    book.into_value(),
+                    format!("book{book}").into_value(),
+                    a.into_value(),
+                    editor,
+                ],
             )?;
             let mut tags = vec![book % 3, (book + 1) % 5];
             tags.dedup();
             for tag in tags {
-                session.execute("INSERT INTO book_tags (book_id, tag_id) VALUES (?, ?)", &[book.into_value(), tag.into_value()])?;
+                session.execute(
+                    "INSERT INTO book_tags (book_id, tag_id) VALUES (?, ?)",
+                    &[book.into_value(), tag.into_value()],
+                )?;
             }
         }
     }
@@ -118,7 +162,10 @@ fn seed(session: &mut Session, authors: i64) -> eagerly::Result<()> {
 pub fn category_tree(session: &mut Session, depth: u32, fanout: i64) -> i64 {
     let mut next = 1;
     session
-        .execute("INSERT INTO categories (id, parent_id, name) VALUES (1, NULL, 'root')", &[])
+        .execute(
+            "INSERT INTO categories (id, parent_id, name) VALUES (1, NULL, 'root')",
+            &[],
+        )
         .expect("root");
     let mut level = vec![1i64];
     for _ in 0..depth {
@@ -129,7 +176,11 @@ pub fn category_tree(session: &mut Session, depth: u32, fanout: i64) -> i64 {
                 session
                     .execute(
                         "INSERT INTO categories (id, parent_id, name) VALUES (?, ?, ?)",
-                        &[next.into_value(), parent.into_value(), format!("c{next}").into_value()],
+                        &[
+                            next.into_value(),
+                            parent.into_value(),
+                            format!("c{next}").into_value(),
+                        ],
                     )
                     .expect("category");
                 below.push(next);

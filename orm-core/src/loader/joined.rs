@@ -63,23 +63,39 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         let table = quote_ident(target.table);
         // INNER only directly under the root: under an outer join it would
         // drop the outer row.
-        let join = if meta.innerjoin && parent_alias == "t0" { " JOIN " } else { " LEFT OUTER JOIN " };
+        let join = if meta.innerjoin && parent_alias == "t0" {
+            " JOIN "
+        } else {
+            " LEFT OUTER JOIN "
+        };
         let clause = match self.link {
             Link::ManyToOne { .. } => format!(
                 "{join}{table} AS {alias} ON {}",
-                on_clause(&key_columns(target, &alias), &qualified(parent_alias, meta.foreign_key))
+                on_clause(
+                    &key_columns(target, &alias),
+                    &qualified(parent_alias, meta.foreign_key)
+                )
             ),
             Link::Remote { .. } => format!(
                 "{join}{table} AS {alias} ON {}",
-                on_clause(&qualified(&alias, meta.foreign_key), &key_columns(P::META, parent_alias))
+                on_clause(
+                    &qualified(&alias, meta.foreign_key),
+                    &key_columns(P::META, parent_alias)
+                )
             ),
             Link::Secondary => {
                 let secondary_alias = format!("s{alias}");
                 format!(
                     "{join}({} AS {secondary_alias} JOIN {table} AS {alias} ON {}) ON {}",
                     meta.secondary.unwrap_or("\"\""),
-                    on_clause(&key_columns(target, &alias), &qualified(&secondary_alias, meta.target_foreign_key)),
-                    on_clause(&qualified(&secondary_alias, meta.foreign_key), &key_columns(P::META, parent_alias)),
+                    on_clause(
+                        &key_columns(target, &alias),
+                        &qualified(&secondary_alias, meta.target_foreign_key)
+                    ),
+                    on_clause(
+                        &qualified(&secondary_alias, meta.foreign_key),
+                        &key_columns(P::META, parent_alias)
+                    ),
                 )
             }
         };
@@ -89,9 +105,9 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         let offset = builder.columns;
         builder.columns += target.columns.len();
         builder.order.extend(
-            meta.order_by
-                .iter()
-                .map(|(column, desc)| format!("{alias}.{column}{}", if *desc { " DESC" } else { "" })),
+            meta.order_by.iter().map(|(column, desc)| {
+                format!("{alias}.{column}{}", if *desc { " DESC" } else { "" })
+            }),
         );
         path.push(meta);
         let level = build_joins::<T>(builder, &alias, options, path);
@@ -165,4 +181,3 @@ impl<P: Entity, T: Entity, F: RelationField<T>> JoinState<P> for Joined<P, T, F>
         }
     }
 }
-

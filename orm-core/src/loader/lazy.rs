@@ -48,7 +48,12 @@ impl NPlusOneCounter {
     }
 
     /// Counts one lazy load of `entity.relation`, refusing it if the guard says so.
-    fn check(&mut self, entity: &'static str, relation: &'static str, suggestion: &'static str) -> Result<()> {
+    fn check(
+        &mut self,
+        entity: &'static str,
+        relation: &'static str,
+        suggestion: &'static str,
+    ) -> Result<()> {
         let loads = self.loads.entry((entity, relation)).or_insert(0);
         match self.guard {
             NPlusOneGuard::Off => {}
@@ -103,7 +108,11 @@ impl Session {
     /// - `bulk`: one `IN` statement per chunk for every object of this type in
     ///   the session whose relation is not loaded, this one included;
     /// - `raise`: [`Error::RelationRefused`]; `noload`: empty, no SQL.
-    pub fn load<'p, P: Entity, T: Entity, F: RelationField<T>>(&mut self, relation: Relation<P, T, F>, parent: &'p P) -> Result<F::Loaded<'p>> {
+    pub fn load<'p, P: Entity, T: Entity, F: RelationField<T>>(
+        &mut self,
+        relation: Relation<P, T, F>,
+        parent: &'p P,
+    ) -> Result<F::Loaded<'p>> {
         let field = relation.field(parent);
         if field.is_loaded() {
             return field.read();
@@ -134,7 +143,11 @@ impl Session {
             }
             Strategy::Select | Strategy::Joined | Strategy::Selectin => {
                 if relation.needs_statement(self, parent) {
-                    let suggestion = if meta.kind.is_to_one() { "bulk" } else { "selectin" };
+                    let suggestion = if meta.kind.is_to_one() {
+                        "bulk"
+                    } else {
+                        "selectin"
+                    };
                     self.n_plus_one.check(meta.owner, meta.name, suggestion)?;
                 }
                 relation.load_for(self, &[parent], &[], &mut cascade)?;
@@ -150,9 +163,10 @@ impl<P: Entity, T: Entity, F> Relation<P, T, F> {
     /// for a many-to-one whose key is NULL or whose target is in the map.
     fn needs_statement(&self, session: &Session, parent: &P) -> bool {
         match self.link {
-            Link::ManyToOne { foreign_key } => foreign_key(parent).is_some_and(|key| session.cached::<T>(&key).is_none()),
+            Link::ManyToOne { foreign_key } => {
+                foreign_key(parent).is_some_and(|key| session.cached::<T>(&key).is_none())
+            }
             _ => true,
         }
     }
 }
-

@@ -12,8 +12,8 @@ mod sql;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-pub use lazy::NPlusOneGuard;
 pub(crate) use lazy::NPlusOneCounter;
+pub use lazy::NPlusOneGuard;
 pub(crate) use options::find as find_option;
 pub use options::OptionNode;
 pub use options::{bulk, joined, noload, raise, select, selectin, LoadOption};
@@ -36,7 +36,13 @@ pub trait ErasedRelation<P: Entity>: Send + Sync + 'static {
     fn meta(&self) -> &'static RelationMeta;
     /// Loads the relation for every parent not loaded yet (`IN` statements).
     #[doc(hidden)]
-    fn load_erased(&self, session: &mut Session, parents: &[&P], options: &[OptionNode], cascade: &mut Cascade) -> Result<()>;
+    fn load_erased(
+        &self,
+        session: &mut Session,
+        parents: &[&P],
+        options: &[OptionNode],
+        cascade: &mut Cascade,
+    ) -> Result<()>;
     /// Fills a many-to-one from the identity map only, sending no SQL.
     #[doc(hidden)]
     fn fill_from_map(&self, session: &Session, parents: &[&P]);
@@ -45,14 +51,26 @@ pub trait ErasedRelation<P: Entity>: Send + Sync + 'static {
     fn mark(&self, parents: &[&P], strategy: Strategy);
     /// Adds this relation to a join tree.
     #[doc(hidden)]
-    fn join(&self, builder: &mut JoinBuilder, parent_alias: &str, options: &[OptionNode], path: &mut Vec<&'static RelationMeta>) -> Box<dyn JoinState<P>>;
+    fn join(
+        &self,
+        builder: &mut JoinBuilder,
+        parent_alias: &str,
+        options: &[OptionNode],
+        path: &mut Vec<&'static RelationMeta>,
+    ) -> Box<dyn JoinState<P>>;
 }
 
 impl<P: Entity, T: Entity, F: RelationField<T>> ErasedRelation<P> for Relation<P, T, F> {
     fn meta(&self) -> &'static RelationMeta {
         self.meta
     }
-    fn load_erased(&self, session: &mut Session, parents: &[&P], options: &[OptionNode], cascade: &mut Cascade) -> Result<()> {
+    fn load_erased(
+        &self,
+        session: &mut Session,
+        parents: &[&P],
+        options: &[OptionNode],
+        cascade: &mut Cascade,
+    ) -> Result<()> {
         self.load_for(session, parents, options, cascade)
     }
     fn fill_from_map(&self, session: &Session, parents: &[&P]) {
@@ -66,7 +84,13 @@ impl<P: Entity, T: Entity, F: RelationField<T>> ErasedRelation<P> for Relation<P
             }
         }
     }
-    fn join(&self, builder: &mut JoinBuilder, parent_alias: &str, options: &[OptionNode], path: &mut Vec<&'static RelationMeta>) -> Box<dyn JoinState<P>> {
+    fn join(
+        &self,
+        builder: &mut JoinBuilder,
+        parent_alias: &str,
+        options: &[OptionNode],
+        path: &mut Vec<&'static RelationMeta>,
+    ) -> Box<dyn JoinState<P>> {
         self.join_state(builder, parent_alias, options, path)
     }
 }
@@ -138,17 +162,26 @@ pub(crate) fn build_joins<T: Entity>(
         if strategy != Strategy::Joined {
             continue;
         }
-        if path.last().is_some_and(|came_from| meta.is_reverse_of(came_from)) {
+        if path
+            .last()
+            .is_some_and(|came_from| meta.is_reverse_of(came_from))
+        {
             continue;
         }
         let repeats = path.iter().filter(|m| same_relation(m, meta)).count();
-        let allowed = if meta.owner == meta.target { meta.join_depth } else { 1 };
+        let allowed = if meta.owner == meta.target {
+            meta.join_depth
+        } else {
+            1
+        };
         if repeats >= allowed || builder.aliases >= MAX_JOINED_TABLES {
             level.deferred.push(meta.name);
             continue;
         }
         let children = find_option(options, meta.name).map_or(&[][..], |o| &o.children[..]);
-        level.states.push(relation.join(builder, alias, children, path));
+        level
+            .states
+            .push(relation.join(builder, alias, children, path));
         level.joined.push(meta.name);
     }
     level
@@ -205,12 +238,15 @@ impl<T: Entity> PendingLoad for Pending<T> {
                     // is filled from the identity map, a collection stays lazy.
                     relation.fill_from_map(session, &objects);
                 }
-                Strategy::Joined if self.joined.contains(&meta.name) || self.deferred.contains(&meta.name) => {}
+                Strategy::Joined
+                    if self.joined.contains(&meta.name) || self.deferred.contains(&meta.name) => {}
                 Strategy::Joined | Strategy::Selectin => {
                     let children = option.map_or(&[][..], |o| &o.children[..]);
                     relation.load_erased(session, &objects, children, cascade)?;
                 }
-                Strategy::Select | Strategy::Bulk | Strategy::Raise | Strategy::Noload if option.is_some() => {
+                Strategy::Select | Strategy::Bulk | Strategy::Raise | Strategy::Noload
+                    if option.is_some() =>
+                {
                     relation.mark(&objects, strategy);
                 }
                 _ => {}
@@ -220,6 +256,9 @@ impl<T: Entity> PendingLoad for Pending<T> {
     }
 }
 
+/// What the row loop calls with each row's root object and the row.
+pub(crate) type OnObject<'a, T> = dyn FnMut(&Arc<T>, &dyn Row) -> Result<()> + 'a;
+
 /// Runs `sql` and hands every row's root object (from the identity map, or
 /// decoded and registered) to `on_object`, feeding the join tree as it goes.
 pub(crate) fn run_graph<T: Entity>(
@@ -227,7 +266,7 @@ pub(crate) fn run_graph<T: Entity>(
     sql: &str,
     params: &[Value],
     joins: &mut [Box<dyn JoinState<T>>],
-    on_object: &mut dyn FnMut(&Arc<T>, &dyn Row) -> Result<()>,
+    on_object: &mut OnObject<'_, T>,
 ) -> Result<()> {
     let (backend, identity) = session.for_query(sql, params.len());
     let mut previous: Option<Arc<T>> = None;
@@ -268,7 +307,12 @@ pub(crate) fn qualified_columns(meta: &crate::EntityMeta, alias: &str) -> String
 
 /// Wraps an inner statement producing rows of `T` as alias `t0` and adds the
 /// join tree: `SELECT t0.<cols>[, extra][, joined cols] FROM (inner) AS t0 ...`.
-pub(crate) fn wrap_with_joins<T: Entity>(inner: &str, extra_columns: &str, builder: &JoinBuilder, root_order: &[String]) -> String {
+pub(crate) fn wrap_with_joins<T: Entity>(
+    inner: &str,
+    extra_columns: &str,
+    builder: &JoinBuilder,
+    root_order: &[String],
+) -> String {
     let mut sql = format!("SELECT {}", qualified_columns(T::META, "t0"));
     sql.push_str(extra_columns);
     sql.push_str(&builder.select);
@@ -276,7 +320,23 @@ pub(crate) fn wrap_with_joins<T: Entity>(inner: &str, extra_columns: &str, build
     sql.push_str(inner);
     sql.push_str(") AS t0");
     sql.push_str(&builder.from);
-    let order: Vec<&str> = root_order.iter().chain(&builder.order).map(String::as_str).collect();
+    // Joined collections are ordered within their parent, so the parents'
+    // rows stay grouped and in the parents' own order.
+    let root_key: Vec<String> = if builder.order.is_empty() {
+        Vec::new()
+    } else {
+        T::META
+            .primary_key
+            .iter()
+            .map(|&i| format!("t0.{}", crate::query::quote_ident(T::META.columns[i].name)))
+            .collect()
+    };
+    let order: Vec<&str> = root_order
+        .iter()
+        .chain(&root_key)
+        .chain(&builder.order)
+        .map(String::as_str)
+        .collect();
     if !order.is_empty() {
         sql.push_str(" ORDER BY ");
         sql.push_str(&order.join(", "));
@@ -311,15 +371,25 @@ pub(crate) fn load_roots<E: Entity>(
             Ok(())
         })?;
     } else {
-        let inner = format!("SELECT * FROM {}{}", crate::query::quote_ident(E::META.table), statement.clauses);
+        let inner = format!(
+            "SELECT * FROM {}{}",
+            crate::query::quote_ident(E::META.table),
+            statement.clauses
+        );
         let sql = wrap_with_joins::<E>(&inner, "", &builder, &statement.order);
         let mut seen = std::collections::HashSet::new();
-        run_graph::<E>(session, &sql, params, &mut level.states, &mut |object, _| {
-            if seen.insert(object.key()) {
-                objects.push(Arc::clone(object));
-            }
-            Ok(())
-        })?;
+        run_graph::<E>(
+            session,
+            &sql,
+            params,
+            &mut level.states,
+            &mut |object, _| {
+                if seen.insert(object.key()) {
+                    objects.push(Arc::clone(object));
+                }
+                Ok(())
+            },
+        )?;
     }
     let mut cascade = Cascade::default();
     for state in level.states {

@@ -19,7 +19,13 @@ struct Fetched<T: Entity, K> {
 
 impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
     /// Loads this relation for every parent in `parents` not loaded yet.
-    pub(crate) fn load_for(&self, session: &mut Session, parents: &[&P], options: &[OptionNode], cascade: &mut Cascade) -> Result<()> {
+    pub(crate) fn load_for(
+        &self,
+        session: &mut Session,
+        parents: &[&P],
+        options: &[OptionNode],
+        cascade: &mut Cascade,
+    ) -> Result<()> {
         let mut seen = HashSet::new();
         let pending: Vec<&P> = parents
             .iter()
@@ -30,7 +36,9 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
             return Ok(());
         }
         match self.link {
-            Link::ManyToOne { foreign_key } => self.load_many_to_one(session, &pending, foreign_key, options, cascade),
+            Link::ManyToOne { foreign_key } => {
+                self.load_many_to_one(session, &pending, foreign_key, options, cascade)
+            }
             Link::Remote { foreign_key, .. } => {
                 let keys = sorted_keys(pending.iter().map(|p| p.key()));
                 let fetched = self.fetch(session, &keys, P::key_values, options, cascade)?;
@@ -47,7 +55,8 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
                     targets.push(target);
                 }
                 for parent in &pending {
-                    self.field(parent).store(groups.remove(&parent.key()).unwrap_or_default());
+                    self.field(parent)
+                        .store(groups.remove(&parent.key()).unwrap_or_default());
                 }
                 self.queue(cascade, targets, options, fetched.joined, fetched.deferred);
                 Ok(())
@@ -72,7 +81,8 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
                     groups.entry(owner).or_default().push(target);
                 }
                 for parent in &pending {
-                    self.field(parent).store(groups.remove(&parent.key()).unwrap_or_default());
+                    self.field(parent)
+                        .store(groups.remove(&parent.key()).unwrap_or_default());
                 }
                 self.queue(cascade, targets, options, fetched.joined, fetched.deferred);
                 Ok(())
@@ -166,7 +176,14 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         }
     }
 
-    fn queue(&self, cascade: &mut Cascade, objects: Vec<Arc<T>>, options: &[OptionNode], joined: Vec<&'static str>, deferred: Vec<&'static str>) {
+    fn queue(
+        &self,
+        cascade: &mut Cascade,
+        objects: Vec<Arc<T>>,
+        options: &[OptionNode],
+        joined: Vec<&'static str>,
+        deferred: Vec<&'static str>,
+    ) {
         cascade.push(Pending {
             objects,
             options: options.to_vec(),
@@ -205,15 +222,31 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
                 let mut inner = sql.inner_head.clone();
                 super::sql::push_key_placeholders(&mut inner, chunk.len(), sql.key_width);
                 inner.push(')');
-                let links: String = (0..sql.link_width).map(|i| format!(", t0.\"__link{i}\"")).collect();
-                let order: Vec<String> = if sql.outer_order.is_empty() { Vec::new() } else { vec![sql.outer_order.clone()] };
+                let links: String = (0..sql.link_width)
+                    .map(|i| format!(", t0.\"__link{i}\""))
+                    .collect();
+                let order: Vec<String> = if sql.outer_order.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![sql.outer_order.clone()]
+                };
                 std::borrow::Cow::Owned(wrap_with_joins::<T>(&inner, &links, &builder, &order))
             };
-            run_graph::<T>(session, &statement, &params, &mut level.states, &mut |object, row| {
-                let owner = if links_in_row { Some(P::key_at(row, link_offset)?) } else { None };
-                rows.push((Arc::clone(object), owner));
-                Ok(())
-            })?;
+            run_graph::<T>(
+                session,
+                &statement,
+                &params,
+                &mut level.states,
+                &mut |object, row| {
+                    let owner = if links_in_row {
+                        Some(P::key_at(row, link_offset)?)
+                    } else {
+                        None
+                    };
+                    rows.push((Arc::clone(object), owner));
+                    Ok(())
+                },
+            )?;
         }
         for state in level.states {
             state.finish(cascade);

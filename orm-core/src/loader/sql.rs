@@ -105,7 +105,9 @@ impl RelationSql {
                 let link: Vec<String> = fk.iter().map(|c| format!("s.{c}")).collect();
                 let width = link.len();
                 let matcher = format!("{}{}", tuple(&link), in_open(width));
-                let from = format!("FROM {target_table} AS t JOIN {secondary} AS s ON {on} WHERE {matcher}");
+                let from = format!(
+                    "FROM {target_table} AS t JOIN {secondary} AS s ON {on} WHERE {matcher}"
+                );
                 let aliased_links = link
                     .iter()
                     .enumerate()
@@ -142,7 +144,8 @@ impl RelationSql {
         if keys == 1 {
             return std::borrow::Cow::Borrowed(&self.single);
         }
-        let mut sql = String::with_capacity(self.head.len() + self.tail.len() + keys * 3 * self.key_width);
+        let mut sql =
+            String::with_capacity(self.head.len() + self.tail.len() + keys * 3 * self.key_width);
         sql.push_str(&self.head);
         push_key_placeholders(&mut sql, keys, self.key_width);
         sql.push_str(&self.tail);

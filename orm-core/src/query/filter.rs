@@ -123,7 +123,10 @@ impl Expr {
                 }
                 sql.push(')');
             }
-            Expr::Raw { sql: text, params: values } => {
+            Expr::Raw {
+                sql: text,
+                params: values,
+            } => {
                 sql.push_str(text);
                 params.extend(values.iter().cloned());
             }

@@ -79,7 +79,11 @@ impl Session {
 
     /// Logs a statement about to run and lends the backend and identity map
     /// to the row loop.
-    pub(crate) fn for_query(&mut self, sql: &str, params: usize) -> (&mut dyn Backend, &mut IdentityMap) {
+    pub(crate) fn for_query(
+        &mut self,
+        sql: &str,
+        params: usize,
+    ) -> (&mut dyn Backend, &mut IdentityMap) {
         self.log.record(sql, params);
         (self.backend.as_mut(), &mut self.identity)
     }
@@ -155,7 +159,10 @@ impl Session {
             sql: matches.join(" AND "),
             params,
         };
-        Ok(Query::with_condition(self, condition).all()?.into_iter().next())
+        Ok(Query::with_condition(self, condition)
+            .all()?
+            .into_iter()
+            .next())
     }
 
     /// The object in the identity map under this key, without any SQL.

@@ -101,7 +101,12 @@ fn expand(model: &Model) -> TokenStream {
             let decode = decode_column(index);
             quote!(#field: #decode)
         })
-        .chain(model.relations.iter().map(|r| relation::field_init(model, r)));
+        .chain(
+            model
+                .relations
+                .iter()
+                .map(|r| relation::field_init(model, r)),
+        );
     let relation_constants = model.relations.iter().map(|r| relation::constant(model, r));
     let relation_names = model.relations.iter().map(|r| &r.constant);
     let relation_metas = model.relations.iter().map(|r| &r.constant);
@@ -218,7 +223,8 @@ fn expand(model: &Model) -> TokenStream {
             }
 
             fn key_at(row: &dyn #krate::__private::Row, start: usize) -> #krate::Result<Self::Key> {
-                ::core::result::Result::Ok(#key_at)
+                let key = #key_at;
+                ::core::result::Result::Ok(key)
             }
 
             fn key(&self) -> Self::Key {
@@ -230,7 +236,8 @@ fn expand(model: &Model) -> TokenStream {
             }
 
             fn key_from_row(row: &dyn #krate::__private::Row, offset: usize) -> #krate::Result<Self::Key> {
-                ::core::result::Result::Ok(#key_from_row)
+                let key = #key_from_row;
+                ::core::result::Result::Ok(key)
             }
 
             fn from_row(row: &dyn #krate::__private::Row, offset: usize) -> #krate::Result<Self> {

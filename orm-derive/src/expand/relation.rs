@@ -49,7 +49,11 @@ pub fn constant(model: &Model, relation: &Relation) -> TokenStream {
     let target_key = quote!(<#target as #krate::Entity>::Key);
 
     let order_by = relation.order_by.iter().map(|(column, descending)| {
-        let constant = format_ident!("{}", column.to_string().to_uppercase(), span = column.span());
+        let constant = format_ident!(
+            "{}",
+            column.to_string().to_uppercase(),
+            span = column.span()
+        );
         quote_spanned!(column.span()=> (<#target>::#constant.quoted_name(), #descending))
     });
 
@@ -62,7 +66,10 @@ pub fn constant(model: &Model, relation: &Relation) -> TokenStream {
             } else {
                 quote_spanned!(span=> ::core::option::Option::Some((#(#fk_trait::referenced_key(&parent.#fields)?,)*)))
             };
-            let names: Vec<String> = columns.iter().map(|&i| model.columns[i].name.clone()).collect();
+            let names: Vec<String> = columns
+                .iter()
+                .map(|&i| model.columns[i].name.clone())
+                .collect();
             (
                 quote!(&[#(#quoted),*]),
                 quote!(::core::option::Option::None),
@@ -76,7 +83,9 @@ pub fn constant(model: &Model, relation: &Relation) -> TokenStream {
                 .iter()
                 .map(|f| format_ident!("{}", f.to_string().to_uppercase(), span = span))
                 .collect();
-            let quoted = constants.iter().map(|c| quote_spanned!(span=> <#target>::#c.quoted_name()));
+            let quoted = constants
+                .iter()
+                .map(|c| quote_spanned!(span=> <#target>::#c.quoted_name()));
             let (extract, assign) = if let [single] = constants.as_slice() {
                 (
                     quote_spanned!(span=> #fk_trait::<#owner_key>::referenced_key(<#target>::#single.value(target))),

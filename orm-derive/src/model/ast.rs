@@ -132,8 +132,15 @@ impl Model {
                 let ident = field.ident.clone()?;
                 let relationship = attr::Relationship::from_ast(cx, field);
                 if let Some((wrapper, target)) = relation_type(&field.ty) {
-                    if field.attrs.iter().any(|a| a.path().is_ident(super::symbol::ORM)) {
-                        cx.error_spanned_by(&ident, "a relationship field takes #[relationship(...)], not #[orm(...)]");
+                    if field
+                        .attrs
+                        .iter()
+                        .any(|a| a.path().is_ident(super::symbol::ORM))
+                    {
+                        cx.error_spanned_by(
+                            &ident,
+                            "a relationship field takes #[relationship(...)], not #[orm(...)]",
+                        );
                     }
                     relationship_fields.push((field, ident, wrapper, target, relationship));
                     return None;
@@ -146,7 +153,10 @@ impl Model {
                 }
                 let attrs = attr::Field::from_ast(cx, field);
                 if attrs.primary_key && is_option(&field.ty) {
-                    cx.error_spanned_by(&field.ty, "a primary key cannot be an Option: every row needs its key");
+                    cx.error_spanned_by(
+                        &field.ty,
+                        "a primary key cannot be an Option: every row needs its key",
+                    );
                 }
                 let unraw = ident.unraw().to_string();
                 let (name, name_span) = match &attrs.column {
@@ -180,7 +190,16 @@ impl Model {
         let relations = relationship_fields
             .into_iter()
             .filter_map(|(field, ident, wrapper, target, attrs)| {
-                Relation::from_ast(cx, &owner_name, &columns, field, ident, wrapper, target, attrs)
+                Relation::from_ast(
+                    cx,
+                    &owner_name,
+                    &columns,
+                    field,
+                    ident,
+                    wrapper,
+                    target,
+                    attrs,
+                )
             })
             .collect();
         Some(Model {
@@ -238,7 +257,9 @@ fn is_integer_type(ty: &syn::Type) -> bool {
 
 /// `One<T>`, `Many<T>` or `Dynamic<T>` (by the last path segment) and its `T`.
 fn relation_type(ty: &syn::Type) -> Option<(Wrapper, syn::Type)> {
-    let syn::Type::Path(path) = ty else { return None };
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
     let last = path.path.segments.last()?;
     let wrapper = match last.ident.to_string().as_str() {
         "One" => Wrapper::One,
@@ -246,9 +267,13 @@ fn relation_type(ty: &syn::Type) -> Option<(Wrapper, syn::Type)> {
         "Dynamic" => Wrapper::Dynamic,
         _ => return None,
     };
-    let syn::PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
     match args.args.first() {
-        Some(syn::GenericArgument::Type(target)) if args.args.len() == 1 => Some((wrapper, target.clone())),
+        Some(syn::GenericArgument::Type(target)) if args.args.len() == 1 => {
+            Some((wrapper, target.clone()))
+        }
         _ => None,
     }
 }
@@ -263,25 +288,33 @@ fn identifiers(cx: &Ctxt, lit: &syn::LitStr) -> Vec<syn::Ident> {
     lit.value()
         .split(',')
         .map(str::trim)
-        .filter_map(|name| match syn::parse::Parser::parse_str(syn::Ident::parse_any, name) {
-            Ok(ident) => Some(syn::Ident::new(&ident.unraw().to_string(), lit.span())),
-            Err(_) => {
-                cx.error_spanned_by(lit, format!("`{name}` is not a field name"));
-                None
-            }
-        })
+        .filter_map(
+            |name| match syn::parse::Parser::parse_str(syn::Ident::parse_any, name) {
+                Ok(ident) => Some(syn::Ident::new(&ident.unraw().to_string(), lit.span())),
+                Err(_) => {
+                    cx.error_spanned_by(lit, format!("`{name}` is not a field name"));
+                    None
+                }
+            },
+        )
         .collect()
 }
 
 fn column_names(lit: &syn::LitStr) -> Vec<String> {
-    lit.value().split(',').map(|c| c.trim().to_owned()).collect()
+    lit.value()
+        .split(',')
+        .map(|c| c.trim().to_owned())
+        .collect()
 }
 
 fn positive(cx: &Ctxt, lit: &syn::LitInt, key: &str, minimum: usize) -> Option<usize> {
     match lit.base10_parse::<usize>() {
         Ok(n) if n >= minimum => Some(n),
         _ => {
-            cx.error_spanned_by(lit, format!("`{key}` must be an integer of at least {minimum}"));
+            cx.error_spanned_by(
+                lit,
+                format!("`{key}` must be an integer of at least {minimum}"),
+            );
             None
         }
     }
@@ -300,7 +333,11 @@ impl Relation {
         attrs: attr::Relationship,
     ) -> Option<Relation> {
         let field_name = ident.unraw().to_string();
-        let default_strategy = if wrapper == Wrapper::Dynamic { "dynamic" } else { "select" };
+        let default_strategy = if wrapper == Wrapper::Dynamic {
+            "dynamic"
+        } else {
+            "select"
+        };
         let strategy = match &attrs.lazy {
             None => default_strategy,
             Some(lit) => {
@@ -308,13 +345,23 @@ impl Relation {
                 match STRATEGIES.iter().find(|s| **s == value) {
                     Some(found) => found,
                     None => {
-                        cx.error_spanned_by(lit, format!("unknown strategy `{value}`: {}", valid_choices(&value, STRATEGIES)));
+                        cx.error_spanned_by(
+                            lit,
+                            format!(
+                                "unknown strategy `{value}`: {}",
+                                valid_choices(&value, STRATEGIES)
+                            ),
+                        );
                         default_strategy
                     }
                 }
             }
         };
-        let lazy_tokens = attrs.lazy.as_ref().map(|l| l.to_token_stream()).unwrap_or_else(|| ident.to_token_stream());
+        let lazy_tokens = attrs
+            .lazy
+            .as_ref()
+            .map(|l| l.to_token_stream())
+            .unwrap_or_else(|| ident.to_token_stream());
         match (wrapper, strategy) {
             (Wrapper::One, "dynamic") => cx.error_spanned_by(
                 &lazy_tokens,
@@ -334,16 +381,33 @@ impl Relation {
             }
         }
         if let (Wrapper::One, Some(lit)) = (wrapper, &attrs.secondary) {
-            cx.error_spanned_by(lit, "`secondary` makes a many-to-many: use `Many<T>` (or `Dynamic<T>`), not `One<T>`");
+            cx.error_spanned_by(
+                lit,
+                "`secondary` makes a many-to-many: use `Many<T>` (or `Dynamic<T>`), not `One<T>`",
+            );
         }
         if let (None, Some(lit)) = (&attrs.secondary, &attrs.target_foreign_key) {
-            cx.error_spanned_by(lit, "`target_foreign_key` names a column of the `secondary` table, which is missing");
+            cx.error_spanned_by(
+                lit,
+                "`target_foreign_key` names a column of the `secondary` table, which is missing",
+            );
         }
         if let (Wrapper::One, Some(lit)) = (wrapper, &attrs.order_by) {
-            cx.error_spanned_by(lit, "`order_by` orders a collection; a `One` relation has at most one row");
+            cx.error_spanned_by(
+                lit,
+                "`order_by` orders a collection; a `One` relation has at most one row",
+            );
         }
-        let chunk_size = attrs.chunk_size.as_ref().and_then(|l| positive(cx, l, "chunk_size", 1)).unwrap_or(500);
-        let join_depth = attrs.join_depth.as_ref().and_then(|l| positive(cx, l, "join_depth", 0)).unwrap_or(1);
+        let chunk_size = attrs
+            .chunk_size
+            .as_ref()
+            .and_then(|l| positive(cx, l, "chunk_size", 1))
+            .unwrap_or(500);
+        let join_depth = attrs
+            .join_depth
+            .as_ref()
+            .and_then(|l| positive(cx, l, "join_depth", 0))
+            .unwrap_or(1);
         let mut order_by = Vec::new();
         if let Some(lit) = &attrs.order_by {
             for term in lit.value().split(',') {
@@ -355,28 +419,53 @@ impl Relation {
                     Some(w) if w == "desc" => Some(true),
                     Some(_) => None,
                 };
-                match (syn::parse::Parser::parse_str(syn::Ident::parse_any, name), descending, words.next()) {
-                    (Ok(column), Some(descending), None) => order_by.push((syn::Ident::new(&column.unraw().to_string(), lit.span()), descending)),
-                    _ => cx.error_spanned_by(lit, format!("`order_by` expects `field [asc|desc], ...`, found `{}`", term.trim())),
+                match (
+                    syn::parse::Parser::parse_str(syn::Ident::parse_any, name),
+                    descending,
+                    words.next(),
+                ) {
+                    (Ok(column), Some(descending), None) => order_by.push((
+                        syn::Ident::new(&column.unraw().to_string(), lit.span()),
+                        descending,
+                    )),
+                    _ => cx.error_spanned_by(
+                        lit,
+                        format!(
+                            "`order_by` expects `field [asc|desc], ...`, found `{}`",
+                            term.trim()
+                        ),
+                    ),
                 }
             }
         }
 
-        let local_column = |name: &syn::Ident| columns.iter().position(|c| c.ident.unraw() == *name);
+        let local_column =
+            |name: &syn::Ident| columns.iter().position(|c| c.ident.unraw() == *name);
         let target_name = match &target {
-            syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.unraw().to_string()).unwrap_or_default(),
+            syn::Type::Path(p) => p
+                .path
+                .segments
+                .last()
+                .map(|s| s.ident.unraw().to_string())
+                .unwrap_or_default(),
             _ => String::new(),
         };
-        let fk_span = attrs.foreign_key.as_ref().map_or(ident.span(), |l| l.span());
+        let fk_span = attrs
+            .foreign_key
+            .as_ref()
+            .map_or(ident.span(), |l| l.span());
         let mut optional = false;
         let link = if let Some(secondary) = &attrs.secondary {
             Link::Secondary {
                 table: secondary.value(),
-                foreign_key: attrs.foreign_key.as_ref().map_or_else(|| vec![format!("{}_id", snake_case(owner))], column_names),
-                target_foreign_key: attrs
-                    .target_foreign_key
+                foreign_key: attrs
+                    .foreign_key
                     .as_ref()
-                    .map_or_else(|| vec![format!("{}_id", snake_case(&target_name))], column_names),
+                    .map_or_else(|| vec![format!("{}_id", snake_case(owner))], column_names),
+                target_foreign_key: attrs.target_foreign_key.as_ref().map_or_else(
+                    || vec![format!("{}_id", snake_case(&target_name))],
+                    column_names,
+                ),
             }
         } else if wrapper == Wrapper::One {
             let names = match &attrs.foreign_key {
@@ -387,7 +476,9 @@ impl Relation {
             if local.iter().all(Option::is_some) && !names.is_empty() {
                 let columns_used: Vec<usize> = local.into_iter().flatten().collect();
                 optional = columns_used.iter().any(|&i| is_option(&columns[i].ty));
-                Link::ManyToOne { columns: columns_used }
+                Link::ManyToOne {
+                    columns: columns_used,
+                }
             } else if attrs.foreign_key.is_none() {
                 cx.error_spanned_by(
                     &ident,
@@ -408,7 +499,10 @@ impl Relation {
         } else {
             let names = match &attrs.foreign_key {
                 Some(lit) => identifiers(cx, lit),
-                None => vec![syn::Ident::new(&format!("{}_id", snake_case(owner)), ident.span())],
+                None => vec![syn::Ident::new(
+                    &format!("{}_id", snake_case(owner)),
+                    ident.span(),
+                )],
             };
             Link::Remote { fields: names }
         };

@@ -215,7 +215,11 @@ impl Relationship {
         let mut chunk_size = Attr::none(cx, CHUNK_SIZE);
         let mut join_depth = Attr::none(cx, JOIN_DEPTH);
         let mut present = None;
-        for attr in field.attrs.iter().filter(|a| a.path().is_ident(RELATIONSHIP)) {
+        for attr in field
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident(RELATIONSHIP))
+        {
             present = Some(syn::spanned::Spanned::span(attr));
             if matches!(attr.meta, syn::Meta::Path(_)) {
                 continue; // a bare #[relationship] takes every default
@@ -240,15 +244,30 @@ impl Relationship {
                     }
                 }
                 if meta.path.is_ident(INNERJOIN) {
-                    if let Some(value) = typed_value::<syn::LitBool>(cx, INNERJOIN, "a bool, e.g. `innerjoin = true`", &meta)? {
+                    if let Some(value) = typed_value::<syn::LitBool>(
+                        cx,
+                        INNERJOIN,
+                        "a bool, e.g. `innerjoin = true`",
+                        &meta,
+                    )? {
                         innerjoin.set(&meta.path, value);
                     }
                 } else if meta.path.is_ident(CHUNK_SIZE) {
-                    if let Some(value) = typed_value::<syn::LitInt>(cx, CHUNK_SIZE, "a positive integer, e.g. `chunk_size = 500`", &meta)? {
+                    if let Some(value) = typed_value::<syn::LitInt>(
+                        cx,
+                        CHUNK_SIZE,
+                        "a positive integer, e.g. `chunk_size = 500`",
+                        &meta,
+                    )? {
                         chunk_size.set(&meta.path, value);
                     }
                 } else if meta.path.is_ident(JOIN_DEPTH) {
-                    if let Some(value) = typed_value::<syn::LitInt>(cx, JOIN_DEPTH, "an integer, e.g. `join_depth = 2`", &meta)? {
+                    if let Some(value) = typed_value::<syn::LitInt>(
+                        cx,
+                        JOIN_DEPTH,
+                        "an integer, e.g. `join_depth = 2`",
+                        &meta,
+                    )? {
                         join_depth.set(&meta.path, value);
                     }
                 } else {
@@ -275,7 +294,12 @@ impl Relationship {
 }
 
 /// Reads `key = <literal of type L>`, reporting anything else.
-fn typed_value<L: syn::parse::Parse>(cx: &Ctxt, key: &str, expected: &str, meta: &ParseNestedMeta) -> syn::Result<Option<L>> {
+fn typed_value<L: syn::parse::Parse>(
+    cx: &Ctxt,
+    key: &str,
+    expected: &str,
+    meta: &ParseNestedMeta,
+) -> syn::Result<Option<L>> {
     if !meta.input.peek(syn::Token![=]) {
         cx.error_spanned_by(&meta.path, format!("`{key}` expects {expected}"));
         skip_value(meta)?;

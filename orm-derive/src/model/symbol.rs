@@ -35,4 +35,6 @@ pub const RELATIONSHIP_KEYS: &[&str] = &[
 ];
 
 /// Values of `lazy`, in the order the docs list them.
-pub const STRATEGIES: &[&str] = &["select", "joined", "selectin", "dynamic", "bulk", "raise", "noload"];
+pub const STRATEGIES: &[&str] = &[
+    "select", "joined", "selectin", "dynamic", "bulk", "raise", "noload",
+];
