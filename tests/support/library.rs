@@ -86,7 +86,11 @@ pub struct Category {
 /// `(b + 1) % 5` when different, every third book has editor 1, every
 /// even author has a biography.
 pub fn library(authors: i64) -> Session {
-    let mut session = Session::in_memory().expect("in-memory database");
+    library_in(Session::in_memory().expect("in-memory database"), authors)
+}
+
+/// [`library`] on a session the caller made (e.g. over a recording backend).
+pub fn library_in(mut session: Session, authors: i64) -> Session {
     session
         .create_all(&[
             Author::META,

@@ -17,7 +17,8 @@ pub struct SqliteBackend {
 
 impl SqliteBackend {
     /// Takes over a connection and configures it for eagerly: foreign keys
-    /// enforced, a larger prepared-statement cache, and the query planner's
+    /// enforced, double-quoted strings off (a double-quoted name is always an
+    /// identifier), a larger prepared-statement cache, and the query planner's
     /// stability guarantee, without which SQLite re-prepares `col = ?`
     /// statements each time a new value is bound.
     pub fn new(connection: Connection) -> Result<Self> {
@@ -26,6 +27,14 @@ impl SqliteBackend {
             rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
             true,
         )?;
+        // A double-quoted name that matches no column would otherwise be
+        // read as a string literal (SQLite's "double-quoted string"
+        // misfeature): a missing column `name` would silently read as the
+        // text "name". eagerly quotes every identifier with double quotes
+        // and every value is a parameter, so turn it off: a missing column
+        // is the error "no such column".
+        connection.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DML, false)?;
+        connection.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DDL, false)?;
         connection.pragma_update(None, "foreign_keys", true)?;
         // Reading the schema now makes "file is not a database" an error of
         // `open`, not of the first query.
@@ -41,11 +50,30 @@ impl SqliteBackend {
 
 struct Bind<'a>(&'a Value);
 
+/// SQLite has no NaN: it stores a NaN parameter as NULL, so the value could
+/// never read back (and a filter on it would match nothing). Binding one is
+/// refused instead, before anything is written.
+#[derive(Debug)]
+struct NanParameter;
+
+impl std::fmt::Display for NanParameter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("cannot bind NaN: SQLite would store it as NULL")
+    }
+}
+
+impl std::error::Error for NanParameter {}
+
 impl ToSql for Bind<'_> {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
         Ok(ToSqlOutput::Borrowed(match self.0 {
             Value::Null => SqliteValueRef::Null,
             Value::Integer(i) => SqliteValueRef::Integer(*i),
+            Value::Real(f) if f.is_nan() => {
+                return Err(rusqlite::Error::ToSqlConversionFailure(Box::new(
+                    NanParameter,
+                )))
+            }
             Value::Real(f) => SqliteValueRef::Real(*f),
             Value::Text(s) => SqliteValueRef::Text(s.as_bytes()),
             Value::Blob(b) => SqliteValueRef::Blob(b),

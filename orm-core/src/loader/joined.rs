@@ -26,7 +26,6 @@ struct Joined<P: Entity, T: Entity, F> {
     groups: HashMap<P::Key, Group<P, T>>,
     children: Vec<Box<dyn JoinState<T>>>,
     options: Vec<OptionNode>,
-    joined: Vec<&'static str>,
     deferred: Vec<&'static str>,
 }
 
@@ -118,8 +117,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
             groups: HashMap::new(),
             children: level.states,
             options: options.to_vec(),
-            joined: level.joined,
-            deferred: level.deferred,
+                deferred: level.deferred,
         })
     }
 }
@@ -137,6 +135,19 @@ impl<P: Entity, T: Entity, F: RelationField<T>> JoinState<P> for Joined<P, T, F>
         // An outer join with no match leaves the target's key NULL.
         let first_key_column = self.offset + T::META.primary_key[0];
         if matches!(row.value(first_key_column)?, ValueRef::Null) {
+            // A required foreign key with no row behind it is an error, as
+            // for the IN loader; a nullable one reads as absent.
+            if let (Link::ManyToOne { foreign_key }, false) =
+                (self.relation.link, self.relation.meta.optional)
+            {
+                if let Some(key) = foreign_key(parent) {
+                    return Err(crate::Error::MissingRelated {
+                        entity: self.relation.meta.owner,
+                        relation: self.relation.meta.name,
+                        key: format!("{key:?}"),
+                    });
+                }
+            }
             return Ok(());
         }
         let key = T::key_from_row(row, self.offset)?;
@@ -173,7 +184,6 @@ impl<P: Entity, T: Entity, F: RelationField<T>> JoinState<P> for Joined<P, T, F>
             objects: targets,
             options: self.options,
             came_from: Some(self.relation.meta),
-            joined: self.joined,
             deferred: self.deferred,
         });
         for child in self.children {

@@ -119,7 +119,10 @@ impl Session {
         }
         let meta = relation.meta;
         let mut cascade = Cascade::default();
-        match field.strategy() {
+        // The mapping's strategy comes from the relation constant, so objects
+        // built by hand (insert, update) follow it too.
+        let strategy_of = |field: &F| field.mode().unwrap_or(meta.lazy);
+        match strategy_of(field) {
             Strategy::Raise => {
                 return Err(Error::RelationRefused {
                     entity: meta.owner,
@@ -134,7 +137,7 @@ impl Session {
                     .map(|p| p.as_ref())
                     .filter(|p| {
                         let f = relation.field(p);
-                        !f.is_loaded() && f.strategy() == Strategy::Bulk
+                        !f.is_loaded() && strategy_of(f) == Strategy::Bulk
                     })
                     .collect();
                 parents.push(parent);

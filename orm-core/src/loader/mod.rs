@@ -133,7 +133,6 @@ impl JoinBuilder {
 /// cut off (by `join_depth` or the table limit) and stay lazy.
 pub(crate) struct JoinLevel<T: Entity> {
     pub(crate) states: Vec<Box<dyn JoinState<T>>>,
-    pub(crate) joined: Vec<&'static str>,
     pub(crate) deferred: Vec<&'static str>,
 }
 
@@ -153,18 +152,22 @@ pub(crate) fn build_joins<T: Entity>(
 ) -> JoinLevel<T> {
     let mut level = JoinLevel {
         states: Vec::new(),
-        joined: Vec::new(),
         deferred: Vec::new(),
     };
     for relation in T::relations() {
         let meta = relation.meta();
-        let strategy = find_option(options, meta.name).map_or(meta.lazy, |o| o.strategy);
+        let option = find_option(options, meta.name);
+        let strategy = option.map_or(meta.lazy, |o| o.strategy);
         if strategy != Strategy::Joined {
             continue;
         }
-        if path
-            .last()
-            .is_some_and(|came_from| meta.is_reverse_of(came_from))
+        // The guards below stop the mapping's defaults; an explicit option
+        // path is finite, so it is followed back along the path and past
+        // `join_depth`.
+        if option.is_none()
+            && path
+                .last()
+                .is_some_and(|came_from| meta.is_reverse_of(came_from))
         {
             continue;
         }
@@ -174,7 +177,7 @@ pub(crate) fn build_joins<T: Entity>(
         } else {
             1
         };
-        if repeats >= allowed || builder.aliases >= MAX_JOINED_TABLES {
+        if (option.is_none() && repeats >= allowed) || builder.aliases >= MAX_JOINED_TABLES {
             level.deferred.push(meta.name);
             continue;
         }
@@ -182,7 +185,6 @@ pub(crate) fn build_joins<T: Entity>(
         level
             .states
             .push(relation.join(builder, alias, children, path));
-        level.joined.push(meta.name);
     }
     level
 }
@@ -205,7 +207,6 @@ pub(crate) struct Pending<T: Entity> {
     pub(crate) objects: Vec<Arc<T>>,
     pub(crate) options: Vec<OptionNode>,
     pub(crate) came_from: Option<&'static RelationMeta>,
-    pub(crate) joined: Vec<&'static str>,
     pub(crate) deferred: Vec<&'static str>,
 }
 
@@ -231,15 +232,21 @@ impl<T: Entity> PendingLoad for Pending<T> {
             let meta = relation.meta();
             let option = find_option(&self.options, meta.name);
             let strategy = option.map_or(meta.lazy, |o| o.strategy);
-            let is_way_back = self.came_from.is_some_and(|c| meta.is_reverse_of(c));
+            // Only the mapping's defaults stop on the way back; an explicit
+            // option there is followed.
+            let is_way_back =
+                option.is_none() && self.came_from.is_some_and(|c| meta.is_reverse_of(c));
             match strategy {
                 _ if is_way_back && strategy.is_eager() => {
                     // Never walk back along the path: a to-one reverse side
                     // is filled from the identity map, a collection stays lazy.
                     relation.fill_from_map(session, &objects);
                 }
-                Strategy::Joined
-                    if self.joined.contains(&meta.name) || self.deferred.contains(&meta.name) => {}
+                // Cut off by `join_depth`: stays lazy. A joined relation the
+                // statement filled is loaded, so the IN loader below skips it
+                // and only loads objects the statement did not cover (targets
+                // that came from the identity map).
+                Strategy::Joined if self.deferred.contains(&meta.name) => {}
                 Strategy::Joined | Strategy::Selectin => {
                     let children = option.map_or(&[][..], |o| &o.children[..]);
                     relation.load_erased(session, &objects, children, cascade)?;
@@ -399,7 +406,6 @@ pub(crate) fn load_roots<E: Entity>(
         objects: objects.clone(),
         options: options.to_vec(),
         came_from: None,
-        joined: level.joined,
         deferred: level.deferred,
     });
     cascade.run(session)?;

@@ -13,7 +13,6 @@ use crate::{Entity, Error, Result, Session, Value};
 /// many-to-many, read from the secondary's columns).
 struct Fetched<T: Entity, K> {
     rows: Vec<(Arc<T>, Option<K>)>,
-    joined: Vec<&'static str>,
     deferred: Vec<&'static str>,
 }
 
@@ -58,7 +57,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
                     self.field(parent)
                         .store(groups.remove(&parent.key()).unwrap_or_default());
                 }
-                self.queue(cascade, targets, options, fetched.joined, fetched.deferred);
+                self.queue(cascade, targets, options, fetched.deferred);
                 Ok(())
             }
             Link::Secondary => {
@@ -84,7 +83,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
                     self.field(parent)
                         .store(groups.remove(&parent.key()).unwrap_or_default());
                 }
-                self.queue(cascade, targets, options, fetched.joined, fetched.deferred);
+                self.queue(cascade, targets, options, fetched.deferred);
                 Ok(())
             }
         }
@@ -115,11 +114,11 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
                 },
             }
         }
-        let (mut joined, mut deferred) = (Vec::new(), Vec::new());
+        let mut deferred = Vec::new();
         if !waiting.is_empty() {
             let keys = sorted_keys(waiting.iter().map(|(_, k)| k.clone()));
             let fetched = self.fetch(session, &keys, T::key_values, options, cascade)?;
-            (joined, deferred) = (fetched.joined, fetched.deferred);
+            deferred = fetched.deferred;
             let mut found: HashMap<T::Key, Arc<T>> = HashMap::with_capacity(fetched.rows.len());
             for (target, _) in fetched.rows {
                 found.entry(target.key()).or_insert(target);
@@ -139,7 +138,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
             }
             targets.extend(found.into_values());
             if let Some(key) = dangling {
-                self.queue(cascade, targets, options, joined, deferred);
+                self.queue(cascade, targets, options, deferred);
                 return Err(Error::MissingRelated {
                     entity: self.meta.owner,
                     relation: self.meta.name,
@@ -147,7 +146,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
                 });
             }
         }
-        self.queue(cascade, targets, options, joined, deferred);
+        self.queue(cascade, targets, options, deferred);
         Ok(())
     }
 
@@ -181,14 +180,12 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         cascade: &mut Cascade,
         objects: Vec<Arc<T>>,
         options: &[OptionNode],
-        joined: Vec<&'static str>,
-        deferred: Vec<&'static str>,
+            deferred: Vec<&'static str>,
     ) {
         cascade.push(Pending {
             objects,
             options: options.to_vec(),
             came_from: Some(self.meta),
-            joined,
             deferred,
         });
     }
@@ -253,8 +250,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         }
         Ok(Fetched {
             rows,
-            joined: level.joined,
-            deferred: level.deferred,
+                deferred: level.deferred,
         })
     }
 }

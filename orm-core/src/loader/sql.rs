@@ -29,7 +29,6 @@ impl RelationSql {
     /// Builds the statements of `relation`; called once, then cached.
     #[doc(hidden)]
     pub fn build(relation: &RelationMeta) -> RelationSql {
-        let owner = (relation.owner_meta)();
         let target = (relation.target_meta)();
         let target_table = quote_ident(target.table);
         let columns = |qualifier: &str| -> String {
@@ -127,7 +126,6 @@ impl RelationSql {
         let mut single = head.clone();
         push_key_placeholders(&mut single, 1, key_width);
         single.push_str(&tail);
-        let _ = owner;
         RelationSql {
             head,
             tail,

@@ -307,9 +307,9 @@ pub trait RelationField<T>: Send + Sync + 'static {
     fn read(&self) -> crate::Result<Self::Loaded<'_>>
     where
         T: Entity;
-    /// The strategy in force for this object: a per-query override, else
-    /// the mapping's.
-    fn strategy(&self) -> Strategy;
+    /// The per-query strategy override of this object, if any; otherwise
+    /// the mapping's strategy applies.
+    fn mode(&self) -> Option<Strategy>;
     /// Sets the per-query strategy override.
     #[doc(hidden)]
     fn set_mode(&self, strategy: Strategy);
@@ -329,8 +329,8 @@ impl<T: Send + Sync + 'static> RelationField<T> for One<T> {
     {
         self.get()
     }
-    fn strategy(&self) -> Strategy {
-        self.slot.strategy()
+    fn mode(&self) -> Option<Strategy> {
+        self.slot.mode.get()
     }
     fn set_mode(&self, strategy: Strategy) {
         self.slot.mode.set(strategy)
@@ -351,8 +351,8 @@ impl<T: Send + Sync + 'static> RelationField<T> for Many<T> {
     {
         self.get()
     }
-    fn strategy(&self) -> Strategy {
-        self.slot.strategy()
+    fn mode(&self) -> Option<Strategy> {
+        self.slot.mode.get()
     }
     fn set_mode(&self, strategy: Strategy) {
         self.slot.mode.set(strategy)
@@ -375,8 +375,8 @@ impl<T: Send + Sync + 'static> RelationField<T> for Dynamic<T> {
             "a dynamic relation is a query: use session.dynamic(&parent, RELATION)".into(),
         ))
     }
-    fn strategy(&self) -> Strategy {
-        Strategy::Dynamic
+    fn mode(&self) -> Option<Strategy> {
+        None
     }
     fn set_mode(&self, _strategy: Strategy) {}
 }

@@ -138,7 +138,13 @@ impl RelationMeta {
                 (Some(_), Some(_)) => {
                     mine.0 == theirs.0 && self.foreign_key == other.target_foreign_key
                 }
-                (None, None) => mine == theirs,
+                // One end holds the key, the other is pointed at: a
+                // self-referential relation is not its own way back.
+                (None, None) => {
+                    mine == theirs
+                        && (self.kind == RelationKind::ManyToOne)
+                            != (other.kind == RelationKind::ManyToOne)
+                }
                 _ => false,
             }
         }

@@ -3,11 +3,30 @@
 //! and has the key's type) are left to the compiler through the emitted code,
 //! spanned at the attribute that states them.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 
 use super::sql::quote_ident;
 use crate::model::ast::{Link, Model, Relation, Wrapper};
+
+/// Gives every token of `tokens` the span `span`, so a type error in the
+/// emitted check is reported at the user's attribute, not at the derive.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|token| match token {
+            TokenTree::Group(group) => {
+                let mut respanned = Group::new(group.delimiter(), respan(group.stream(), span));
+                respanned.set_span(span);
+                TokenTree::Group(respanned)
+            }
+            mut other => {
+                other.set_span(span);
+                other
+            }
+        })
+        .collect()
+}
 
 fn strategy_variant(strategy: &str) -> syn::Ident {
     let mut name = strategy.to_owned();
@@ -44,7 +63,13 @@ pub fn constant(model: &Model, relation: &Relation) -> TokenStream {
     let join_depth = relation.join_depth;
     let optional = relation.optional;
     let span = relation.link_span;
-    let fk_trait = quote!(#krate::__private::ForeignKey);
+    // Spanned at the target type, so a target that is not an entity is
+    // reported there rather than at the derive.
+    let relation_type = respan(
+        quote!(#krate::Relation<#owner, #target, #ty>),
+        syn::spanned::Spanned::span(target),
+    );
+    let fk_trait = respan(quote!(#krate::__private::ForeignKey), span);
     let owner_key = quote!(<#owner as #krate::Entity>::Key);
     let target_key = quote!(<#target as #krate::Entity>::Key);
 
@@ -60,7 +85,14 @@ pub fn constant(model: &Model, relation: &Relation) -> TokenStream {
     let (foreign_key, secondary, target_foreign_key, link, link_text) = match &relation.link {
         Link::ManyToOne { columns } => {
             let quoted = columns.iter().map(|&i| quote_ident(&model.columns[i].name));
-            let fields: Vec<_> = columns.iter().map(|&i| &model.columns[i].ident).collect();
+            let fields: Vec<syn::Ident> = columns
+                .iter()
+                .map(|&i| {
+                    let mut field = model.columns[i].ident.clone();
+                    field.set_span(span);
+                    field
+                })
+                .collect();
             let extract = if let [single] = fields.as_slice() {
                 quote_spanned!(span=> #fk_trait::<#target_key>::referenced_key(&parent.#single))
             } else {
@@ -141,7 +173,7 @@ pub fn constant(model: &Model, relation: &Relation) -> TokenStream {
     );
     quote! {
         #[doc = #doc]
-        pub const #constant: #krate::Relation<#owner, #target, #ty> = #krate::Relation::new(
+        pub const #constant: #relation_type = #krate::Relation::new(
             &#krate::RelationMeta {
                 owner: #owner_name,
                 name: #field_name,

@@ -132,24 +132,29 @@ impl Model {
                 let ident = field.ident.clone()?;
                 let relationship = attr::Relationship::from_ast(cx, field);
                 if let Some((wrapper, target)) = relation_type(&field.ty) {
-                    if field
+                    for orm in field
                         .attrs
                         .iter()
-                        .any(|a| a.path().is_ident(super::symbol::ORM))
+                        .filter(|a| a.path().is_ident(super::symbol::ORM))
                     {
                         cx.error_spanned_by(
-                            &ident,
-                            "a relationship field takes #[relationship(...)], not #[orm(...)]",
+                            orm,
+                            format!("relationship field `{}` takes #[relationship(...)], not #[orm(...)]: it has no column of its own", ident.unraw()),
                         );
                     }
                     relationship_fields.push((field, ident, wrapper, target, relationship));
                     return None;
                 }
-                if let Some(span) = relationship.present {
-                    cx.syn_error(syn::Error::new(
-                        span,
-                        "#[relationship] needs a field of type One<T>, Many<T> or Dynamic<T>",
-                    ));
+                if let Some(attr) = &relationship.present {
+                    let ty = &field.ty;
+                    cx.error_spanned_by(
+                        attr,
+                        format!(
+                            "#[relationship] needs a field of type One<T>, Many<T> or Dynamic<T>, but `{}` has type `{}`",
+                            ident.unraw(),
+                            quote::quote!(#ty).to_string().replace(' ', "")
+                        ),
+                    );
                 }
                 let attrs = attr::Field::from_ast(cx, field);
                 if attrs.primary_key && is_option(&field.ty) {
@@ -283,21 +288,33 @@ pub fn is_option(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Path(p) if p.qself.is_none() && p.path.segments.last().is_some_and(|s| s.ident == "Option"))
 }
 
-/// Splits `"a, b"` into identifiers, reporting what is not one.
-fn identifiers(cx: &Ctxt, lit: &syn::LitStr) -> Vec<syn::Ident> {
-    lit.value()
-        .split(',')
-        .map(str::trim)
-        .filter_map(
-            |name| match syn::parse::Parser::parse_str(syn::Ident::parse_any, name) {
-                Ok(ident) => Some(syn::Ident::new(&ident.unraw().to_string(), lit.span())),
-                Err(_) => {
-                    cx.error_spanned_by(lit, format!("`{name}` is not a field name"));
-                    None
-                }
-            },
-        )
-        .collect()
+/// Splits `"a, b"` into identifiers, reporting what is not one. `None` when
+/// any name is bad or the value is empty (reported when it was parsed), so no
+/// link is built from half a key.
+fn identifiers(cx: &Ctxt, lit: &syn::LitStr) -> Option<Vec<syn::Ident>> {
+    let value = lit.value();
+    if value.trim().is_empty() {
+        return None;
+    }
+    let mut idents = Vec::new();
+    let mut complete = true;
+    for name in value.split(',').map(str::trim) {
+        match syn::parse::Parser::parse_str(syn::Ident::parse_any, name) {
+            Ok(ident) => idents.push(syn::Ident::new(&ident.unraw().to_string(), lit.span())),
+            Err(_) if name.is_empty() => {
+                cx.error_spanned_by(
+                    lit,
+                    format!("empty field name in `{value}`: list the fields separated by commas"),
+                );
+                complete = false;
+            }
+            Err(_) => {
+                cx.error_spanned_by(lit, format!("`{name}` is not a field name"));
+                complete = false;
+            }
+        }
+    }
+    complete.then_some(idents)
 }
 
 fn column_names(lit: &syn::LitStr) -> Vec<String> {
@@ -469,7 +486,7 @@ impl Relation {
             }
         } else if wrapper == Wrapper::One {
             let names = match &attrs.foreign_key {
-                Some(lit) => identifiers(cx, lit),
+                Some(lit) => identifiers(cx, lit)?,
                 None => vec![syn::Ident::new(&format!("{field_name}_id"), ident.span())],
             };
             let local: Vec<Option<usize>> = names.iter().map(local_column).collect();
@@ -488,9 +505,19 @@ impl Relation {
                 );
                 return None;
             } else if local.iter().any(Option::is_some) {
+                let elsewhere: Vec<String> = names
+                    .iter()
+                    .zip(&local)
+                    .filter(|(_, position)| position.is_none())
+                    .map(|(name, _)| format!("`{name}`"))
+                    .collect();
                 cx.error_spanned_by(
                     attrs.foreign_key.as_ref()?,
-                    "the foreign key's fields must all be on this struct (many-to-one) or all on the target (one-to-one)",
+                    format!(
+                        "the foreign key's fields must all be on `{owner}` (many-to-one) or all on `{target_name}` (one-to-one), but {} {} not a field of `{owner}`",
+                        elsewhere.join(", "),
+                        if elsewhere.len() == 1 { "is" } else { "are" }
+                    ),
                 );
                 return None;
             } else {
@@ -498,7 +525,7 @@ impl Relation {
             }
         } else {
             let names = match &attrs.foreign_key {
-                Some(lit) => identifiers(cx, lit),
+                Some(lit) => identifiers(cx, lit)?,
                 None => vec![syn::Ident::new(
                     &format!("{}_id", snake_case(owner)),
                     ident.span(),

@@ -192,8 +192,8 @@ pub fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
 /// A field's `#[relationship(...)]` keys, as written.
 #[derive(Default)]
 pub struct Relationship {
-    /// Whether the attribute is present at all.
-    pub present: Option<proc_macro2::Span>,
+    /// The (last) `#[relationship]` attribute, if any, for errors about it.
+    pub present: Option<syn::Attribute>,
     pub lazy: Option<syn::LitStr>,
     pub foreign_key: Option<syn::LitStr>,
     pub secondary: Option<syn::LitStr>,
@@ -220,7 +220,7 @@ impl Relationship {
             .iter()
             .filter(|a| a.path().is_ident(RELATIONSHIP))
         {
-            present = Some(syn::spanned::Spanned::span(attr));
+            present = Some(attr.clone());
             if matches!(attr.meta, syn::Meta::Path(_)) {
                 continue; // a bare #[relationship] takes every default
             }

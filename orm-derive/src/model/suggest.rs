@@ -1,13 +1,19 @@
 //! "Did you mean" for misspelt keys and values.
 
-/// The closest candidate to `input`, if it is close enough to be a typo.
-pub fn closest<'a>(input: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    candidates
+/// The closest candidates to `input` that are close enough to be a typo,
+/// every one at the smallest distance (`selectn` is one step from both
+/// `select` and `selectin`), in the order given.
+pub fn closest<'a>(input: &str, candidates: &[&'a str]) -> Vec<&'a str> {
+    let near: Vec<(usize, &str)> = candidates
         .iter()
         .map(|c| (edit_distance(input, c), *c))
         .filter(|(d, c)| *d <= (c.len() / 3).max(1))
-        .min_by_key(|(d, _)| *d)
+        .collect();
+    let best = near.iter().map(|(d, _)| *d).min();
+    near.into_iter()
+        .filter(|(d, _)| Some(*d) == best)
         .map(|(_, c)| c)
+        .collect()
 }
 
 /// The message tail listing the valid choices, with a suggestion when one is near.
@@ -17,9 +23,14 @@ pub fn valid_choices(input: &str, candidates: &[&str]) -> String {
         .map(|c| format!("`{c}`"))
         .collect::<Vec<_>>()
         .join(", ");
-    match closest(input, candidates) {
-        Some(near) => format!("did you mean `{near}`? expected one of {list}"),
-        None => format!("expected one of {list}"),
+    let near: Vec<String> = closest(input, candidates)
+        .iter()
+        .map(|c| format!("`{c}`"))
+        .collect();
+    if near.is_empty() {
+        format!("expected one of {list}")
+    } else {
+        format!("did you mean {}? expected one of {list}", near.join(" or "))
     }
 }
 
@@ -57,14 +68,21 @@ mod tests {
     fn suggests_near_misses_only() {
         assert_eq!(
             closest("primay_key", &["primary_key", "column"]),
-            Some("primary_key")
+            vec!["primary_key"]
         );
-        assert_eq!(closest("tabel", &["table", "crate"]), Some("table"));
-        assert_eq!(closest("colour", &["primary_key", "column"]), None);
+        assert_eq!(closest("tabel", &["table", "crate"]), vec!["table"]);
+        assert_eq!(
+            closest("colour", &["primary_key", "column"]),
+            Vec::<&str>::new()
+        );
         assert_eq!(
             closest("selectni", &["select", "selectin"]),
-            Some("selectin")
+            vec!["selectin"]
         );
-        assert_eq!(closest("eager", &["select", "joined"]), None);
+        assert_eq!(closest("eager", &["select", "joined"]), Vec::<&str>::new());
+        assert_eq!(
+            closest("selectn", &["select", "joined", "selectin"]),
+            vec!["select", "selectin"]
+        );
     }
 }

@@ -1,0 +1,63 @@
+//! A backend that records the values bound to every query, so tests can
+//! check that `IN` keys are de-duplicated, sorted and chunked.
+
+#![allow(dead_code)]
+
+use std::sync::{Arc, Mutex};
+
+use eagerly::backend::sqlite::SqliteBackend;
+use eagerly::backend::{Backend, Row};
+use eagerly::{Session, Value};
+
+/// Queries sent (not `execute`d statements): SQL and bound values.
+pub type Queries = Arc<Mutex<Vec<(String, Vec<Value>)>>>;
+
+struct Recording {
+    inner: SqliteBackend,
+    queries: Queries,
+}
+
+impl Backend for Recording {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> eagerly::Result<u64> {
+        self.inner.execute(sql, params)
+    }
+
+    fn query(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        on_row: &mut dyn FnMut(&dyn Row) -> eagerly::Result<()>,
+    ) -> eagerly::Result<()> {
+        self.queries
+            .lock()
+            .unwrap()
+            .push((sql.to_owned(), params.to_vec()));
+        self.inner.query(sql, params, on_row)
+    }
+
+    fn last_insert_id(&self) -> i64 {
+        self.inner.last_insert_id()
+    }
+}
+
+/// An in-memory session whose queries are recorded.
+pub fn recording_session() -> (Session, Queries) {
+    let queries = Queries::default();
+    let backend = SqliteBackend::new(rusqlite::Connection::open_in_memory().unwrap()).unwrap();
+    let session = Session::with_backend(Box::new(Recording {
+        inner: backend,
+        queries: Arc::clone(&queries),
+    }));
+    (session, queries)
+}
+
+/// The integers bound to a recorded query.
+pub fn ints(values: &[Value]) -> Vec<i64> {
+    values
+        .iter()
+        .map(|v| match v {
+            Value::Integer(i) => *i,
+            other => panic!("not an integer: {other:?}"),
+        })
+        .collect()
+}

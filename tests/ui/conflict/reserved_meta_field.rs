@@ -1,0 +1,10 @@
+use eagerly::Entity;
+
+#[derive(Entity)]
+pub struct Author {
+    #[orm(primary_key)]
+    pub id: i64,
+    pub meta: String,
+}
+
+fn main() {}

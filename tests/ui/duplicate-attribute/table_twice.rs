@@ -1,0 +1,11 @@
+use eagerly::Entity;
+
+#[derive(Entity)]
+#[orm(table = "authors")]
+#[orm(table = "writers")]
+pub struct Author {
+    #[orm(primary_key)]
+    pub id: i64,
+}
+
+fn main() {}

@@ -1,0 +1,11 @@
+use eagerly::Entity;
+
+#[derive(Entity)]
+pub struct Author {
+    #[orm(primary_key)]
+    pub id: i64,
+    #[orm(column)]
+    pub name: String,
+}
+
+fn main() {}

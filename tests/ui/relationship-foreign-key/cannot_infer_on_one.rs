@@ -1,0 +1,20 @@
+// `Book` has no `writer_id`, so `writer` needs an explicit foreign key.
+use eagerly::prelude::*;
+use eagerly::One;
+
+#[derive(Entity)]
+pub struct Author {
+    #[orm(primary_key)]
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Entity)]
+pub struct Book {
+    #[orm(primary_key)]
+    pub id: i64,
+    pub author_id: i64,
+    pub writer: One<Author>,
+}
+
+fn main() {}

@@ -1,0 +1,20 @@
+use eagerly::prelude::*;
+use eagerly::Dynamic;
+
+#[derive(Entity)]
+pub struct Author {
+    #[orm(primary_key)]
+    pub id: i64,
+    #[relationship(lazy = "joined")]
+    pub book_query: Dynamic<Book>,
+}
+
+#[derive(Entity)]
+pub struct Book {
+    #[orm(primary_key)]
+    pub id: i64,
+    pub title: String,
+    pub author_id: i64,
+}
+
+fn main() {}

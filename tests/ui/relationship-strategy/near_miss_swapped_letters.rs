@@ -1,0 +1,21 @@
+// Two swapped letters count as one typo.
+use eagerly::prelude::*;
+use eagerly::Many;
+
+#[derive(Entity)]
+pub struct Author {
+    #[orm(primary_key)]
+    pub id: i64,
+    #[relationship(lazy = "selcetin")]
+    pub books: Many<Book>,
+}
+
+#[derive(Entity)]
+pub struct Book {
+    #[orm(primary_key)]
+    pub id: i64,
+    pub title: String,
+    pub author_id: i64,
+}
+
+fn main() {}

@@ -1,0 +1,17 @@
+use eagerly::prelude::*;
+use eagerly::Many;
+
+pub struct Book {
+    pub id: i64,
+    pub author_id: i64,
+}
+
+#[derive(Entity)]
+pub struct Author {
+    #[orm(primary_key)]
+    pub id: i64,
+    #[relationship(foreign_key = "author_id")]
+    pub books: Many<Book>,
+}
+
+fn main() {}

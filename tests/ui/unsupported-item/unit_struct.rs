@@ -1,0 +1,6 @@
+use eagerly::Entity;
+
+#[derive(Entity)]
+pub struct Author;
+
+fn main() {}
