@@ -427,7 +427,6 @@ fn a_lazy_load_cascades_into_eager_defaults() {
 }
 
 #[test]
-#[ignore = "bug: the derive records RelationMeta.target as the type as written (\"self::Book\"), so a path-qualified target is not recognised as the way back (orm-derive/src/expand/relation.rs target_name)"]
 fn the_way_back_does_not_depend_on_how_the_target_is_spelt() {
     let mut session = library(8);
     let (books, statements) = counted(&mut session, |s| {

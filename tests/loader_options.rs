@@ -340,7 +340,6 @@ fn options_with_first_one_and_get_shaped_queries() {
 }
 
 #[test]
-#[ignore = "bug: options nested below a lazy step (select/bulk) are dropped: session.load passes no options (orm-core/src/loader/lazy.rs); needs per-object storage of the option's children"]
 fn options_below_a_lazy_step_apply_when_it_loads() {
     let mut session = library(8);
     let authors = session

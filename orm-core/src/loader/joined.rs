@@ -117,7 +117,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
             groups: HashMap::new(),
             children: level.states,
             options: options.to_vec(),
-                deferred: level.deferred,
+            deferred: level.deferred,
         })
     }
 }

@@ -1,10 +1,11 @@
 //! Loads on access: `select` (one object), `bulk` (every similar object in
 //! the session), and the refusals `raise` and `noload`. Also the N+1 guard.
 
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
 
-use super::Cascade;
-use crate::relation::{Link, Relation, RelationField, Strategy};
+use super::{Cascade, OptionNode};
+use crate::relation::{Link, Relation, RelationField, RelationMeta, Strategy};
 use crate::{Entity, Error, Result, Session};
 
 /// What the session does when a lazy `select` load repeats for many objects
@@ -141,7 +142,8 @@ impl Session {
                     })
                     .collect();
                 parents.push(parent);
-                relation.load_for(self, &parents, &[], &mut cascade)?;
+                let options = self.lazy_options.take::<P>(meta, &parents);
+                relation.load_for(self, &parents, &options, &mut cascade)?;
                 cascade.run(self)?;
             }
             Strategy::Select | Strategy::Joined | Strategy::Selectin => {
@@ -153,7 +155,8 @@ impl Session {
                     };
                     self.n_plus_one.check(meta.owner, meta.name, suggestion)?;
                 }
-                relation.load_for(self, &[parent], &[], &mut cascade)?;
+                let options = self.lazy_options.take::<P>(meta, &[parent]);
+                relation.load_for(self, &[parent], &options, &mut cascade)?;
                 cascade.run(self)?;
             }
         }
@@ -171,5 +174,59 @@ impl<P: Entity, T: Entity, F> Relation<P, T, F> {
             }
             _ => true,
         }
+    }
+}
+
+/// Options below a lazy step (`select(A::B).then(joined(B::C))`), kept per
+/// object until its relation loads. Only objects loaded with such options
+/// have an entry, so a session that uses none pays nothing.
+#[derive(Default)]
+pub(crate) struct LazyOptions {
+    by_relation: HashMap<(TypeId, &'static str), Box<dyn Any + Send>>,
+}
+
+type OptionsByKey<P> = HashMap<<P as Entity>::Key, Vec<OptionNode>>;
+
+impl LazyOptions {
+    pub(crate) fn remember<P: Entity>(
+        &mut self,
+        relation: &'static RelationMeta,
+        key: P::Key,
+        options: &[OptionNode],
+    ) {
+        let entry = self
+            .by_relation
+            .entry(((relation.owner_type)(), relation.name))
+            .or_insert_with(|| Box::new(OptionsByKey::<P>::new()));
+        if let Some(map) = entry.downcast_mut::<OptionsByKey<P>>() {
+            map.insert(key, options.to_vec());
+        }
+    }
+
+    /// The options recorded for the first of `parents` that has some,
+    /// forgetting those of every parent about to load.
+    pub(crate) fn take<P: Entity>(
+        &mut self,
+        relation: &'static RelationMeta,
+        parents: &[&P],
+    ) -> Vec<OptionNode> {
+        let Some(map) = self
+            .by_relation
+            .get_mut(&((relation.owner_type)(), relation.name))
+            .and_then(|m| m.downcast_mut::<OptionsByKey<P>>())
+        else {
+            return Vec::new();
+        };
+        let mut found = None;
+        for parent in parents {
+            if let Some(options) = map.remove(&parent.key()) {
+                found.get_or_insert(options);
+            }
+        }
+        found.unwrap_or_default()
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.by_relation.clear();
     }
 }

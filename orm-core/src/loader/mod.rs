@@ -12,8 +12,8 @@ mod sql;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-pub(crate) use lazy::NPlusOneCounter;
 pub use lazy::NPlusOneGuard;
+pub(crate) use lazy::{LazyOptions, NPlusOneCounter};
 pub(crate) use options::find as find_option;
 pub use options::OptionNode;
 pub use options::{bulk, joined, noload, raise, select, selectin, LoadOption};
@@ -48,7 +48,13 @@ pub trait ErasedRelation<P: Entity>: Send + Sync + 'static {
     fn fill_from_map(&self, session: &Session, parents: &[&P]);
     /// Records a per-query strategy on parents not loaded yet.
     #[doc(hidden)]
-    fn mark(&self, parents: &[&P], strategy: Strategy);
+    fn mark(
+        &self,
+        session: &mut Session,
+        parents: &[&P],
+        strategy: Strategy,
+        options: &[OptionNode],
+    );
     /// Adds this relation to a join tree.
     #[doc(hidden)]
     fn join(
@@ -76,11 +82,22 @@ impl<P: Entity, T: Entity, F: RelationField<T>> ErasedRelation<P> for Relation<P
     fn fill_from_map(&self, session: &Session, parents: &[&P]) {
         self.fill_many_to_one_from_map(session, parents)
     }
-    fn mark(&self, parents: &[&P], strategy: Strategy) {
+    fn mark(
+        &self,
+        session: &mut Session,
+        parents: &[&P],
+        strategy: Strategy,
+        options: &[OptionNode],
+    ) {
         for parent in parents {
             let field = self.field(parent);
             if !field.is_loaded() {
                 field.set_mode(strategy);
+                if !options.is_empty() {
+                    session
+                        .lazy_options
+                        .remember::<P>(self.meta, parent.key(), options);
+                }
             }
         }
     }
@@ -136,11 +153,6 @@ pub(crate) struct JoinLevel<T: Entity> {
     pub(crate) deferred: Vec<&'static str>,
 }
 
-/// Whether two metas are the same relation.
-fn same_relation(a: &RelationMeta, b: &RelationMeta) -> bool {
-    a.owner == b.owner && a.name == b.name
-}
-
 /// Builds the joins of entity `T` at `alias`: every relation whose strategy
 /// (option, else mapping) is `joined`, except the way back along `path`,
 /// and a self-referential relation only `join_depth` levels deep.
@@ -171,8 +183,8 @@ pub(crate) fn build_joins<T: Entity>(
         {
             continue;
         }
-        let repeats = path.iter().filter(|m| same_relation(m, meta)).count();
-        let allowed = if meta.owner == meta.target {
+        let repeats = path.iter().filter(|m| m.is_same(meta)).count();
+        let allowed = if meta.is_self_referential() {
             meta.join_depth
         } else {
             1
@@ -254,7 +266,8 @@ impl<T: Entity> PendingLoad for Pending<T> {
                 Strategy::Select | Strategy::Bulk | Strategy::Raise | Strategy::Noload
                     if option.is_some() =>
                 {
-                    relation.mark(&objects, strategy);
+                    let children = option.map_or(&[][..], |o| &o.children[..]);
+                    relation.mark(session, &objects, strategy, children);
                 }
                 _ => {}
             }

@@ -180,7 +180,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         cascade: &mut Cascade,
         objects: Vec<Arc<T>>,
         options: &[OptionNode],
-            deferred: Vec<&'static str>,
+        deferred: Vec<&'static str>,
     ) {
         cascade.push(Pending {
             objects,
@@ -250,7 +250,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         }
         Ok(Fetched {
             rows,
-                deferred: level.deferred,
+            deferred: level.deferred,
         })
     }
 }

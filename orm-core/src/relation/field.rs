@@ -1,5 +1,7 @@
 //! The field types of relationships and their load state.
 
+use std::any::Any;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -93,13 +95,13 @@ impl Slot {
 /// A to-one relationship: many-to-one (the foreign key is on this struct) or
 /// one-to-one (the foreign key is on the target). Absent when the key is
 /// NULL or no target row exists.
-pub struct One<T> {
+pub struct One<T: 'static> {
     loaded: OnceLock<Option<Arc<T>>>,
     slot: Slot,
 }
 
 /// A to-many relationship: one-to-many or many-to-many.
-pub struct Many<T> {
+pub struct Many<T: 'static> {
     loaded: OnceLock<Vec<Arc<T>>>,
     slot: Slot,
 }
@@ -110,7 +112,7 @@ pub struct Dynamic<T> {
     _target: PhantomData<fn() -> T>,
 }
 
-impl<T> One<T> {
+impl<T: 'static> One<T> {
     /// An unloaded relation, as every freshly read object has.
     pub fn new() -> Self {
         One {
@@ -164,7 +166,7 @@ impl<T> One<T> {
     }
 }
 
-impl<T> Many<T> {
+impl<T: 'static> Many<T> {
     /// An unloaded relation, as every freshly read object has.
     pub fn new() -> Self {
         Many {
@@ -228,7 +230,7 @@ impl<T> Dynamic<T> {
 
 macro_rules! common_impls {
     ($($ty:ident),*) => {$(
-        impl<T> Default for $ty<T> {
+        impl<T: 'static> Default for $ty<T> {
             fn default() -> Self {
                 $ty::new()
             }
@@ -237,7 +239,7 @@ macro_rules! common_impls {
 }
 common_impls!(One, Many, Dynamic);
 
-impl<T> Clone for One<T> {
+impl<T: 'static> Clone for One<T> {
     fn clone(&self) -> Self {
         One {
             loaded: self.loaded.clone(),
@@ -246,7 +248,7 @@ impl<T> Clone for One<T> {
     }
 }
 
-impl<T> Clone for Many<T> {
+impl<T: 'static> Clone for Many<T> {
     fn clone(&self) -> Self {
         Many {
             loaded: self.loaded.clone(),
@@ -259,6 +261,60 @@ impl<T> Clone for Dynamic<T> {
     fn clone(&self) -> Self {
         Dynamic::new()
     }
+}
+
+// A loaded graph can be a chain thousands of objects deep (a self-referential
+// tree); dropping it field by field would recurse once per link. Past a
+// depth, what a relation held is queued and dropped iteratively instead.
+impl<T: 'static> Drop for One<T> {
+    fn drop(&mut self) {
+        if let Some(target) = self.loaded.take() {
+            drop_flat(target);
+        }
+    }
+}
+
+impl<T: 'static> Drop for Many<T> {
+    fn drop(&mut self) {
+        if let Some(targets) = self.loaded.take() {
+            if !targets.is_empty() {
+                drop_flat(targets);
+            }
+        }
+    }
+}
+
+/// Relation drops nested deeper than this are queued, not recursed into.
+const MAX_DROP_DEPTH: usize = 64;
+
+thread_local! {
+    static DROP_DEPTH: Cell<usize> = const { Cell::new(0) };
+    static DEFERRED_DROPS: RefCell<Vec<Box<dyn Any>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Drops `value` with bounded recursion: nested relation drops beyond
+/// [`MAX_DROP_DEPTH`] are queued and drained by the outermost one.
+fn drop_flat<V: 'static>(value: V) {
+    let Ok(depth) = DROP_DEPTH.try_with(Cell::get) else {
+        return drop(value); // the thread is ending: no bookkeeping left
+    };
+    if depth >= MAX_DROP_DEPTH {
+        let mut value = Some(value);
+        let _ = DEFERRED_DROPS.try_with(|queue| {
+            if let Some(value) = value.take() {
+                queue.borrow_mut().push(Box::new(value));
+            }
+        });
+        return drop(value);
+    }
+    DROP_DEPTH.with(|d| d.set(depth + 1));
+    drop(value);
+    if depth == 0 {
+        while let Some(next) = DEFERRED_DROPS.with(|queue| queue.borrow_mut().pop()) {
+            drop(next);
+        }
+    }
+    DROP_DEPTH.with(|d| d.set(depth));
 }
 
 // Debug shows keys, not objects: a loaded graph is usually cyclic

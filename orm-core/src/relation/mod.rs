@@ -3,6 +3,7 @@
 
 mod field;
 
+use std::any::TypeId;
 use std::marker::PhantomData;
 
 pub use field::{Dynamic, LoadState, Many, One, RelationField};
@@ -111,6 +112,10 @@ pub struct RelationMeta {
     pub owner_meta: fn() -> &'static EntityMeta,
     /// The target's metadata.
     pub target_meta: fn() -> &'static EntityMeta,
+    /// The owner's type, to tell relations apart whatever their names.
+    pub owner_type: fn() -> TypeId,
+    /// The target's type.
+    pub target_type: fn() -> TypeId,
 }
 
 impl RelationMeta {
@@ -130,24 +135,36 @@ impl RelationMeta {
         }
     }
 
+    /// Whether `other` is this very relation.
+    pub(crate) fn is_same(&self, other: &RelationMeta) -> bool {
+        (self.owner_type)() == (other.owner_type)() && self.name == other.name
+    }
+
+    /// Whether the relation points back at its own entity.
+    pub(crate) fn is_self_referential(&self) -> bool {
+        (self.owner_type)() == (self.target_type)()
+    }
+
     /// Whether `other` walks the same link back.
     pub(crate) fn is_reverse_of(&self, other: &RelationMeta) -> bool {
-        self.owner == other.target && self.target == other.owner && {
-            let (mine, theirs) = (self.link(), other.link());
-            match (self.secondary, other.secondary) {
-                (Some(_), Some(_)) => {
-                    mine.0 == theirs.0 && self.foreign_key == other.target_foreign_key
+        (self.owner_type)() == (other.target_type)()
+            && (self.target_type)() == (other.owner_type)()
+            && {
+                let (mine, theirs) = (self.link(), other.link());
+                match (self.secondary, other.secondary) {
+                    (Some(_), Some(_)) => {
+                        mine.0 == theirs.0 && self.foreign_key == other.target_foreign_key
+                    }
+                    // One end holds the key, the other is pointed at: a
+                    // self-referential relation is not its own way back.
+                    (None, None) => {
+                        mine == theirs
+                            && (self.kind == RelationKind::ManyToOne)
+                                != (other.kind == RelationKind::ManyToOne)
+                    }
+                    _ => false,
                 }
-                // One end holds the key, the other is pointed at: a
-                // self-referential relation is not its own way back.
-                (None, None) => {
-                    mine == theirs
-                        && (self.kind == RelationKind::ManyToOne)
-                            != (other.kind == RelationKind::ManyToOne)
-                }
-                _ => false,
             }
-        }
     }
 }
 

@@ -27,6 +27,7 @@ pub struct Session {
     log: log::StatementLog,
     in_transaction: bool,
     pub(crate) n_plus_one: crate::loader::NPlusOneCounter,
+    pub(crate) lazy_options: crate::loader::LazyOptions,
 }
 
 impl std::fmt::Debug for Session {
@@ -65,6 +66,7 @@ impl Session {
             log: log::StatementLog::default(),
             in_transaction: false,
             n_plus_one: Default::default(),
+            lazy_options: Default::default(),
         }
     }
 
@@ -185,6 +187,7 @@ impl Session {
     /// no longer the session's instances.
     pub fn expunge_all(&mut self) {
         self.identity.clear();
+        self.lazy_options.clear();
     }
 
     // ----- writes ---------------------------------------------------------
@@ -285,6 +288,7 @@ impl Session {
         }
         self.in_transaction = false;
         self.identity.clear();
+        self.lazy_options.clear();
         self.execute("ROLLBACK", &[])?;
         Ok(())
     }

@@ -108,7 +108,12 @@ fn expand(model: &Model) -> TokenStream {
                 .map(|r| relation::field_init(model, r)),
         );
     let relation_constants = model.relations.iter().map(|r| relation::constant(model, r));
-    let relation_names = model.relations.iter().map(|r| &r.constant);
+    // Spanned at each field, so "not an entity" for a target is reported there.
+    let relation_refs = model.relations.iter().map(|r| {
+        let owner = syn::Ident::new(&ident.to_string(), r.ty.span());
+        let constant = syn::Ident::new(&r.constant.to_string(), r.ty.span());
+        quote_spanned!(r.ty.span()=> &#owner::#constant)
+    });
     let relation_metas = model.relations.iter().map(|r| &r.constant);
     let key_at = {
         let decoders = model.primary_key.iter().enumerate().map(|(position, &i)| {
@@ -218,7 +223,7 @@ fn expand(model: &Model) -> TokenStream {
             };
 
             fn relations() -> &'static [&'static dyn #krate::__private::ErasedRelation<Self>] {
-                const RELATIONS: &[&dyn #krate::__private::ErasedRelation<#ident>] = &[#(&#ident::#relation_names),*];
+                const RELATIONS: &[&dyn #krate::__private::ErasedRelation<#ident>] = &[#(#relation_refs),*];
                 RELATIONS
             }
 

@@ -54,7 +54,12 @@ pub fn constant(model: &Model, relation: &Relation) -> TokenStream {
     let field_name = field.to_string();
     let constant = &relation.constant;
     let target = &relation.target;
-    let target_name = quote!(#target).to_string().replace(' ', "");
+    // The bare struct name, however the path to it is spelt.
+    let target_name = match target {
+        syn::Type::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+    .unwrap_or_else(|| quote!(#target).to_string().replace(' ', ""));
     let ty = &relation.ty;
     let (kind, kind_text) = kind_variant(relation);
     let strategy = strategy_variant(relation.strategy);
@@ -190,6 +195,8 @@ pub fn constant(model: &Model, relation: &Relation) -> TokenStream {
                 optional: #optional,
                 owner_meta: || <#owner as #krate::Entity>::META,
                 target_meta: || <#target as #krate::Entity>::META,
+                owner_type: ::core::any::TypeId::of::<#owner>,
+                target_type: ::core::any::TypeId::of::<#target>,
             },
             |parent: &#owner| &parent.#field,
             #link,
