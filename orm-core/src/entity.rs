@@ -156,6 +156,23 @@ impl EntityMeta {
         statements
     }
 
+    /// Indexes on the foreign keys this entity's one-to-many and one-to-one
+    /// relations hold on their targets' tables, for targets in `created`
+    /// (tables that exist once `create_all` made them): without one, every
+    /// `WHERE fk IN (...)` load scans the whole target table, and loading a
+    /// self-referential tree level by level costs quadratic time.
+    pub(crate) fn target_index_sql(&self, created: &[&str]) -> Vec<String> {
+        self.relations
+            .iter()
+            .filter(|r| {
+                matches!(r.kind, RelationKind::OneToMany | RelationKind::OneToOne)
+                    && r.secondary.is_none()
+                    && created.contains(&(r.target_meta)().table)
+            })
+            .map(|r| index_sql((r.target_meta)().table, r.foreign_key))
+            .collect()
+    }
+
     fn key_column_list(&self) -> String {
         self.primary_key
             .iter()

@@ -26,6 +26,7 @@ pub struct Session {
     pub(crate) identity: IdentityMap,
     log: log::StatementLog,
     in_transaction: bool,
+    begin_immediate: bool,
     pub(crate) n_plus_one: crate::loader::NPlusOneCounter,
     pub(crate) lazy_options: crate::loader::LazyOptions,
 }
@@ -65,6 +66,7 @@ impl Session {
             identity: IdentityMap::default(),
             log: log::StatementLog::default(),
             in_transaction: false,
+            begin_immediate: false,
             n_plus_one: Default::default(),
             lazy_options: Default::default(),
         }
@@ -131,6 +133,14 @@ impl Session {
     pub fn create_all(&mut self, entities: &[&EntityMeta]) -> Result<()> {
         for meta in entities {
             for statement in meta.schema_sql() {
+                self.execute(&statement, &[])?;
+            }
+        }
+        // Then the indexes a one-to-many needs on its target's foreign key,
+        // once every table of the call exists.
+        let created: Vec<&str> = entities.iter().map(|m| m.table).collect();
+        for meta in entities {
+            for statement in meta.target_index_sql(&created) {
                 self.execute(&statement, &[])?;
             }
         }
@@ -259,12 +269,29 @@ impl Session {
         self.in_transaction
     }
 
+    /// Makes [`begin`](Session::begin) and [`transaction`](Session::transaction)
+    /// send `BEGIN IMMEDIATE` (`true`) instead of a deferred `BEGIN` (the
+    /// default). With several connections writing one database file, a
+    /// deferred transaction that reads before it writes gets SQLite's
+    /// "database is locked" at once when another connection committed in
+    /// between (its snapshot is stale, so the busy timeout cannot help);
+    /// `BEGIN IMMEDIATE` takes the write lock up front and waits for it
+    /// within the connection's busy timeout.
+    pub fn set_begin_immediate(&mut self, immediate: bool) {
+        self.begin_immediate = immediate;
+    }
+
     /// Opens a transaction (`BEGIN`); nested transactions are a misuse.
     pub fn begin(&mut self) -> Result<()> {
         if self.in_transaction {
             return Err(Error::Misuse("a transaction is already open".into()));
         }
-        self.execute("BEGIN", &[])?;
+        let begin = if self.begin_immediate {
+            "BEGIN IMMEDIATE"
+        } else {
+            "BEGIN"
+        };
+        self.execute(begin, &[])?;
         self.in_transaction = true;
         Ok(())
     }
@@ -294,10 +321,21 @@ impl Session {
     }
 
     /// Runs `work` in a transaction: commits when it returns `Ok`, rolls
-    /// back and returns its error otherwise.
+    /// back and returns its error otherwise (and rolls back before a panic
+    /// in `work` goes on unwinding).
     pub fn transaction<T>(&mut self, work: impl FnOnce(&mut Session) -> Result<T>) -> Result<T> {
         self.begin()?;
-        match work(self) {
+        // A panic in `work` rolls back as it unwinds, so a caller that
+        // catches it does not find the transaction still open.
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(self)));
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
+            Err(panic) => {
+                let _ = self.rollback();
+                std::panic::resume_unwind(panic);
+            }
+        };
+        match outcome {
             Ok(value) => {
                 if let Err(error) = self.commit() {
                     // A failed COMMIT (e.g. deferred foreign keys) leaves the

@@ -1,0 +1,229 @@
+//! Shared by `benches/strategies.rs` (criterion) and
+//! `examples/strategies.rs` (the whole table): the dataset, the workloads,
+//! and every implementation of them, eagerly's strategies and hand-written
+//! rusqlite.
+
+#![allow(dead_code)]
+
+pub mod data;
+pub mod hand;
+pub mod orm;
+
+use std::any::Any;
+use std::path::Path;
+
+use eagerly::Session;
+
+/// The workloads; each ends in a checksum of the loaded graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Workload {
+    /// All authors with their books.
+    W1,
+    /// All books with their author.
+    W2,
+    /// The first 100 authors by name (LIMIT) with their books.
+    W3,
+    /// All authors, their books, and each book's tags.
+    W4,
+}
+
+/// W3's page size.
+pub const PAGE: u64 = 100;
+
+impl Workload {
+    pub const ALL: [Workload; 4] = [Workload::W1, Workload::W2, Workload::W3, Workload::W4];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Workload::W1 => "W1",
+            Workload::W2 => "W2",
+            Workload::W3 => "W3",
+            Workload::W4 => "W4",
+        }
+    }
+
+    pub fn description(self) -> &'static str {
+        match self {
+            Workload::W1 => "all authors with their books",
+            Workload::W2 => "all books with their author",
+            Workload::W3 => "first 100 authors by name (LIMIT) with their books",
+            Workload::W4 => "all authors, their books, each book's tags",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Workload> {
+        Workload::ALL
+            .into_iter()
+            .find(|w| w.name().eq_ignore_ascii_case(s))
+    }
+}
+
+/// Every implementation measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Imp {
+    Orm(orm::Strategy),
+    Hand(hand::Shape),
+}
+
+impl Imp {
+    pub const ALL: [Imp; 8] = [
+        Imp::Orm(orm::Strategy::Select),
+        Imp::Orm(orm::Strategy::Dynamic),
+        Imp::Hand(hand::Shape::NPlus1),
+        Imp::Orm(orm::Strategy::Joined),
+        Imp::Hand(hand::Shape::Join),
+        Imp::Orm(orm::Strategy::Selectin),
+        Imp::Orm(orm::Strategy::Bulk),
+        Imp::Hand(hand::Shape::In),
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Imp::Orm(orm::Strategy::Select) => "eagerly select",
+            Imp::Orm(orm::Strategy::Joined) => "eagerly joined",
+            Imp::Orm(orm::Strategy::Selectin) => "eagerly selectin",
+            Imp::Orm(orm::Strategy::Bulk) => "eagerly bulk",
+            Imp::Orm(orm::Strategy::Dynamic) => "eagerly dynamic",
+            Imp::Hand(hand::Shape::NPlus1) => "rusqlite N+1",
+            Imp::Hand(hand::Shape::Join) => "rusqlite JOIN",
+            Imp::Hand(hand::Shape::In) => "rusqlite IN-500",
+        }
+    }
+
+    /// A short name for command-line filters and benchmark ids.
+    pub fn short(self) -> &'static str {
+        match self {
+            Imp::Orm(orm::Strategy::Select) => "select",
+            Imp::Orm(orm::Strategy::Joined) => "joined",
+            Imp::Orm(orm::Strategy::Selectin) => "selectin",
+            Imp::Orm(orm::Strategy::Bulk) => "bulk",
+            Imp::Orm(orm::Strategy::Dynamic) => "dynamic",
+            Imp::Hand(hand::Shape::NPlus1) => "hand-n1",
+            Imp::Hand(hand::Shape::Join) => "hand-join",
+            Imp::Hand(hand::Shape::In) => "hand-in",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Imp> {
+        Imp::ALL.into_iter().find(|i| i.short() == s)
+    }
+
+    /// The hand-written code of the same statement shape, the reference of
+    /// an eagerly row.
+    pub fn reference(self) -> Option<Imp> {
+        match self {
+            Imp::Orm(orm::Strategy::Select | orm::Strategy::Dynamic) => {
+                Some(Imp::Hand(hand::Shape::NPlus1))
+            }
+            Imp::Orm(orm::Strategy::Joined) => Some(Imp::Hand(hand::Shape::Join)),
+            Imp::Orm(orm::Strategy::Selectin | orm::Strategy::Bulk) => {
+                Some(Imp::Hand(hand::Shape::In))
+            }
+            Imp::Hand(_) => None,
+        }
+    }
+
+    /// The target ratio to the reference (time and peak memory).
+    pub fn target(self) -> Option<f64> {
+        match self {
+            Imp::Orm(orm::Strategy::Selectin | orm::Strategy::Bulk) => Some(1.25),
+            Imp::Orm(orm::Strategy::Joined | orm::Strategy::Select) => Some(1.5),
+            _ => None,
+        }
+    }
+
+    /// Whether this implementation runs `workload` (dynamic is a per-parent
+    /// collection query: W1 and W3).
+    pub fn runs(self, workload: Workload) -> bool {
+        match self {
+            Imp::Orm(orm::Strategy::Dynamic) => matches!(workload, Workload::W1 | Workload::W3),
+            _ => true,
+        }
+    }
+}
+
+/// A fresh connection for one run, opened outside the measurement.
+pub enum Prepared {
+    Orm(Session),
+    Hand(hand::Conn),
+}
+
+/// What a run answers: the checksum, the statements sent, and the graph
+/// itself (so the caller drops it after stopping the clock).
+pub struct Outcome {
+    pub checksum: u64,
+    pub statements: u64,
+    pub graph: Box<dyn Any>,
+}
+
+/// Opens a fresh session (empty identity map) or connection for `imp`.
+pub fn prepare(imp: Imp, db: &Path) -> Prepared {
+    match imp {
+        Imp::Orm(_) => Prepared::Orm(orm::open(db).expect("open session")),
+        Imp::Hand(_) => Prepared::Hand(hand::Conn::open(db).expect("open connection")),
+    }
+}
+
+/// Runs `workload` with `imp` on `prepared`: loads the graph and folds it
+/// into the checksum.
+pub fn execute(imp: Imp, workload: Workload, prepared: &mut Prepared) -> Outcome {
+    match (imp, prepared) {
+        (Imp::Orm(strategy), Prepared::Orm(session)) => {
+            let before = session.statement_count();
+            let (checksum, graph): (u64, Box<dyn Any>) = match workload {
+                Workload::W1 | Workload::W3 => {
+                    let limit = (workload == Workload::W3).then_some(PAGE);
+                    let g = orm::authors_with_books(session, strategy, limit).expect("W1/W3");
+                    let c = if limit.is_some() {
+                        orm::checksum_ordered(&g)
+                    } else {
+                        orm::checksum_authors(&g)
+                    };
+                    (c, Box::new(g))
+                }
+                Workload::W2 => {
+                    let g = orm::books_with_author(session, strategy).expect("W2");
+                    (orm::checksum_books(&g), Box::new(g))
+                }
+                Workload::W4 => {
+                    let g = orm::authors_books_tags(session, strategy).expect("W4");
+                    (orm::checksum_nested(&g), Box::new(g))
+                }
+            };
+            Outcome {
+                checksum,
+                statements: session.statement_count() - before,
+                graph,
+            }
+        }
+        (Imp::Hand(shape), Prepared::Hand(conn)) => {
+            let before = conn.statements;
+            let (checksum, graph): (u64, Box<dyn Any>) = match workload {
+                Workload::W1 => {
+                    let g = conn.authors_with_books(shape, None).expect("W1");
+                    (hand::checksum_authors(&g, false), Box::new(g))
+                }
+                Workload::W3 => {
+                    let g = conn
+                        .authors_with_books(shape, Some(PAGE as i64))
+                        .expect("W3");
+                    (hand::checksum_ordered(&g), Box::new(g))
+                }
+                Workload::W2 => {
+                    let g = conn.books_with_author(shape).expect("W2");
+                    (hand::checksum_books(&g), Box::new(g))
+                }
+                Workload::W4 => {
+                    let g = conn.authors_books_tags(shape).expect("W4");
+                    (hand::checksum_authors(&g, true), Box::new(g))
+                }
+            };
+            Outcome {
+                checksum,
+                statements: conn.statements - before,
+                graph,
+            }
+        }
+        _ => unreachable!("prepared for another implementation"),
+    }
+}
