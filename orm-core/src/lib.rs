@@ -8,6 +8,7 @@ pub mod backend;
 mod column;
 mod entity;
 mod error;
+mod hash;
 pub mod loader;
 mod query;
 pub mod relation;

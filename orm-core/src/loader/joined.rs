@@ -2,28 +2,31 @@
 //! LEFT OUTER JOIN (INNER with `innerjoin`), nested joins included, so it
 //! costs no statement of its own.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use super::selectin::Group;
 use super::{build_joins, qualified_columns, Cascade, JoinBuilder, JoinState, OptionNode, Pending};
+use crate::hash::FastMap;
 use crate::backend::Row;
 use crate::query::quote_ident;
 use crate::relation::{Link, Relation, RelationField, RelationMeta};
 use crate::session::IdentityMap;
 use crate::{Entity, Result, ValueRef};
 
-struct Group<P, T: Entity> {
-    parent: Arc<P>,
-    targets: Vec<Arc<T>>,
-    seen: HashSet<T::Key>,
-}
-
 /// One joined relation's accumulator over the rows of a statement.
 struct Joined<P: Entity, T: Entity, F> {
     relation: Relation<P, T, F>,
     /// Position of the target's first column in the row.
     offset: usize,
-    groups: HashMap<P::Key, Group<P, T>>,
+    /// A to-one is stored as each row arrives; a collection is gathered.
+    to_one: bool,
+    /// Collections being gathered, with an index by parent key and the
+    /// group of the previous row (a parent's rows usually come together).
+    groups: Vec<(Arc<P>, Group<T>)>,
+    index: FastMap<P::Key, usize>,
+    last: Option<usize>,
+    /// To-one targets stored, for the cascade (only if it has work).
+    stored: Vec<Arc<T>>,
     children: Vec<Box<dyn JoinState<T>>>,
     options: Vec<OptionNode>,
     deferred: Vec<&'static str>,
@@ -102,6 +105,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         builder.select.push_str(", ");
         builder.select.push_str(&qualified_columns(target, &alias));
         let offset = builder.columns;
+        builder.multiplies_rows |= !meta.kind.is_to_one();
         builder.columns += target.columns.len();
         builder.order.extend(
             meta.order_by.iter().map(|(column, desc)| {
@@ -114,7 +118,11 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         Box::new(Joined {
             relation: *self,
             offset,
-            groups: HashMap::new(),
+            to_one: meta.kind.is_to_one(),
+            groups: Vec::new(),
+            index: FastMap::default(),
+            last: None,
+            stored: Vec::new(),
             children: level.states,
             options: options.to_vec(),
             deferred: level.deferred,
@@ -122,31 +130,57 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
     }
 }
 
+impl<P: Entity, T: Entity, F: RelationField<T>> Joined<P, T, F> {
+    /// The group of `parent`, or `None` when its relation was loaded before
+    /// this statement (never replaced).
+    fn group_of(&mut self, parent: &Arc<P>) -> Option<usize> {
+        if let Some(last) = self.last.filter(|&i| Arc::ptr_eq(&self.groups[i].0, parent)) {
+            return Some(last);
+        }
+        let position = match self.index.get(&parent.key()) {
+            Some(&position) => position,
+            None if self.relation.field(parent).is_loaded() => return None,
+            None => {
+                self.groups.push((Arc::clone(parent), Group::default()));
+                self.index.insert(parent.key(), self.groups.len() - 1);
+                self.groups.len() - 1
+            }
+        };
+        self.last = Some(position);
+        Some(position)
+    }
+
+    /// A NULL target key: no match for an outer join, which for a required
+    /// many-to-one means the referenced row is missing.
+    fn no_target(&self, parent: &P) -> Result<()> {
+        if let (Link::ManyToOne { foreign_key }, false) = (self.relation.link, self.relation.meta.optional) {
+            if let Some(key) = foreign_key(parent) {
+                return Err(crate::Error::MissingRelated {
+                    entity: self.relation.meta.owner,
+                    relation: self.relation.meta.name,
+                    key: format!("{key:?}"),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
 impl<P: Entity, T: Entity, F: RelationField<T>> JoinState<P> for Joined<P, T, F> {
     fn on_row(&mut self, identity: &mut IdentityMap, row: &dyn Row, parent: &Arc<P>) -> Result<()> {
-        if self.relation.field(parent).is_loaded() {
-            return Ok(()); // loaded before: never replaced
-        }
-        let group = self.groups.entry(parent.key()).or_insert_with(|| Group {
-            parent: Arc::clone(parent),
-            targets: Vec::new(),
-            seen: HashSet::new(),
-        });
-        // An outer join with no match leaves the target's key NULL.
+        let group = if self.to_one {
+            None
+        } else {
+            match self.group_of(parent) {
+                Some(group) => Some(group),
+                None => return Ok(()),
+            }
+        };
         let first_key_column = self.offset + T::META.primary_key[0];
         if matches!(row.value(first_key_column)?, ValueRef::Null) {
-            // A required foreign key with no row behind it is an error, as
-            // for the IN loader; a nullable one reads as absent.
-            if let (Link::ManyToOne { foreign_key }, false) =
-                (self.relation.link, self.relation.meta.optional)
-            {
-                if let Some(key) = foreign_key(parent) {
-                    return Err(crate::Error::MissingRelated {
-                        entity: self.relation.meta.owner,
-                        relation: self.relation.meta.name,
-                        key: format!("{key:?}"),
-                    });
-                }
+            self.no_target(parent)?;
+            if self.to_one {
+                self.relation.field(parent).store_one(None);
             }
             return Ok(());
         }
@@ -156,13 +190,22 @@ impl<P: Entity, T: Entity, F: RelationField<T>> JoinState<P> for Joined<P, T, F>
             Some(existing) => existing,
             None => {
                 let fresh = Arc::new(T::from_row(row, self.offset)?);
-                map.insert(key.clone(), &fresh);
+                map.insert(key, &fresh);
                 fresh
             }
         };
-        if group.seen.insert(key) {
-            group.targets.push(Arc::clone(&target));
+        match group {
+            Some(group) => {
+                self.groups[group].1.add(&target);
+            }
+            None => {
+                if self.relation.field(parent).store_one(Some(Arc::clone(&target))) && !T::relations().is_empty() {
+                    self.stored.push(Arc::clone(&target));
+                }
+            }
         }
+        // Rows repeat a target when it has joined collections of its own:
+        // every row feeds the nested joins.
         for child in &mut self.children {
             child.on_row(identity, row, &target)?;
         }
@@ -170,23 +213,30 @@ impl<P: Entity, T: Entity, F: RelationField<T>> JoinState<P> for Joined<P, T, F>
     }
 
     fn finish(self: Box<Self>, cascade: &mut Cascade) {
-        let mut distinct = HashSet::new();
-        let mut targets = Vec::new();
-        for group in self.groups.into_values() {
-            for target in &group.targets {
-                if distinct.insert(target.key()) {
-                    targets.push(Arc::clone(target));
-                }
+        let Joined {
+            relation,
+            groups,
+            stored,
+            children,
+            options,
+            deferred,
+            ..
+        } = *self;
+        let mut targets = stored;
+        let cascades = !T::relations().is_empty();
+        for (parent, group) in groups {
+            if cascades {
+                targets.extend(group.targets.iter().cloned());
             }
-            self.relation.field(&group.parent).store(group.targets);
+            relation.field(&parent).store(group.targets);
         }
         cascade.push(Pending {
             objects: targets,
-            options: self.options,
-            came_from: Some(self.relation.meta),
-            deferred: self.deferred,
+            options,
+            came_from: Some(relation.meta),
+            deferred,
         });
-        for child in self.children {
+        for child in children {
             child.finish(cascade);
         }
     }

@@ -147,6 +147,20 @@ impl Session {
                 cascade.run(self)?;
             }
             Strategy::Select | Strategy::Joined | Strategy::Selectin => {
+                // A many-to-one served by the identity map, with nothing to
+                // cascade: store it and return without the loader's machinery.
+                if let Link::ManyToOne { foreign_key } = relation.link {
+                    let served = match foreign_key(parent) {
+                        None => Some(None),
+                        Some(key) => self.cached::<T>(&key).map(Some),
+                    };
+                    if let Some(target) = served {
+                        if !has_eager_relations::<T>() && !self.lazy_options.has(meta) {
+                            field.store_one(target);
+                            return field.read();
+                        }
+                    }
+                }
                 if relation.needs_statement(self, parent) {
                     let suggestion = if meta.kind.is_to_one() {
                         "bulk"
@@ -162,6 +176,11 @@ impl Session {
         }
         relation.field(parent).read()
     }
+}
+
+/// Whether loading `T` objects can cascade to more loads.
+fn has_eager_relations<T: Entity>() -> bool {
+    T::relations().iter().any(|r| r.meta().lazy.is_eager())
 }
 
 impl<P: Entity, T: Entity, F> Relation<P, T, F> {
@@ -203,6 +222,11 @@ impl LazyOptions {
         }
     }
 
+    /// Whether options were recorded for `relation` on some object.
+    pub(crate) fn has(&self, relation: &'static RelationMeta) -> bool {
+        !self.by_relation.is_empty() && self.by_relation.contains_key(&((relation.owner_type)(), relation.name))
+    }
+
     /// The options recorded for the first of `parents` that has some,
     /// forgetting those of every parent about to load.
     pub(crate) fn take<P: Entity>(
@@ -210,6 +234,9 @@ impl LazyOptions {
         relation: &'static RelationMeta,
         parents: &[&P],
     ) -> Vec<OptionNode> {
+        if self.by_relation.is_empty() {
+            return Vec::new();
+        }
         let Some(map) = self
             .by_relation
             .get_mut(&((relation.owner_type)(), relation.name))

@@ -130,6 +130,8 @@ pub struct JoinBuilder {
     pub(crate) order: Vec<String>,
     pub(crate) columns: usize,
     aliases: usize,
+    /// Whether a joined collection repeats its parents' rows.
+    pub(crate) multiplies_rows: bool,
 }
 
 impl JoinBuilder {
@@ -397,19 +399,15 @@ pub(crate) fn load_roots<E: Entity>(
             statement.clauses
         );
         let sql = wrap_with_joins::<E>(&inner, "", &builder, &statement.order);
-        let mut seen = std::collections::HashSet::new();
-        run_graph::<E>(
-            session,
-            &sql,
-            params,
-            &mut level.states,
-            &mut |object, _| {
-                if seen.insert(object.key()) {
-                    objects.push(Arc::clone(object));
-                }
-                Ok(())
-            },
-        )?;
+        // Only a joined collection repeats a parent's row.
+        let mut seen = crate::hash::FastSet::default();
+        let multiplies = builder.multiplies_rows;
+        run_graph::<E>(session, &sql, params, &mut level.states, &mut |object, _| {
+            if !multiplies || seen.insert(object.key()) {
+                objects.push(Arc::clone(object));
+            }
+            Ok(())
+        })?;
     }
     let mut cascade = Cascade::default();
     for state in level.states {

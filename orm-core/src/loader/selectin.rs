@@ -1,19 +1,51 @@
 //! The `IN` loader: `selectin` runs it right after the parents, `bulk` on
 //! first access for every unloaded object of the type, `select` for one
-//! object. Keys are de-duplicated, sorted and sent in chunks.
+//! object. Keys are de-duplicated, sorted and sent in chunks; rows are
+//! grouped as they stream in.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::{build_joins, run_graph, wrap_with_joins, Cascade, JoinBuilder, OptionNode, Pending};
+use crate::hash::{FastMap, FastSet};
 use crate::relation::{Link, Relation, RelationField};
 use crate::{Entity, Error, Result, Session, Value};
 
-/// Objects a load fetched, with the owner key each row linked to (for
-/// many-to-many, read from the secondary's columns).
-struct Fetched<T: Entity, K> {
-    rows: Vec<(Arc<T>, Option<K>)>,
-    deferred: Vec<&'static str>,
+/// Groups smaller than this check for a repeated target by scanning; larger
+/// ones keep a set.
+const SCAN_LIMIT: usize = 16;
+
+/// The targets gathered for one owner, each once: a duplicated association
+/// row, or a joined collection of the target, repeats a target's row.
+pub(crate) struct Group<T: Entity> {
+    pub(crate) 
+    targets: Vec<Arc<T>>,
+    index: Option<FastSet<T::Key>>,
+}
+
+impl<T: Entity> Default for Group<T> {
+    fn default() -> Self {
+        Group {
+            targets: Vec::new(),
+            index: None,
+        }
+    }
+}
+
+impl<T: Entity> Group<T> {
+    /// Adds `target` unless the group has it; true when added.
+    pub(crate) fn add(&mut self, target: &Arc<T>) -> bool {
+        if self.index.is_none() && self.targets.len() >= SCAN_LIMIT {
+            self.index = Some(self.targets.iter().map(|t| t.key()).collect());
+        }
+        let new = match &mut self.index {
+            Some(index) => index.insert(target.key()),
+            None => !self.targets.iter().any(|t| Arc::ptr_eq(t, target)),
+        };
+        if new {
+            self.targets.push(Arc::clone(target));
+        }
+        new
+    }
 }
 
 impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
@@ -25,68 +57,62 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         options: &[OptionNode],
         cascade: &mut Cascade,
     ) -> Result<()> {
-        let mut seen = HashSet::new();
-        let pending: Vec<&P> = parents
-            .iter()
-            .copied()
-            .filter(|p| !self.field(p).is_loaded() && seen.insert(p.key()))
-            .collect();
+        let pending: Vec<&P> = if let [single] = parents {
+            if self.field(single).is_loaded() {
+                return Ok(());
+            }
+            vec![*single]
+        } else {
+            let mut seen = FastSet::default();
+            parents
+                .iter()
+                .copied()
+                .filter(|p| !self.field(p).is_loaded() && seen.insert(p.key()))
+                .collect()
+        };
         if pending.is_empty() {
             return Ok(());
         }
-        match self.link {
-            Link::ManyToOne { foreign_key } => {
-                self.load_many_to_one(session, &pending, foreign_key, options, cascade)
+        let Link::ManyToOne { foreign_key } = self.link else {
+            return self.load_collections(session, &pending, options, cascade);
+        };
+        self.load_many_to_one(session, &pending, foreign_key, options, cascade)
+    }
+
+    /// One-to-many, one-to-one and many-to-many: rows are grouped by the
+    /// owner key read from the target (or from the association table).
+    fn load_collections(
+        &self,
+        session: &mut Session,
+        pending: &[&P],
+        options: &[OptionNode],
+        cascade: &mut Cascade,
+    ) -> Result<()> {
+        let keys = sorted_keys(pending.iter().map(|p| p.key()));
+        let mut groups: FastMap<P::Key, Group<T>> = FastMap::default();
+        groups.reserve(keys.len());
+        let cascades = !T::relations().is_empty();
+        let mut targets = Vec::new();
+        let link = self.link;
+        let deferred = self.fetch(session, &keys, P::key_values, options, cascade, &mut |target, owner| {
+            let owner = match (link, owner) {
+                (_, Some(owner)) => owner,
+                (Link::Remote { foreign_key, .. }, None) => match foreign_key(target) {
+                    Some(owner) => owner,
+                    None => return,
+                },
+                _ => return,
+            };
+            if groups.entry(owner).or_default().add(target) && cascades {
+                targets.push(Arc::clone(target));
             }
-            Link::Remote { foreign_key, .. } => {
-                let keys = sorted_keys(pending.iter().map(|p| p.key()));
-                let fetched = self.fetch(session, &keys, P::key_values, options, cascade)?;
-                let mut groups: HashMap<P::Key, Vec<Arc<T>>> = HashMap::new();
-                let mut distinct = HashSet::new();
-                let mut targets = Vec::new();
-                for (target, _) in fetched.rows {
-                    if !distinct.insert(target.key()) {
-                        continue; // the same row again, through a joined collection
-                    }
-                    if let Some(owner) = foreign_key(&target) {
-                        groups.entry(owner).or_default().push(Arc::clone(&target));
-                    }
-                    targets.push(target);
-                }
-                for parent in &pending {
-                    self.field(parent)
-                        .store(groups.remove(&parent.key()).unwrap_or_default());
-                }
-                self.queue(cascade, targets, options, fetched.deferred);
-                Ok(())
-            }
-            Link::Secondary => {
-                let keys = sorted_keys(pending.iter().map(|p| p.key()));
-                let fetched = self.fetch(session, &keys, P::key_values, options, cascade)?;
-                let mut groups: HashMap<P::Key, Vec<Arc<T>>> = HashMap::new();
-                // A duplicated association row, or a joined collection, repeats
-                // a pair: each target is loaded once per owner.
-                let mut pairs = HashSet::new();
-                let mut distinct = HashSet::new();
-                let mut targets = Vec::new();
-                for (target, owner) in fetched.rows {
-                    let Some(owner) = owner else { continue };
-                    if !pairs.insert((owner.clone(), target.key())) {
-                        continue;
-                    }
-                    if distinct.insert(target.key()) {
-                        targets.push(Arc::clone(&target));
-                    }
-                    groups.entry(owner).or_default().push(target);
-                }
-                for parent in &pending {
-                    self.field(parent)
-                        .store(groups.remove(&parent.key()).unwrap_or_default());
-                }
-                self.queue(cascade, targets, options, fetched.deferred);
-                Ok(())
-            }
+        })?;
+        for parent in pending {
+            let group = groups.remove(&parent.key()).unwrap_or_default();
+            self.field(parent).store(group.targets);
         }
+        self.queue(cascade, targets, options, deferred);
+        Ok(())
     }
 
     fn load_many_to_one(
@@ -102,12 +128,12 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         for parent in pending {
             match foreign_key(parent) {
                 None => {
-                    self.field(parent).store(Vec::new());
+                    self.field(parent).store_one(None);
                 }
                 // Targets already in the identity map cost no SQL.
                 Some(key) => match session.cached::<T>(&key) {
                     Some(target) => {
-                        self.field(parent).store(vec![Arc::clone(&target)]);
+                        self.field(parent).store_one(Some(Arc::clone(&target)));
                         targets.push(target);
                     }
                     None => waiting.push((*parent, key)),
@@ -117,21 +143,20 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         let mut deferred = Vec::new();
         if !waiting.is_empty() {
             let keys = sorted_keys(waiting.iter().map(|(_, k)| k.clone()));
-            let fetched = self.fetch(session, &keys, T::key_values, options, cascade)?;
-            deferred = fetched.deferred;
-            let mut found: HashMap<T::Key, Arc<T>> = HashMap::with_capacity(fetched.rows.len());
-            for (target, _) in fetched.rows {
-                found.entry(target.key()).or_insert(target);
-            }
+            let mut found: FastMap<T::Key, Arc<T>> = FastMap::default();
+            found.reserve(keys.len());
+            deferred = self.fetch(session, &keys, T::key_values, options, cascade, &mut |target, _| {
+                found.entry(target.key()).or_insert_with(|| Arc::clone(target));
+            })?;
             let mut dangling = None;
             for (parent, key) in waiting {
                 match found.get(&key) {
                     Some(target) => {
-                        self.field(parent).store(vec![Arc::clone(target)]);
+                        self.field(parent).store_one(Some(Arc::clone(target)));
                     }
                     // A dangling nullable key reads as absent.
                     None if self.meta.optional => {
-                        self.field(parent).store(Vec::new());
+                        self.field(parent).store_one(None);
                     }
                     None => dangling = Some(key),
                 }
@@ -164,24 +189,18 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
             }
             match foreign_key(parent) {
                 None => {
-                    field.store(Vec::new());
+                    field.store_one(None);
                 }
                 Some(key) => {
                     if let Some(target) = session.cached::<T>(&key) {
-                        field.store(vec![target]);
+                        field.store_one(Some(target));
                     }
                 }
             }
         }
     }
 
-    fn queue(
-        &self,
-        cascade: &mut Cascade,
-        objects: Vec<Arc<T>>,
-        options: &[OptionNode],
-        deferred: Vec<&'static str>,
-    ) {
+    fn queue(&self, cascade: &mut Cascade, objects: Vec<Arc<T>>, options: &[OptionNode], deferred: Vec<&'static str>) {
         cascade.push(Pending {
             objects,
             options: options.to_vec(),
@@ -191,7 +210,10 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
     }
 
     /// Sends the IN statements for `keys`, `chunk_size` keys each, with the
-    /// target's joined relations in the same statements.
+    /// target's joined relations in the same statements, handing each row's
+    /// target (and, for many-to-many, the owner key from the association
+    /// table) to `on_target`. Returns the joined relations cut off by
+    /// `join_depth`.
     fn fetch<K>(
         &self,
         session: &mut Session,
@@ -199,14 +221,14 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         bind: fn(&K, &mut Vec<Value>),
         options: &[OptionNode],
         cascade: &mut Cascade,
-    ) -> Result<Fetched<T, P::Key>> {
+        on_target: &mut dyn FnMut(&Arc<T>, Option<P::Key>),
+    ) -> Result<Vec<&'static str>> {
         let sql = (self.sql)();
         let mut builder = JoinBuilder::starting_at(T::META.columns.len() + sql.link_width);
         let mut path = vec![self.meta];
         let mut level = build_joins::<T>(&mut builder, "t0", options, &mut path);
         let link_offset = T::META.columns.len();
         let links_in_row = sql.link_width > 0;
-        let mut rows = Vec::new();
         let mut params = Vec::new();
         for chunk in keys.chunks(self.meta.chunk_size.max(1)) {
             params.clear();
@@ -219,9 +241,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
                 let mut inner = sql.inner_head.clone();
                 super::sql::push_key_placeholders(&mut inner, chunk.len(), sql.key_width);
                 inner.push(')');
-                let links: String = (0..sql.link_width)
-                    .map(|i| format!(", t0.\"__link{i}\""))
-                    .collect();
+                let links: String = (0..sql.link_width).map(|i| format!(", t0.\"__link{i}\"")).collect();
                 let order: Vec<String> = if sql.outer_order.is_empty() {
                     Vec::new()
                 } else {
@@ -229,29 +249,20 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
                 };
                 std::borrow::Cow::Owned(wrap_with_joins::<T>(&inner, &links, &builder, &order))
             };
-            run_graph::<T>(
-                session,
-                &statement,
-                &params,
-                &mut level.states,
-                &mut |object, row| {
-                    let owner = if links_in_row {
-                        Some(P::key_at(row, link_offset)?)
-                    } else {
-                        None
-                    };
-                    rows.push((Arc::clone(object), owner));
-                    Ok(())
-                },
-            )?;
+            run_graph::<T>(session, &statement, &params, &mut level.states, &mut |object, row| {
+                let owner = if links_in_row {
+                    Some(P::key_at(row, link_offset)?)
+                } else {
+                    None
+                };
+                on_target(object, owner);
+                Ok(())
+            })?;
         }
         for state in level.states {
             state.finish(cascade);
         }
-        Ok(Fetched {
-            rows,
-            deferred: level.deferred,
-        })
+        Ok(level.deferred)
     }
 }
 

@@ -359,6 +359,10 @@ pub trait RelationField<T>: Send + Sync + 'static {
     fn is_loaded(&self) -> bool;
     /// Stores loaded targets (a to-one keeps the first); false if already set.
     fn store(&self, targets: Vec<Arc<T>>) -> bool;
+    /// Stores a to-one result without building a list; false if already set.
+    fn store_one(&self, target: Option<Arc<T>>) -> bool {
+        self.store(target.into_iter().collect())
+    }
     /// Reads the loaded value.
     fn read(&self) -> crate::Result<Self::Loaded<'_>>
     where
@@ -378,6 +382,9 @@ impl<T: Send + Sync + 'static> RelationField<T> for One<T> {
     }
     fn store(&self, targets: Vec<Arc<T>>) -> bool {
         self.set(targets.into_iter().next())
+    }
+    fn store_one(&self, target: Option<Arc<T>>) -> bool {
+        self.set(target)
     }
     fn read(&self) -> crate::Result<Option<&Arc<T>>>
     where

@@ -4,7 +4,7 @@
 //! has dropped leaves it and a long-lived session does not grow without bound.
 
 use std::any::{Any, TypeId};
-use std::collections::HashMap;
+use crate::hash::FastMap;
 use std::sync::{Arc, Weak};
 
 use crate::Entity;
@@ -20,7 +20,7 @@ trait AnyEntityMap: Send {
 }
 
 pub(crate) struct EntityMap<E: Entity> {
-    entries: HashMap<E::Key, Weak<E>>,
+    entries: FastMap<E::Key, Weak<E>>,
     sweep_at: usize,
 }
 
@@ -42,7 +42,7 @@ impl<E: Entity> AnyEntityMap for EntityMap<E> {
 /// One map per entity type, keyed by primary key.
 #[derive(Default)]
 pub struct IdentityMap {
-    maps: HashMap<TypeId, Box<dyn AnyEntityMap>>,
+    maps: FastMap<TypeId, Box<dyn AnyEntityMap>>,
 }
 
 impl IdentityMap {
@@ -55,7 +55,7 @@ impl IdentityMap {
     pub(crate) fn typed_mut<E: Entity>(&mut self) -> &mut EntityMap<E> {
         let map = self.maps.entry(TypeId::of::<E>()).or_insert_with(|| {
             Box::new(EntityMap::<E> {
-                entries: HashMap::new(),
+                entries: FastMap::default(),
                 sweep_at: FIRST_SWEEP_AT,
             })
         });
