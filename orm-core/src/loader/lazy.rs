@@ -3,6 +3,7 @@
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::{Cascade, OptionNode};
 use crate::relation::{Link, Relation, RelationField, RelationMeta, Strategy};
@@ -132,7 +133,11 @@ impl Session {
             }
             Strategy::Noload | Strategy::Dynamic => return field.read(),
             Strategy::Bulk => {
-                let live = self.identity.live::<P>();
+                let mut live = self.identity.live::<P>();
+                // The map hands objects out in hash order; in address order
+                // (about the order they were loaded) the walk below stays
+                // cache-friendly.
+                live.sort_unstable_by_key(|p| Arc::as_ptr(p) as usize);
                 let mut parents: Vec<&P> = live
                     .iter()
                     .map(|p| p.as_ref())

@@ -241,41 +241,56 @@ impl Cascade {
 
 impl<T: Entity> PendingLoad for Pending<T> {
     fn run(self: Box<Self>, session: &mut Session, cascade: &mut Cascade) -> Result<()> {
-        let objects: Vec<&T> = self.objects.iter().map(|o| o.as_ref()).collect();
-        for relation in T::relations() {
-            let meta = relation.meta();
-            let option = find_option(&self.options, meta.name);
-            let strategy = option.map_or(meta.lazy, |o| o.strategy);
-            // Only the mapping's defaults stop on the way back; an explicit
-            // option there is followed.
-            let is_way_back =
-                option.is_none() && self.came_from.is_some_and(|c| meta.is_reverse_of(c));
-            match strategy {
-                _ if is_way_back && strategy.is_eager() => {
-                    // Never walk back along the path: a to-one reverse side
-                    // is filled from the identity map, a collection stays lazy.
-                    relation.fill_from_map(session, &objects);
-                }
-                // Cut off by `join_depth`: stays lazy. A joined relation the
-                // statement filled is loaded, so the IN loader below skips it
-                // and only loads objects the statement did not cover (targets
-                // that came from the identity map).
-                Strategy::Joined if self.deferred.contains(&meta.name) => {}
-                Strategy::Joined | Strategy::Selectin => {
-                    let children = option.map_or(&[][..], |o| &o.children[..]);
-                    relation.load_erased(session, &objects, children, cascade)?;
-                }
-                Strategy::Select | Strategy::Bulk | Strategy::Raise | Strategy::Noload
-                    if option.is_some() =>
-                {
-                    let children = option.map_or(&[][..], |o| &o.children[..]);
-                    relation.mark(session, &objects, strategy, children);
-                }
-                _ => {}
-            }
-        }
-        Ok(())
+        load_level(session, &self.objects, &self.options, self.came_from, &self.deferred, cascade)
     }
+}
+
+/// Applies the eager strategies and per-query options of `T`'s relations to
+/// `objects`, queueing what they load for the next level.
+fn load_level<T: Entity>(
+    session: &mut Session,
+    objects: &[Arc<T>],
+    options: &[OptionNode],
+    came_from: Option<&'static RelationMeta>,
+    deferred: &[&'static str],
+    cascade: &mut Cascade,
+) -> Result<()> {
+    let has_work = options.iter().any(|o| o.strategy != Strategy::Dynamic)
+        || T::relations().iter().any(|r| r.meta().lazy.is_eager());
+    if objects.is_empty() || !has_work {
+        return Ok(());
+    }
+    let objects: Vec<&T> = objects.iter().map(|o| o.as_ref()).collect();
+    for relation in T::relations() {
+        let meta = relation.meta();
+        let option = find_option(options, meta.name);
+        let strategy = option.map_or(meta.lazy, |o| o.strategy);
+        // Only the mapping's defaults stop on the way back; an explicit
+        // option there is followed.
+        let is_way_back = option.is_none() && came_from.is_some_and(|c| meta.is_reverse_of(c));
+        match strategy {
+            _ if is_way_back && strategy.is_eager() => {
+                // Never walk back along the path: a to-one reverse side
+                // is filled from the identity map, a collection stays lazy.
+                relation.fill_from_map(session, &objects);
+            }
+            // Cut off by `join_depth`: stays lazy. A joined relation the
+            // statement filled is loaded, so the IN loader below skips it
+            // and only loads objects the statement did not cover (targets
+            // that came from the identity map).
+            Strategy::Joined if deferred.contains(&meta.name) => {}
+            Strategy::Joined | Strategy::Selectin => {
+                let children = option.map_or(&[][..], |o| &o.children[..]);
+                relation.load_erased(session, &objects, children, cascade)?;
+            }
+            Strategy::Select | Strategy::Bulk | Strategy::Raise | Strategy::Noload if option.is_some() => {
+                let children = option.map_or(&[][..], |o| &o.children[..]);
+                relation.mark(session, &objects, strategy, children);
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// What the row loop calls with each row's root object and the row.
@@ -413,12 +428,7 @@ pub(crate) fn load_roots<E: Entity>(
     for state in level.states {
         state.finish(&mut cascade);
     }
-    cascade.push(Pending {
-        objects: objects.clone(),
-        options: options.to_vec(),
-        came_from: None,
-        deferred: level.deferred,
-    });
+    load_level(session, &objects, options, None, &level.deferred, &mut cascade)?;
     cascade.run(session)?;
     Ok(objects)
 }

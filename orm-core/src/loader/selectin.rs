@@ -57,19 +57,9 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         options: &[OptionNode],
         cascade: &mut Cascade,
     ) -> Result<()> {
-        let pending: Vec<&P> = if let [single] = parents {
-            if self.field(single).is_loaded() {
-                return Ok(());
-            }
-            vec![*single]
-        } else {
-            let mut seen = FastSet::default();
-            parents
-                .iter()
-                .copied()
-                .filter(|p| !self.field(p).is_loaded() && seen.insert(p.key()))
-                .collect()
-        };
+        // A parent listed twice is harmless: keys are de-duplicated before
+        // the IN list, and a relation is stored once.
+        let pending: Vec<&P> = parents.iter().copied().filter(|p| !self.field(p).is_loaded()).collect();
         if pending.is_empty() {
             return Ok(());
         }
@@ -125,13 +115,14 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
     ) -> Result<()> {
         let mut targets = Vec::new();
         let mut waiting = Vec::new();
+        let map = session.identity.typed_mut::<T>();
         for parent in pending {
             match foreign_key(parent) {
                 None => {
                     self.field(parent).store_one(None);
                 }
                 // Targets already in the identity map cost no SQL.
-                Some(key) => match session.cached::<T>(&key) {
+                Some(key) => match map.get(&key) {
                     Some(target) => {
                         self.field(parent).store_one(Some(Arc::clone(&target)));
                         targets.push(target);

@@ -10,7 +10,8 @@ use std::sync::{Arc, Weak};
 use crate::Entity;
 
 /// Dead entries are swept when a map grows past this many entries, then past
-/// twice its live size, so sweeping costs amortized O(1) per insert.
+/// two (or, while nearly everything stays alive, four) times its live size,
+/// so sweeping costs amortized O(1) per insert.
 const FIRST_SWEEP_AT: usize = 1024;
 
 trait AnyEntityMap: Send {
@@ -102,8 +103,13 @@ impl<E: Entity> EntityMap<E> {
     /// Registers `object`, replacing whatever the key held.
     pub(crate) fn insert(&mut self, key: E::Key, object: &Arc<E>) {
         if self.entries.len() >= self.sweep_at {
+            let before = self.entries.len();
             self.entries.retain(|_, weak| weak.strong_count() > 0);
-            self.sweep_at = (self.entries.len() * 2).max(FIRST_SWEEP_AT);
+            let live = self.entries.len();
+            // A sweep that found little to remove means a growing session:
+            // wait longer before touching every object again.
+            let factor = if live * 4 > before * 3 { 4 } else { 2 };
+            self.sweep_at = (live * factor).max(FIRST_SWEEP_AT);
         }
         self.entries.insert(key, Arc::downgrade(object));
     }
