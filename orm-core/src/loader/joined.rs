@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use super::selectin::Group;
 use super::{build_joins, qualified_columns, Cascade, JoinBuilder, JoinState, OptionNode, Pending};
-use crate::hash::FastMap;
 use crate::backend::Row;
+use crate::hash::FastMap;
 use crate::query::quote_ident;
 use crate::relation::{Link, Relation, RelationField, RelationMeta};
 use crate::session::IdentityMap;
@@ -134,7 +134,10 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Joined<P, T, F> {
     /// The group of `parent`, or `None` when its relation was loaded before
     /// this statement (never replaced).
     fn group_of(&mut self, parent: &Arc<P>) -> Option<usize> {
-        if let Some(last) = self.last.filter(|&i| Arc::ptr_eq(&self.groups[i].0, parent)) {
+        if let Some(last) = self
+            .last
+            .filter(|&i| Arc::ptr_eq(&self.groups[i].0, parent))
+        {
             return Some(last);
         }
         let position = match self.index.get(&parent.key()) {
@@ -153,7 +156,9 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Joined<P, T, F> {
     /// A NULL target key: no match for an outer join, which for a required
     /// many-to-one means the referenced row is missing.
     fn no_target(&self, parent: &P) -> Result<()> {
-        if let (Link::ManyToOne { foreign_key }, false) = (self.relation.link, self.relation.meta.optional) {
+        if let (Link::ManyToOne { foreign_key }, false) =
+            (self.relation.link, self.relation.meta.optional)
+        {
             if let Some(key) = foreign_key(parent) {
                 return Err(crate::Error::MissingRelated {
                     entity: self.relation.meta.owner,
@@ -199,7 +204,12 @@ impl<P: Entity, T: Entity, F: RelationField<T>> JoinState<P> for Joined<P, T, F>
                 self.groups[group].1.add(&target);
             }
             None => {
-                if self.relation.field(parent).store_one(Some(Arc::clone(&target))) && !T::relations().is_empty() {
+                if self
+                    .relation
+                    .field(parent)
+                    .store_one(Some(Arc::clone(&target)))
+                    && !T::relations().is_empty()
+                {
                     self.stored.push(Arc::clone(&target));
                 }
             }

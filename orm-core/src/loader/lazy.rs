@@ -229,7 +229,10 @@ impl LazyOptions {
 
     /// Whether options were recorded for `relation` on some object.
     pub(crate) fn has(&self, relation: &'static RelationMeta) -> bool {
-        !self.by_relation.is_empty() && self.by_relation.contains_key(&((relation.owner_type)(), relation.name))
+        !self.by_relation.is_empty()
+            && self
+                .by_relation
+                .contains_key(&((relation.owner_type)(), relation.name))
     }
 
     /// The options recorded for the first of `parents` that has some,

@@ -241,7 +241,14 @@ impl Cascade {
 
 impl<T: Entity> PendingLoad for Pending<T> {
     fn run(self: Box<Self>, session: &mut Session, cascade: &mut Cascade) -> Result<()> {
-        load_level(session, &self.objects, &self.options, self.came_from, &self.deferred, cascade)
+        load_level(
+            session,
+            &self.objects,
+            &self.options,
+            self.came_from,
+            &self.deferred,
+            cascade,
+        )
     }
 }
 
@@ -283,7 +290,9 @@ fn load_level<T: Entity>(
                 let children = option.map_or(&[][..], |o| &o.children[..]);
                 relation.load_erased(session, &objects, children, cascade)?;
             }
-            Strategy::Select | Strategy::Bulk | Strategy::Raise | Strategy::Noload if option.is_some() => {
+            Strategy::Select | Strategy::Bulk | Strategy::Raise | Strategy::Noload
+                if option.is_some() =>
+            {
                 let children = option.map_or(&[][..], |o| &o.children[..]);
                 relation.mark(session, &objects, strategy, children);
             }
@@ -417,18 +426,31 @@ pub(crate) fn load_roots<E: Entity>(
         // Only a joined collection repeats a parent's row.
         let mut seen = crate::hash::FastSet::default();
         let multiplies = builder.multiplies_rows;
-        run_graph::<E>(session, &sql, params, &mut level.states, &mut |object, _| {
-            if !multiplies || seen.insert(object.key()) {
-                objects.push(Arc::clone(object));
-            }
-            Ok(())
-        })?;
+        run_graph::<E>(
+            session,
+            &sql,
+            params,
+            &mut level.states,
+            &mut |object, _| {
+                if !multiplies || seen.insert(object.key()) {
+                    objects.push(Arc::clone(object));
+                }
+                Ok(())
+            },
+        )?;
     }
     let mut cascade = Cascade::default();
     for state in level.states {
         state.finish(&mut cascade);
     }
-    load_level(session, &objects, options, None, &level.deferred, &mut cascade)?;
+    load_level(
+        session,
+        &objects,
+        options,
+        None,
+        &level.deferred,
+        &mut cascade,
+    )?;
     cascade.run(session)?;
     Ok(objects)
 }

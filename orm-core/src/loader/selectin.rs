@@ -17,8 +17,7 @@ const SCAN_LIMIT: usize = 16;
 /// The targets gathered for one owner, each once: a duplicated association
 /// row, or a joined collection of the target, repeats a target's row.
 pub(crate) struct Group<T: Entity> {
-    pub(crate) 
-    targets: Vec<Arc<T>>,
+    pub(crate) targets: Vec<Arc<T>>,
     index: Option<FastSet<T::Key>>,
 }
 
@@ -59,7 +58,11 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
     ) -> Result<()> {
         // A parent listed twice is harmless: keys are de-duplicated before
         // the IN list, and a relation is stored once.
-        let pending: Vec<&P> = parents.iter().copied().filter(|p| !self.field(p).is_loaded()).collect();
+        let pending: Vec<&P> = parents
+            .iter()
+            .copied()
+            .filter(|p| !self.field(p).is_loaded())
+            .collect();
         if pending.is_empty() {
             return Ok(());
         }
@@ -84,19 +87,26 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         let cascades = !T::relations().is_empty();
         let mut targets = Vec::new();
         let link = self.link;
-        let deferred = self.fetch(session, &keys, P::key_values, options, cascade, &mut |target, owner| {
-            let owner = match (link, owner) {
-                (_, Some(owner)) => owner,
-                (Link::Remote { foreign_key, .. }, None) => match foreign_key(target) {
-                    Some(owner) => owner,
-                    None => return,
-                },
-                _ => return,
-            };
-            if groups.entry(owner).or_default().add(target) && cascades {
-                targets.push(Arc::clone(target));
-            }
-        })?;
+        let deferred = self.fetch(
+            session,
+            &keys,
+            P::key_values,
+            options,
+            cascade,
+            &mut |target, owner| {
+                let owner = match (link, owner) {
+                    (_, Some(owner)) => owner,
+                    (Link::Remote { foreign_key, .. }, None) => match foreign_key(target) {
+                        Some(owner) => owner,
+                        None => return,
+                    },
+                    _ => return,
+                };
+                if groups.entry(owner).or_default().add(target) && cascades {
+                    targets.push(Arc::clone(target));
+                }
+            },
+        )?;
         for parent in pending {
             let group = groups.remove(&parent.key()).unwrap_or_default();
             self.field(parent).store(group.targets);
@@ -136,9 +146,18 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
             let keys = sorted_keys(waiting.iter().map(|(_, k)| k.clone()));
             let mut found: FastMap<T::Key, Arc<T>> = FastMap::default();
             found.reserve(keys.len());
-            deferred = self.fetch(session, &keys, T::key_values, options, cascade, &mut |target, _| {
-                found.entry(target.key()).or_insert_with(|| Arc::clone(target));
-            })?;
+            deferred = self.fetch(
+                session,
+                &keys,
+                T::key_values,
+                options,
+                cascade,
+                &mut |target, _| {
+                    found
+                        .entry(target.key())
+                        .or_insert_with(|| Arc::clone(target));
+                },
+            )?;
             let mut dangling = None;
             for (parent, key) in waiting {
                 match found.get(&key) {
@@ -191,7 +210,13 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         }
     }
 
-    fn queue(&self, cascade: &mut Cascade, objects: Vec<Arc<T>>, options: &[OptionNode], deferred: Vec<&'static str>) {
+    fn queue(
+        &self,
+        cascade: &mut Cascade,
+        objects: Vec<Arc<T>>,
+        options: &[OptionNode],
+        deferred: Vec<&'static str>,
+    ) {
         cascade.push(Pending {
             objects,
             options: options.to_vec(),
@@ -212,7 +237,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         bind: fn(&K, &mut Vec<Value>),
         options: &[OptionNode],
         cascade: &mut Cascade,
-        on_target: &mut dyn FnMut(&Arc<T>, Option<P::Key>),
+        on_target: &mut OnTarget<'_, T, P::Key>,
     ) -> Result<Vec<&'static str>> {
         let sql = (self.sql)();
         let mut builder = JoinBuilder::starting_at(T::META.columns.len() + sql.link_width);
@@ -232,7 +257,9 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
                 let mut inner = sql.inner_head.clone();
                 super::sql::push_key_placeholders(&mut inner, chunk.len(), sql.key_width);
                 inner.push(')');
-                let links: String = (0..sql.link_width).map(|i| format!(", t0.\"__link{i}\"")).collect();
+                let links: String = (0..sql.link_width)
+                    .map(|i| format!(", t0.\"__link{i}\""))
+                    .collect();
                 let order: Vec<String> = if sql.outer_order.is_empty() {
                     Vec::new()
                 } else {
@@ -240,15 +267,21 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
                 };
                 std::borrow::Cow::Owned(wrap_with_joins::<T>(&inner, &links, &builder, &order))
             };
-            run_graph::<T>(session, &statement, &params, &mut level.states, &mut |object, row| {
-                let owner = if links_in_row {
-                    Some(P::key_at(row, link_offset)?)
-                } else {
-                    None
-                };
-                on_target(object, owner);
-                Ok(())
-            })?;
+            run_graph::<T>(
+                session,
+                &statement,
+                &params,
+                &mut level.states,
+                &mut |object, row| {
+                    let owner = if links_in_row {
+                        Some(P::key_at(row, link_offset)?)
+                    } else {
+                        None
+                    };
+                    on_target(object, owner);
+                    Ok(())
+                },
+            )?;
         }
         for state in level.states {
             state.finish(cascade);
@@ -256,6 +289,10 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         Ok(level.deferred)
     }
 }
+
+/// What a load does with each fetched target and, for many-to-many, the
+/// owner key read from the association table.
+type OnTarget<'a, T, K> = dyn FnMut(&Arc<T>, Option<K>) + 'a;
 
 /// Keys de-duplicated and sorted, so the SQL and its parameters are
 /// deterministic.

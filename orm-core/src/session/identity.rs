@@ -3,8 +3,8 @@
 //! Like SQLAlchemy's, the map holds weak references, so an object the caller
 //! has dropped leaves it and a long-lived session does not grow without bound.
 
-use std::any::{Any, TypeId};
 use crate::hash::FastMap;
+use std::any::{Any, TypeId};
 use std::sync::{Arc, Weak};
 
 use crate::Entity;
