@@ -408,13 +408,10 @@ fn orphans_and_dangling_association_rows() {
 }
 
 /// A text primary key that is NULL (SQLite allows it in a non-INTEGER
-/// primary key of a hand-made table): `selectin`, `select` and `bulk` give
-/// a decode error naming the column, `joined` (whose outer join marks "no
-/// target" with a NULL key) silently leaves the row out — a graph that
-/// differs from `select`'s. orm-core/src/loader/joined.rs `on_row` checks
-/// only the first key column for NULL and takes it as "no match".
+/// primary key of a hand-made table) is a decode error naming the column
+/// with every strategy; `joined` tells "no row" from "a row with a NULL
+/// key" by the column its join matched on.
 #[test]
-#[ignore = "bug: joined silently drops a related row whose key column is NULL where other strategies give Error::Decode (loader/joined.rs on_row)"]
 fn null_key_in_a_related_row_is_an_error_with_every_strategy() {
     for strategy in ALL {
         let mut s = Session::in_memory().unwrap();

@@ -18,6 +18,9 @@ struct Joined<P: Entity, T: Entity, F> {
     relation: Relation<P, T, F>,
     /// Position of the target's first column in the row.
     offset: usize,
+    /// The target column, relative to `offset`, that is NULL exactly when
+    /// the outer join found no row.
+    match_column: usize,
     /// A to-one is stored as each row arrives; a collection is gathered.
     to_one: bool,
     /// Collections being gathered, with an index by parent key and the
@@ -118,6 +121,16 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         Box::new(Joined {
             relation: *self,
             offset,
+            match_column: match self.link {
+                Link::Remote { .. } => target
+                    .columns
+                    .iter()
+                    .position(|c| {
+                        Some(quote_ident(c.name).as_str()) == meta.foreign_key.first().copied()
+                    })
+                    .unwrap_or(target.primary_key[0]),
+                _ => target.primary_key[0],
+            },
             to_one: meta.kind.is_to_one(),
             groups: Vec::new(),
             index: FastMap::default(),
@@ -181,8 +194,11 @@ impl<P: Entity, T: Entity, F: RelationField<T>> JoinState<P> for Joined<P, T, F>
                 None => return Ok(()),
             }
         };
-        let first_key_column = self.offset + T::META.primary_key[0];
-        if matches!(row.value(first_key_column)?, ValueRef::Null) {
+        // No match leaves every target column NULL. The column that tells is
+        // the one the join matched on: the key, or for a one-to-many the
+        // target's foreign key (a matched row with a NULL key is bad data,
+        // reported by decoding it, as the other loaders do).
+        if matches!(row.value(self.offset + self.match_column)?, ValueRef::Null) {
             self.no_target(parent)?;
             if self.to_one {
                 self.relation.field(parent).store_one(None);
