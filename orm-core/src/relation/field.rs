@@ -106,6 +106,41 @@ pub struct Many<T: 'static> {
     slot: Slot,
 }
 
+/// Constructors and state shared by the loadable field types.
+macro_rules! loadable_field {
+    ($($ty:ident),*) => {$(
+        impl<T: 'static> $ty<T> {
+            /// An unloaded relation, as every freshly read object has.
+            pub fn new() -> Self {
+                $ty {
+                    loaded: OnceLock::new(),
+                    slot: Slot::default(),
+                }
+            }
+
+            /// Used by the derive: an unloaded field that knows its relation.
+            #[doc(hidden)]
+            pub fn for_relation(meta: &'static RelationMeta) -> Self {
+                $ty {
+                    loaded: OnceLock::new(),
+                    slot: Slot::new(meta),
+                }
+            }
+
+            /// The load state.
+            pub fn state(&self) -> LoadState {
+                self.slot.state(&self.loaded)
+            }
+
+            /// Whether the relation is loaded.
+            pub fn is_loaded(&self) -> bool {
+                self.loaded.get().is_some()
+            }
+        }
+    )*};
+}
+loadable_field!(One, Many);
+
 /// A `dynamic` relationship: never loaded, it is a query to filter, order,
 /// count and page (`session.dynamic(&parent, Parent::RELATION)`).
 pub struct Dynamic<T> {
@@ -113,38 +148,11 @@ pub struct Dynamic<T> {
 }
 
 impl<T: 'static> One<T> {
-    /// An unloaded relation, as every freshly read object has.
-    pub fn new() -> Self {
-        One {
-            loaded: OnceLock::new(),
-            slot: Slot::default(),
-        }
-    }
-
-    /// Used by the derive: an unloaded field that knows its relation.
-    #[doc(hidden)]
-    pub fn for_relation(meta: &'static RelationMeta) -> Self {
-        One {
-            loaded: OnceLock::new(),
-            slot: Slot::new(meta),
-        }
-    }
-
     /// A relation already holding `target`, for objects built by hand.
     pub fn loaded(target: Option<Arc<T>>) -> Self {
         let one = One::new();
         let _ = one.loaded.set(target);
         one
-    }
-
-    /// The load state.
-    pub fn state(&self) -> LoadState {
-        self.slot.state(&self.loaded)
-    }
-
-    /// Whether the relation is loaded.
-    pub fn is_loaded(&self) -> bool {
-        self.loaded.get().is_some()
     }
 
     /// The target if loaded, without a session: `Ok(None)` when the target is
@@ -167,38 +175,11 @@ impl<T: 'static> One<T> {
 }
 
 impl<T: 'static> Many<T> {
-    /// An unloaded relation, as every freshly read object has.
-    pub fn new() -> Self {
-        Many {
-            loaded: OnceLock::new(),
-            slot: Slot::default(),
-        }
-    }
-
-    /// Used by the derive: an unloaded field that knows its relation.
-    #[doc(hidden)]
-    pub fn for_relation(meta: &'static RelationMeta) -> Self {
-        Many {
-            loaded: OnceLock::new(),
-            slot: Slot::new(meta),
-        }
-    }
-
     /// A relation already holding `targets`, for objects built by hand.
     pub fn loaded(targets: Vec<Arc<T>>) -> Self {
         let many = Many::new();
         let _ = many.loaded.set(targets);
         many
-    }
-
-    /// The load state.
-    pub fn state(&self) -> LoadState {
-        self.slot.state(&self.loaded)
-    }
-
-    /// Whether the relation is loaded.
-    pub fn is_loaded(&self) -> bool {
-        self.loaded.get().is_some()
     }
 
     /// The targets if loaded, without a session: empty for `noload`; an
