@@ -206,15 +206,9 @@ impl<P: Entity, T: Entity, F: RelationField<T>> JoinState<P> for Joined<P, T, F>
             return Ok(());
         }
         let key = T::key_from_row(row, self.offset)?;
-        let map = identity.typed_mut::<T>();
-        let target = match map.get(&key) {
-            Some(existing) => existing,
-            None => {
-                let fresh = Arc::new(T::from_row(row, self.offset)?);
-                map.insert(key, &fresh);
-                fresh
-            }
-        };
+        let target = identity
+            .typed_mut::<T>()
+            .get_or_decode(key, || T::from_row(row, self.offset))?;
         match group {
             Some(group) => {
                 self.groups[group].1.add(&target);

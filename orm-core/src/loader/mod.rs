@@ -315,23 +315,23 @@ pub(crate) fn run_graph<T: Entity>(
     on_object: &mut OnObject<'_, T>,
 ) -> Result<()> {
     let (backend, identity) = session.for_query(sql, params.len());
+    if joins.is_empty() {
+        // Without joins the map of `T` is the only one the rows touch.
+        let map = identity.typed_mut::<T>();
+        return backend.query(sql, params, &mut |row| {
+            let object = map.get_or_decode(T::key_from_row(row, 0)?, || T::from_row(row, 0))?;
+            on_object(&object, row)
+        });
+    }
     let mut previous: Option<Arc<T>> = None;
     backend.query(sql, params, &mut |row| {
         let key = T::key_from_row(row, 0)?;
         // Joined rows repeat their root object on consecutive rows.
         let object = match previous.take() {
             Some(last) if last.key() == key => last,
-            _ => {
-                let map = identity.typed_mut::<T>();
-                match map.get(&key) {
-                    Some(existing) => existing,
-                    None => {
-                        let fresh = Arc::new(T::from_row(row, 0)?);
-                        map.insert(key, &fresh);
-                        fresh
-                    }
-                }
-            }
+            _ => identity
+                .typed_mut::<T>()
+                .get_or_decode(key, || T::from_row(row, 0))?,
         };
         on_object(&object, row)?;
         for join in joins.iter_mut() {

@@ -100,6 +100,21 @@ impl<E: Entity> EntityMap<E> {
         self.entries.get(key).and_then(Weak::upgrade)
     }
 
+    /// The live object for `key`, or a new one from `decode`, registered.
+    /// Rows of objects already in the map are not decoded again.
+    pub(crate) fn get_or_decode(
+        &mut self,
+        key: E::Key,
+        decode: impl FnOnce() -> crate::Result<E>,
+    ) -> crate::Result<Arc<E>> {
+        if let Some(existing) = self.get(&key) {
+            return Ok(existing);
+        }
+        let fresh = Arc::new(decode()?);
+        self.insert(key, &fresh);
+        Ok(fresh)
+    }
+
     /// Registers `object`, replacing whatever the key held.
     pub(crate) fn insert(&mut self, key: E::Key, object: &Arc<E>) {
         if self.entries.len() >= self.sweep_at {
