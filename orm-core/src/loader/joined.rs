@@ -30,6 +30,8 @@ struct Joined<P: Entity, T: Entity, F> {
     last: Option<usize>,
     /// To-one targets stored, for the cascade (only if it has work).
     stored: Vec<Arc<T>>,
+    /// Whether the targets' level can load more (see `cascades`).
+    cascades: bool,
     children: Vec<Box<dyn JoinState<T>>>,
     options: Vec<OptionNode>,
     deferred: Vec<&'static str>,
@@ -136,6 +138,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
             index: FastMap::default(),
             last: None,
             stored: Vec::new(),
+            cascades: super::cascades::<T>(options),
             children: level.states,
             options: options.to_vec(),
             deferred: level.deferred,
@@ -218,7 +221,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> JoinState<P> for Joined<P, T, F>
                     .relation
                     .field(parent)
                     .store_one(Some(Arc::clone(&target)))
-                    && !T::relations().is_empty()
+                    && self.cascades
                 {
                     self.stored.push(Arc::clone(&target));
                 }
@@ -240,10 +243,10 @@ impl<P: Entity, T: Entity, F: RelationField<T>> JoinState<P> for Joined<P, T, F>
             children,
             options,
             deferred,
+            cascades,
             ..
         } = *self;
         let mut targets = stored;
-        let cascades = !T::relations().is_empty();
         for (parent, group) in groups {
             if cascades {
                 targets.extend(group.targets.iter().cloned());

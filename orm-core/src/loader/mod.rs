@@ -226,7 +226,7 @@ pub(crate) struct Pending<T: Entity> {
 
 impl Cascade {
     pub(crate) fn push<T: Entity>(&mut self, pending: Pending<T>) {
-        if !pending.objects.is_empty() && !T::relations().is_empty() {
+        if !pending.objects.is_empty() && cascades::<T>(&pending.options) {
             self.queue.push_back(Box::new(pending));
         }
     }
@@ -252,6 +252,13 @@ impl<T: Entity> PendingLoad for Pending<T> {
     }
 }
 
+/// Whether loading objects of `T` with `options` can load anything more: an
+/// eager relation or an option. Loaders collect targets for the next level
+/// only when it can.
+pub(crate) fn cascades<T: Entity>(options: &[OptionNode]) -> bool {
+    !options.is_empty() || T::relations().iter().any(|r| r.meta().lazy.is_eager())
+}
+
 /// Applies the eager strategies and per-query options of `T`'s relations to
 /// `objects`, queueing what they load for the next level.
 fn load_level<T: Entity>(
@@ -262,9 +269,7 @@ fn load_level<T: Entity>(
     deferred: &[&'static str],
     cascade: &mut Cascade,
 ) -> Result<()> {
-    let has_work = options.iter().any(|o| o.strategy != Strategy::Dynamic)
-        || T::relations().iter().any(|r| r.meta().lazy.is_eager());
-    if objects.is_empty() || !has_work {
+    if objects.is_empty() || !cascades::<T>(options) {
         return Ok(());
     }
     let objects: Vec<&T> = objects.iter().map(|o| o.as_ref()).collect();

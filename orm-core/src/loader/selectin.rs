@@ -84,7 +84,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         let keys = sorted_keys(pending.iter().map(|p| p.key()));
         let mut groups: FastMap<P::Key, Group<T>> = FastMap::default();
         groups.reserve(keys.len());
-        let cascades = !T::relations().is_empty();
+        let cascades = super::cascades::<T>(options);
         let mut targets = Vec::new();
         let link = self.link;
         let deferred = self.fetch(
@@ -125,6 +125,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
     ) -> Result<()> {
         let mut targets = Vec::new();
         let mut waiting = Vec::new();
+        let cascades = super::cascades::<T>(options);
         let map = session.identity.typed_mut::<T>();
         for parent in pending {
             match foreign_key(parent) {
@@ -135,7 +136,9 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
                 Some(key) => match map.get(&key) {
                     Some(target) => {
                         self.field(parent).store_one(Some(Arc::clone(&target)));
-                        targets.push(target);
+                        if cascades {
+                            targets.push(target);
+                        }
                     }
                     None => waiting.push((*parent, key)),
                 },
@@ -171,7 +174,9 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
                     None => dangling = Some(key),
                 }
             }
-            targets.extend(found.into_values());
+            if cascades {
+                targets.extend(found.into_values());
+            }
             if let Some(key) = dangling {
                 self.queue(cascade, targets, options, deferred);
                 return Err(Error::MissingRelated {
