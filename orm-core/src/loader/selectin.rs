@@ -18,7 +18,9 @@ const SCAN_LIMIT: usize = 16;
 /// row, or a joined collection of the target, repeats a target's row.
 pub(crate) struct Group<T: Entity> {
     pub(crate) targets: Vec<Arc<T>>,
-    index: Option<FastSet<T::Key>>,
+    // Boxed: most groups never need it, and every group is kept until the
+    // load ends.
+    index: Option<Box<FastSet<T::Key>>>,
 }
 
 impl<T: Entity> Default for Group<T> {
@@ -34,7 +36,7 @@ impl<T: Entity> Group<T> {
     /// Adds `target` unless the group has it; true when added.
     pub(crate) fn add(&mut self, target: &Arc<T>) -> bool {
         if self.index.is_none() && self.targets.len() >= SCAN_LIMIT {
-            self.index = Some(self.targets.iter().map(|t| t.key()).collect());
+            self.index = Some(Box::new(self.targets.iter().map(|t| t.key()).collect()));
         }
         let new = match &mut self.index {
             Some(index) => index.insert(target.key()),

@@ -102,7 +102,8 @@ pub struct One<T: 'static> {
 
 /// A to-many relationship: one-to-many or many-to-many.
 pub struct Many<T: 'static> {
-    loaded: OnceLock<Vec<Arc<T>>>,
+    // A boxed slice: 8 bytes less than a Vec per object, and no spare capacity.
+    loaded: OnceLock<Box<[Arc<T>]>>,
     slot: Slot,
 }
 
@@ -178,7 +179,7 @@ impl<T: 'static> Many<T> {
     /// A relation already holding `targets`, for objects built by hand.
     pub fn loaded(targets: Vec<Arc<T>>) -> Self {
         let many = Many::new();
-        let _ = many.loaded.set(targets);
+        many.set(targets);
         many
     }
 
@@ -196,7 +197,7 @@ impl<T: 'static> Many<T> {
     }
 
     pub(crate) fn set(&self, targets: Vec<Arc<T>>) -> bool {
-        self.loaded.set(targets).is_ok()
+        self.loaded.set(targets.into_boxed_slice()).is_ok()
     }
 }
 
