@@ -102,8 +102,9 @@ pub struct ColumnMeta {
 pub struct EntitySql {
     /// `SELECT <columns> FROM <table>`.
     pub select: &'static str,
-    /// `SELECT <columns> FROM <table> WHERE <key> = ?`.
-    pub select_by_key: &'static str,
+    /// `<key column> = ?` (joined by AND for a composite key), the condition
+    /// every statement by key uses.
+    pub key_match: &'static str,
     /// `SELECT COUNT(*) FROM <table>`.
     pub count: &'static str,
     /// `INSERT` of every column.
@@ -174,9 +175,22 @@ impl EntityMeta {
     }
 
     fn key_column_list(&self) -> String {
+        self.key_columns("").join(", ")
+    }
+
+    /// The quoted key columns, each prefixed with `qualifier` (`"t0."` or `""`).
+    pub(crate) fn key_columns(&self, qualifier: &str) -> Vec<String> {
         self.primary_key
             .iter()
-            .map(|&i| quote_ident(self.columns[i].name))
+            .map(|&i| format!("{qualifier}{}", quote_ident(self.columns[i].name)))
+            .collect()
+    }
+
+    /// Every quoted column, each prefixed with `qualifier`, comma-separated.
+    pub(crate) fn column_list(&self, qualifier: &str) -> String {
+        self.columns
+            .iter()
+            .map(|c| format!("{qualifier}{}", quote_ident(c.name)))
             .collect::<Vec<_>>()
             .join(", ")
     }

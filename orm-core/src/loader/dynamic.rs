@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::query::{quote_ident, Expr, Query};
+use crate::query::{Expr, Query};
 use crate::relation::{Dynamic, Link, Relation};
 use crate::{Entity, Error, Result, Session};
 
@@ -20,35 +20,20 @@ impl Session {
         let condition = match relation.link {
             Link::Remote { .. } => {
                 P::key_values(&parent.key(), &mut key);
-                let columns: Vec<String> = meta
-                    .foreign_key
-                    .iter()
-                    .map(|c| format!("{c} = ?"))
-                    .collect();
                 Expr::Raw {
-                    sql: format!("({})", columns.join(" AND ")),
+                    sql: format!("({})", equal_to_placeholders(meta.foreign_key)),
                     params: key,
                 }
             }
             Link::Secondary => {
                 P::key_values(&parent.key(), &mut key);
-                let target_key: Vec<String> = T::META
-                    .primary_key
-                    .iter()
-                    .map(|&i| quote_ident(T::META.columns[i].name))
-                    .collect();
-                let matches: Vec<String> = meta
-                    .foreign_key
-                    .iter()
-                    .map(|c| format!("{c} = ?"))
-                    .collect();
                 Expr::Raw {
                     sql: format!(
                         "({}) IN (SELECT {} FROM {} WHERE {})",
-                        target_key.join(", "),
+                        T::META.key_columns("").join(", "),
                         meta.target_foreign_key.join(", "),
                         meta.secondary.unwrap_or("\"\""),
-                        matches.join(" AND ")
+                        equal_to_placeholders(meta.foreign_key)
                     ),
                     params: key,
                 }
@@ -56,13 +41,8 @@ impl Session {
             Link::ManyToOne { foreign_key } => match foreign_key(parent) {
                 Some(target) => {
                     T::key_values(&target, &mut key);
-                    let target_key: Vec<String> = T::META
-                        .primary_key
-                        .iter()
-                        .map(|&i| format!("{} = ?", quote_ident(T::META.columns[i].name)))
-                        .collect();
                     Expr::Raw {
-                        sql: format!("({})", target_key.join(" AND ")),
+                        sql: format!("({})", T::META.sql.key_match),
                         params: key,
                     }
                 }
@@ -117,4 +97,13 @@ impl Session {
             ))),
         }
     }
+}
+
+/// `"a" = ? AND "b" = ?` for already-quoted `columns`.
+fn equal_to_placeholders(columns: &[&str]) -> String {
+    columns
+        .iter()
+        .map(|c| format!("{c} = ?"))
+        .collect::<Vec<_>>()
+        .join(" AND ")
 }

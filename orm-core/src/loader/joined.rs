@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::selectin::Group;
-use super::{build_joins, qualified_columns, Cascade, JoinBuilder, JoinState, OptionNode, Pending};
+use super::{build_joins, Cascade, JoinBuilder, JoinState, OptionNode, Pending};
 use crate::backend::Row;
 use crate::hash::FastMap;
 use crate::query::quote_ident;
@@ -37,13 +37,6 @@ struct Joined<P: Entity, T: Entity, F> {
     deferred: Vec<&'static str>,
 }
 
-fn key_columns(meta: &crate::EntityMeta, alias: &str) -> Vec<String> {
-    meta.primary_key
-        .iter()
-        .map(|&i| format!("{alias}.{}", quote_ident(meta.columns[i].name)))
-        .collect()
-}
-
 fn on_clause(left: &[String], right: &[String]) -> String {
     left.iter()
         .zip(right)
@@ -66,6 +59,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
     ) -> Box<dyn JoinState<P>> {
         let meta = self.meta;
         let alias = builder.next_alias();
+        let (dot_alias, dot_parent) = (format!("{alias}."), format!("{parent_alias}."));
         let target = T::META;
         let table = quote_ident(target.table);
         // INNER only directly under the root: under an outer join it would
@@ -79,7 +73,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
             Link::ManyToOne { .. } => format!(
                 "{join}{table} AS {alias} ON {}",
                 on_clause(
-                    &key_columns(target, &alias),
+                    &target.key_columns(&dot_alias),
                     &qualified(parent_alias, meta.foreign_key)
                 )
             ),
@@ -87,7 +81,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
                 "{join}{table} AS {alias} ON {}",
                 on_clause(
                     &qualified(&alias, meta.foreign_key),
-                    &key_columns(P::META, parent_alias)
+                    &P::META.key_columns(&dot_parent)
                 )
             ),
             Link::Secondary => {
@@ -96,27 +90,23 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
                     "{join}({} AS {secondary_alias} JOIN {table} AS {alias} ON {}) ON {}",
                     meta.secondary.unwrap_or("\"\""),
                     on_clause(
-                        &key_columns(target, &alias),
+                        &target.key_columns(&dot_alias),
                         &qualified(&secondary_alias, meta.target_foreign_key)
                     ),
                     on_clause(
                         &qualified(&secondary_alias, meta.foreign_key),
-                        &key_columns(P::META, parent_alias)
+                        &P::META.key_columns(&dot_parent)
                     ),
                 )
             }
         };
         builder.from.push_str(&clause);
         builder.select.push_str(", ");
-        builder.select.push_str(&qualified_columns(target, &alias));
+        builder.select.push_str(&target.column_list(&dot_alias));
         let offset = builder.columns;
         builder.multiplies_rows |= !meta.kind.is_to_one();
         builder.columns += target.columns.len();
-        builder.order.extend(
-            meta.order_by.iter().map(|(column, desc)| {
-                format!("{alias}.{column}{}", if *desc { " DESC" } else { "" })
-            }),
-        );
+        builder.order.extend(meta.order_terms(&dot_alias));
         path.push(meta);
         let level = build_joins::<T>(builder, &alias, options, path);
         path.pop();

@@ -2,10 +2,10 @@
 //! the session), and the refusals `raise` and `noload`. Also the N+1 guard.
 
 use std::any::{Any, TypeId};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::{Cascade, OptionNode};
+use crate::hash::FastMap;
 use crate::relation::{Link, Relation, RelationField, RelationMeta, Strategy};
 use crate::{Entity, Error, Result, Session};
 
@@ -41,7 +41,7 @@ impl Default for NPlusOneGuard {
 #[derive(Default, Debug)]
 pub(crate) struct NPlusOneCounter {
     pub(crate) guard: NPlusOneGuard,
-    loads: HashMap<(&'static str, &'static str), u32>,
+    loads: FastMap<(TypeId, &'static str), u32>,
 }
 
 impl NPlusOneCounter {
@@ -49,14 +49,21 @@ impl NPlusOneCounter {
         self.loads.clear();
     }
 
-    /// Counts one lazy load of `entity.relation`, refusing it if the guard says so.
-    fn check(
-        &mut self,
-        entity: &'static str,
-        relation: &'static str,
-        suggestion: &'static str,
-    ) -> Result<()> {
-        let loads = self.loads.entry((entity, relation)).or_insert(0);
+    /// Counts one lazy load of `relation`, refusing it if the guard says so.
+    fn check(&mut self, relation: &'static RelationMeta) -> Result<()> {
+        if self.guard == NPlusOneGuard::Off {
+            return Ok(());
+        }
+        let (entity, relation_name) = (relation.owner, relation.name);
+        let suggestion = if relation.kind.is_to_one() {
+            "bulk"
+        } else {
+            "selectin"
+        };
+        let loads = self
+            .loads
+            .entry(((relation.owner_type)(), relation_name))
+            .or_insert(0);
         match self.guard {
             NPlusOneGuard::Off => {}
             NPlusOneGuard::Warn { threshold } => {
@@ -65,9 +72,9 @@ impl NPlusOneCounter {
                     tracing::warn!(
                         target: "eagerly::n_plus_one",
                         entity,
-                        relation,
+                        relation = relation_name,
                         loads = *loads,
-                        "N+1: {entity}.{relation} was lazily loaded one object at a time {} times; use lazy = \"{suggestion}\" or a {suggestion} option",
+                        "N+1: {entity}.{relation_name} was lazily loaded one object at a time {} times; use lazy = \"{suggestion}\" or a {suggestion} option",
                         *loads
                     );
                 }
@@ -76,7 +83,7 @@ impl NPlusOneCounter {
                 if *loads >= threshold {
                     return Err(Error::NPlusOne {
                         entity,
-                        relation,
+                        relation: relation_name,
                         loads: *loads,
                         suggestion,
                     });
@@ -167,12 +174,7 @@ impl Session {
                     }
                 }
                 if relation.needs_statement(self, parent) {
-                    let suggestion = if meta.kind.is_to_one() {
-                        "bulk"
-                    } else {
-                        "selectin"
-                    };
-                    self.n_plus_one.check(meta.owner, meta.name, suggestion)?;
+                    self.n_plus_one.check(meta)?;
                 }
                 let options = self.lazy_options.take::<P>(meta, &[parent]);
                 relation.load_for(self, &[parent], &options, &mut cascade)?;
@@ -206,10 +208,10 @@ impl<P: Entity, T: Entity, F> Relation<P, T, F> {
 /// have an entry, so a session that uses none pays nothing.
 #[derive(Default)]
 pub(crate) struct LazyOptions {
-    by_relation: HashMap<(TypeId, &'static str), Box<dyn Any + Send>>,
+    by_relation: FastMap<(TypeId, &'static str), Box<dyn Any + Send>>,
 }
 
-type OptionsByKey<P> = HashMap<<P as Entity>::Key, Vec<OptionNode>>;
+type OptionsByKey<P> = FastMap<<P as Entity>::Key, Vec<OptionNode>>;
 
 impl LazyOptions {
     pub(crate) fn remember<P: Entity>(
@@ -221,7 +223,7 @@ impl LazyOptions {
         let entry = self
             .by_relation
             .entry(((relation.owner_type)(), relation.name))
-            .or_insert_with(|| Box::new(OptionsByKey::<P>::new()));
+            .or_insert_with(|| Box::new(OptionsByKey::<P>::default()));
         if let Some(map) = entry.downcast_mut::<OptionsByKey<P>>() {
             map.insert(key, options.to_vec());
         }

@@ -195,7 +195,7 @@ pub(crate) fn build_joins<T: Entity>(
             level.deferred.push(meta.name);
             continue;
         }
-        let children = find_option(options, meta.name).map_or(&[][..], |o| &o.children[..]);
+        let children = option.map_or(&[][..], |o| &o.children[..]);
         level
             .states
             .push(relation.join(builder, alias, children, path));
@@ -280,6 +280,7 @@ fn load_level<T: Entity>(
         // Only the mapping's defaults stop on the way back; an explicit
         // option there is followed.
         let is_way_back = option.is_none() && came_from.is_some_and(|c| meta.is_reverse_of(c));
+        let children = option.map_or(&[][..], |o| &o.children[..]);
         match strategy {
             _ if is_way_back && strategy.is_eager() => {
                 // Never walk back along the path: a to-one reverse side
@@ -292,13 +293,11 @@ fn load_level<T: Entity>(
             // that came from the identity map).
             Strategy::Joined if deferred.contains(&meta.name) => {}
             Strategy::Joined | Strategy::Selectin => {
-                let children = option.map_or(&[][..], |o| &o.children[..]);
                 relation.load_erased(session, &objects, children, cascade)?;
             }
             Strategy::Select | Strategy::Bulk | Strategy::Raise | Strategy::Noload
                 if option.is_some() =>
             {
-                let children = option.map_or(&[][..], |o| &o.children[..]);
                 relation.mark(session, &objects, strategy, children);
             }
             _ => {}
@@ -328,32 +327,23 @@ pub(crate) fn run_graph<T: Entity>(
             on_object(&object, row)
         });
     }
-    let mut previous: Option<Arc<T>> = None;
+    // Joined rows repeat their root object on consecutive rows.
+    let mut previous: Option<(T::Key, Arc<T>)> = None;
     backend.query(sql, params, &mut |row| {
         let key = T::key_from_row(row, 0)?;
-        // Joined rows repeat their root object on consecutive rows.
         let object = match previous.take() {
-            Some(last) if last.key() == key => last,
+            Some((last_key, last)) if last_key == key => last,
             _ => identity
                 .typed_mut::<T>()
-                .get_or_decode(key, || T::from_row(row, 0))?,
+                .get_or_decode(key.clone(), || T::from_row(row, 0))?,
         };
         on_object(&object, row)?;
         for join in joins.iter_mut() {
             join.on_row(identity, row, &object)?;
         }
-        previous = Some(object);
+        previous = Some((key, object));
         Ok(())
     })
-}
-
-/// Column list of `meta` qualified by `alias`.
-pub(crate) fn qualified_columns(meta: &crate::EntityMeta, alias: &str) -> String {
-    meta.columns
-        .iter()
-        .map(|c| format!("{alias}.{}", crate::query::quote_ident(c.name)))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Wraps an inner statement producing rows of `T` as alias `t0` and adds the
@@ -364,7 +354,7 @@ pub(crate) fn wrap_with_joins<T: Entity>(
     builder: &JoinBuilder,
     root_order: &[String],
 ) -> String {
-    let mut sql = format!("SELECT {}", qualified_columns(T::META, "t0"));
+    let mut sql = format!("SELECT {}", T::META.column_list("t0."));
     sql.push_str(extra_columns);
     sql.push_str(&builder.select);
     sql.push_str(" FROM (");
@@ -376,11 +366,7 @@ pub(crate) fn wrap_with_joins<T: Entity>(
     let root_key: Vec<String> = if builder.order.is_empty() {
         Vec::new()
     } else {
-        T::META
-            .primary_key
-            .iter()
-            .map(|&i| format!("t0.{}", crate::query::quote_ident(T::META.columns[i].name)))
-            .collect()
+        T::META.key_columns("t0.")
     };
     let order: Vec<&str> = root_order
         .iter()

@@ -3,7 +3,6 @@
 
 use crate::query::quote_ident;
 use crate::relation::{RelationKind, RelationMeta};
-use crate::EntityMeta;
 
 /// The statements of one relation. `head` ends just before the IN list,
 /// `tail` closes it and orders the rows.
@@ -31,20 +30,6 @@ impl RelationSql {
     pub fn build(relation: &RelationMeta) -> RelationSql {
         let target = (relation.target_meta)();
         let target_table = quote_ident(target.table);
-        let columns = |qualifier: &str| -> String {
-            target
-                .columns
-                .iter()
-                .map(|c| format!("{qualifier}{}", quote_ident(c.name)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let key_columns = |meta: &EntityMeta, qualifier: &str| -> Vec<String> {
-            meta.primary_key
-                .iter()
-                .map(|&i| format!("{qualifier}{}", quote_ident(meta.columns[i].name)))
-                .collect()
-        };
         let tuple = |cols: &[String]| -> String {
             if cols.len() == 1 {
                 cols[0].clone()
@@ -53,13 +38,6 @@ impl RelationSql {
             }
         };
         let in_open = |width: usize| if width == 1 { " IN (" } else { " IN (VALUES " };
-        let order_terms = |qualifier: &str| -> Vec<String> {
-            relation
-                .order_by
-                .iter()
-                .map(|(col, desc)| format!("{qualifier}{col}{}", if *desc { " DESC" } else { "" }))
-                .collect()
-        };
         let order_clause = |terms: Vec<String>| -> String {
             if terms.is_empty() {
                 String::new()
@@ -70,32 +48,31 @@ impl RelationSql {
         let fk: Vec<String> = relation.foreign_key.iter().map(|c| c.to_string()).collect();
 
         let (head, inner_head, link_width, key_width, simple_order) = match relation.kind {
-            RelationKind::ManyToOne => {
-                let keys = key_columns(target, "");
-                let width = keys.len();
-                let matcher = format!("{}{}", tuple(&keys), in_open(width));
+            // The target's own columns hold the link: its key for a
+            // many-to-one, its foreign key otherwise.
+            RelationKind::ManyToOne | RelationKind::OneToMany | RelationKind::OneToOne => {
+                let matched = if relation.kind == RelationKind::ManyToOne {
+                    target.key_columns("")
+                } else {
+                    fk.clone()
+                };
+                let width = matched.len();
+                let matcher = format!("{}{}", tuple(&matched), in_open(width));
                 (
-                    format!("SELECT {} FROM {target_table} WHERE {matcher}", columns("")),
+                    format!(
+                        "SELECT {} FROM {target_table} WHERE {matcher}",
+                        target.column_list("")
+                    ),
                     format!("SELECT * FROM {target_table} WHERE {matcher}"),
                     0,
                     width,
-                    order_terms(""),
-                )
-            }
-            RelationKind::OneToMany | RelationKind::OneToOne => {
-                let width = fk.len();
-                let matcher = format!("{}{}", tuple(&fk), in_open(width));
-                (
-                    format!("SELECT {} FROM {target_table} WHERE {matcher}", columns("")),
-                    format!("SELECT * FROM {target_table} WHERE {matcher}"),
-                    0,
-                    width,
-                    order_terms(""),
+                    relation.order_terms(""),
                 )
             }
             RelationKind::ManyToMany => {
                 let secondary = relation.secondary.unwrap_or("\"\"");
-                let on = key_columns(target, "t.")
+                let on = target
+                    .key_columns("t.")
                     .iter()
                     .zip(relation.target_foreign_key)
                     .map(|(k, f)| format!("{k} = s.{f}"))
@@ -114,11 +91,15 @@ impl RelationSql {
                     .collect::<Vec<_>>()
                     .join(", ");
                 (
-                    format!("SELECT {}, {} {from}", columns("t."), link.join(", ")),
+                    format!(
+                        "SELECT {}, {} {from}",
+                        target.column_list("t."),
+                        link.join(", ")
+                    ),
                     format!("SELECT t.*, {aliased_links} {from}"),
                     width,
                     width,
-                    order_terms("t."),
+                    relation.order_terms("t."),
                 )
             }
         };
@@ -130,7 +111,7 @@ impl RelationSql {
             head,
             tail,
             inner_head,
-            outer_order: order_terms("t0.").join(", "),
+            outer_order: relation.order_terms("t0.").join(", "),
             link_width,
             key_width,
             single,

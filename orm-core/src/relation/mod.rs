@@ -135,6 +135,16 @@ impl RelationMeta {
         }
     }
 
+    /// The ORDER BY terms of a collection, columns prefixed with `qualifier`.
+    pub(crate) fn order_terms(&self, qualifier: &str) -> Vec<String> {
+        self.order_by
+            .iter()
+            .map(|(column, desc)| {
+                format!("{qualifier}{column}{}", if *desc { " DESC" } else { "" })
+            })
+            .collect()
+    }
+
     /// Whether `other` is this very relation.
     pub(crate) fn is_same(&self, other: &RelationMeta) -> bool {
         (self.owner_type)() == (other.owner_type)() && self.name == other.name

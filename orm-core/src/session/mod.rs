@@ -162,13 +162,8 @@ impl Session {
         }
         let mut params = Vec::with_capacity(E::META.primary_key.len());
         E::key_values(&key, &mut params);
-        let matches: Vec<String> = E::META
-            .primary_key
-            .iter()
-            .map(|&i| format!("{} = ?", crate::query::quote_ident(E::META.columns[i].name)))
-            .collect();
         let condition = crate::query::Expr::Raw {
-            sql: matches.join(" AND "),
+            sql: E::META.sql.key_match.to_owned(),
             params,
         };
         Ok(Query::with_condition(self, condition)
@@ -234,8 +229,10 @@ impl Session {
         }
         let mut columns = Vec::with_capacity(meta.columns.len());
         object.column_values(&mut columns);
-        let mut params: Vec<Value> = meta.non_key_columns().map(|i| columns[i].clone()).collect();
-        params.extend(meta.primary_key.iter().map(|&i| columns[i].clone()));
+        // SET columns first, then the key, as the UPDATE's placeholders go.
+        let mut take = |i: usize| std::mem::replace(&mut columns[i], Value::Null);
+        let mut params: Vec<Value> = meta.non_key_columns().map(&mut take).collect();
+        params.extend(meta.primary_key.iter().map(|&i| take(i)));
         if self.execute(meta.sql.update, &params)? == 0 {
             return Err(Error::NotFound { table: meta.table });
         }

@@ -84,12 +84,22 @@ fn expand(model: &Model) -> TokenStream {
         }
     });
 
-    let decode_column = |index: usize| {
+    // Decodes column `index` from the row position `position` (tokens).
+    let decode_at = |index: usize, position: TokenStream| {
         let column = &model.columns[index];
         let ty = &column.ty;
         let column_name = &column.name;
         quote_spanned! {ty.span()=>
-            #krate::__private::decode(row, offset + #index, #table, #column_name, <#ty as #krate::ColumnType>::from_value)?
+            #krate::__private::decode(row, #position, #table, #column_name, <#ty as #krate::ColumnType>::from_value)?
+        }
+    };
+    let decode_column = |index: usize| decode_at(index, quote!(offset + #index));
+    // A single key is its value; a composite key is a tuple.
+    let key_of = |parts: Vec<TokenStream>| {
+        if parts.len() == 1 {
+            quote!(#(#parts)*)
+        } else {
+            quote!((#(#parts,)*))
         }
     };
     let field_decoders = model
@@ -115,21 +125,21 @@ fn expand(model: &Model) -> TokenStream {
         quote_spanned!(r.ty.span()=> &#owner::#constant)
     });
     let relation_metas = model.relations.iter().map(|r| &r.constant);
-    let key_at = {
-        let decoders = model.primary_key.iter().enumerate().map(|(position, &i)| {
-            let column = &model.columns[i];
-            let ty = &column.ty;
-            let column_name = &column.name;
-            quote_spanned! {ty.span()=>
-                #krate::__private::decode(row, start + #position, #table, #column_name, <#ty as #krate::ColumnType>::from_value)?
-            }
-        });
-        if model.primary_key.len() == 1 {
-            quote!(#(#decoders)*)
-        } else {
-            quote!((#(#decoders,)*))
-        }
-    };
+    let key_at = key_of(
+        model
+            .primary_key
+            .iter()
+            .enumerate()
+            .map(|(position, &i)| decode_at(i, quote!(start + #position)))
+            .collect(),
+    );
+    let key_from_row = key_of(
+        model
+            .primary_key
+            .iter()
+            .map(|&i| decode_column(i))
+            .collect(),
+    );
     let column_writers = model.columns.iter().map(|column| {
         let field = &column.ident;
         let ty = &column.ty;
@@ -143,27 +153,19 @@ fn expand(model: &Model) -> TokenStream {
         .collect();
     let key_types = key_columns.iter().map(|c| &c.ty);
     let key_fields = key_columns.iter().map(|c| &c.ident);
-    let key_decoders = model.primary_key.iter().map(|&i| decode_column(i));
-    let (key_type, key_of_self, key_from_row, key_values) = if let [single] = key_columns.as_slice()
-    {
+    let key_type = key_of(key_types.map(|ty| quote!(#ty)).collect());
+    let key_of_self = key_of(
+        key_fields
+            .map(|field| quote!(::core::clone::Clone::clone(&self.#field)))
+            .collect(),
+    );
+    let key_values = if let [single] = key_columns.as_slice() {
         let ty = &single.ty;
-        let field = &single.ident;
-        let decode = decode_column(model.primary_key[0]);
-        (
-            quote!(#ty),
-            quote!(::core::clone::Clone::clone(&self.#field)),
-            quote!(#decode),
-            quote!(out.push(<#ty as #krate::ColumnType>::to_value(key));),
-        )
+        quote!(out.push(<#ty as #krate::ColumnType>::to_value(key));)
     } else {
         let positions = (0..key_columns.len()).map(syn::Index::from);
         let types = key_columns.iter().map(|c| &c.ty);
-        (
-            quote!((#(#key_types,)*)),
-            quote!((#(::core::clone::Clone::clone(&self.#key_fields),)*)),
-            quote!((#(#key_decoders,)*)),
-            quote!(#(out.push(<#types as #krate::ColumnType>::to_value(&key.#positions));)*),
-        )
+        quote!(#(out.push(<#types as #krate::ColumnType>::to_value(&key.#positions));)*)
     };
 
     let auto_key = model.auto_key();
@@ -187,7 +189,7 @@ fn expand(model: &Model) -> TokenStream {
     let primary_key = &model.primary_key;
     let sql::Statements {
         select,
-        select_by_key,
+        key_match,
         count,
         insert,
         insert_without_key,
@@ -212,7 +214,7 @@ fn expand(model: &Model) -> TokenStream {
                 auto_key: #auto_key,
                 sql: #krate::EntitySql {
                     select: #select,
-                    select_by_key: #select_by_key,
+                    key_match: #key_match,
                     count: #count,
                     insert: #insert,
                     insert_without_key: #insert_without_key,

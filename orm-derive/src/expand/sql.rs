@@ -10,7 +10,7 @@ pub fn quote_ident(name: &str) -> String {
 
 pub struct Statements {
     pub select: String,
-    pub select_by_key: String,
+    pub key_match: String,
     pub count: String,
     pub insert: String,
     pub insert_without_key: String,
@@ -58,12 +58,12 @@ pub fn statements(model: &Model) -> Statements {
         format!("UPDATE {table} SET {} WHERE {key_match}", sets.join(", "))
     };
     Statements {
-        select_by_key: format!("{select} WHERE {key_match}"),
         select,
         count: format!("SELECT COUNT(*) FROM {table}"),
         insert: insert_of(&all),
         insert_without_key,
         update,
         delete: format!("DELETE FROM {table} WHERE {key_match}"),
+        key_match,
     }
 }
