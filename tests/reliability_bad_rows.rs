@@ -518,7 +518,7 @@ pub struct Thing {
 fn bulk_fixture() -> Session {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/fixtures/bulk_loader_fixture.json"
+        "/tests/fixtures/bulk_loader_fixture.json"
     );
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();

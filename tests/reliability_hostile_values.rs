@@ -200,9 +200,9 @@ fn owner(i: usize, key: &str) -> Owner {
     Owner {
         key: key.to_owned(),
         text: key.to_owned(),
-        maybe: (i % 3 != 0).then(|| key.to_owned()),
+        maybe: (!i.is_multiple_of(3)).then(|| key.to_owned()),
         blob: blobs[i % blobs.len()].clone(),
-        maybe_blob: (i % 2 == 0).then(|| key.as_bytes().to_vec()),
+        maybe_blob: i.is_multiple_of(2).then(|| key.as_bytes().to_vec()),
         int: ints[i % ints.len()],
         real: reals[i % reals.len()],
         maybe_real: (i % 4 != 1).then(|| reals[(i + 3) % reals.len()]),

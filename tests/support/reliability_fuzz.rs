@@ -202,7 +202,7 @@ impl<'a> Input<'a> {
             | Kind::OptBool
             | Kind::OptString
             | Kind::OptBytes
-                if choice % 4 == 0 =>
+                if choice.is_multiple_of(4) =>
             {
                 Stored::Null
             }
@@ -213,7 +213,7 @@ impl<'a> Input<'a> {
                 Stored::Integer(i64::from(u32::from_le_bytes(four(self.bytes(4)))))
             }
             Kind::I64 | Kind::OptI64 => Stored::Integer(i64::from_le_bytes(self.eight())),
-            Kind::F64 | Kind::OptF64 if choice % 2 == 0 => {
+            Kind::F64 | Kind::OptF64 if choice.is_multiple_of(2) => {
                 Stored::Integer(i64::from(self.byte() as i8))
             }
             Kind::F64 | Kind::OptF64 => {

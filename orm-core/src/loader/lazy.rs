@@ -68,7 +68,7 @@ impl NPlusOneCounter {
             NPlusOneGuard::Off => {}
             NPlusOneGuard::Warn { threshold } => {
                 *loads += 1;
-                if threshold > 0 && *loads % threshold == 0 {
+                if threshold > 0 && (*loads).is_multiple_of(threshold) {
                     tracing::warn!(
                         target: "eagerly::n_plus_one",
                         entity,
