@@ -269,7 +269,10 @@ fn many_to_many_dynamic_query_and_append() {
         )
         .unwrap()
     });
-    assert_eq!(statements, 2, "the target, then the association row");
+    assert_eq!(
+        statements, 4,
+        "SAVEPOINT, the target, then the association row, RELEASE: both or neither"
+    );
     let tags = session
         .dynamic(DynBook::TAG_QUERY, &book)
         .order_by(Tag::ID)

@@ -137,7 +137,14 @@ fn assigned_key_not_first_and_narrow_integer_types() {
         })
         .unwrap();
     assert_eq!(note.id, 1);
-    assert_eq!(s.statements()[0].params, 2);
+    // The INSERT (inside the savepoint a narrow assigned key takes) binds
+    // every column but the key.
+    let insert = s
+        .statements()
+        .iter()
+        .find(|st| st.sql.starts_with("INSERT"))
+        .unwrap();
+    assert_eq!(insert.params, 2);
     let second = s
         .insert(Note {
             title: "u".into(),

@@ -60,6 +60,11 @@ pub trait Entity: Sized + Send + Sync + 'static {
     fn assign_key(&mut self, _id: i64) -> Result<()> {
         Ok(())
     }
+
+    /// Whether the key field can hold the database-assigned key `id`.
+    fn assigned_key_fits(_id: i64) -> bool {
+        true
+    }
 }
 
 /// Table-level metadata of an entity.

@@ -4,7 +4,7 @@ use std::fmt;
 
 /// Everything that can go wrong in eagerly. Match on the variant to react;
 /// the session stays usable after any of them.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The database refused a statement or could not be reached.
@@ -81,6 +81,17 @@ pub enum Error {
         key: String,
     },
 
+    /// A statement of a transaction that already failed: after a failed
+    /// statement the transaction can only be rolled back (PostgreSQL's
+    /// "current transaction is aborted").
+    #[error(
+        "the transaction failed earlier and must be rolled back; its first error: {first_error}"
+    )]
+    TransactionAborted {
+        /// The message of the statement that failed the transaction.
+        first_error: String,
+    },
+
     /// The API was used in a way that cannot work, such as committing
     /// without a transaction.
     #[error("misuse: {0}")]
@@ -88,10 +99,12 @@ pub enum Error {
 }
 
 /// A failure reported by the database backend, with its message and source.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct DatabaseError {
     message: String,
-    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    // Shared, so an error can be kept (a failed transaction's first error)
+    // and handed out again.
+    source: Option<std::sync::Arc<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
 impl DatabaseError {
@@ -99,7 +112,7 @@ impl DatabaseError {
     pub fn new(source: impl std::error::Error + Send + Sync + 'static) -> Self {
         DatabaseError {
             message: source.to_string(),
-            source: Some(Box::new(source)),
+            source: Some(std::sync::Arc::new(source)),
         }
     }
 

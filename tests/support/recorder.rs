@@ -38,6 +38,10 @@ impl Backend for Recording {
     fn last_insert_id(&self) -> i64 {
         self.inner.last_insert_id()
     }
+
+    fn transaction_open(&self) -> bool {
+        self.inner.transaction_open()
+    }
 }
 
 /// An in-memory session whose queries are recorded.

@@ -30,4 +30,12 @@ pub trait Backend: Send {
 
     /// The integer key the last successful insert was given.
     fn last_insert_id(&self) -> i64;
+
+    /// Whether the connection is inside a transaction. The session asks
+    /// after a failed statement, since an engine may end a transaction on
+    /// its own (SQLite does after a trigger's `RAISE(ROLLBACK)`, a full
+    /// disk or an interrupt). A backend that cannot tell answers `true`.
+    fn transaction_open(&self) -> bool {
+        true
+    }
 }

@@ -119,4 +119,8 @@ impl Backend for SqliteBackend {
     fn last_insert_id(&self) -> i64 {
         self.connection.last_insert_rowid()
     }
+
+    fn transaction_open(&self) -> bool {
+        !self.connection.is_autocommit()
+    }
 }

@@ -72,10 +72,6 @@ impl Session {
             }
             Link::Secondary => {
                 let meta = relation.meta;
-                let child = self.insert(child)?;
-                let mut params = Vec::new();
-                P::key_values(&parent.key(), &mut params);
-                T::key_values(&child.key(), &mut params);
                 let columns: Vec<&str> = meta
                     .foreign_key
                     .iter()
@@ -88,8 +84,15 @@ impl Session {
                     meta.secondary.unwrap_or("\"\""),
                     columns.join(", ")
                 );
-                self.execute(&sql, &params)?;
-                Ok(child)
+                // The row, then its link: both or neither.
+                self.atomic(|s| {
+                    let child = s.insert(child)?;
+                    let mut params = Vec::new();
+                    P::key_values(&parent.key(), &mut params);
+                    T::key_values(&child.key(), &mut params);
+                    s.execute(&sql, &params)?;
+                    Ok(child)
+                })
             }
             Link::ManyToOne { .. } => Err(Error::Misuse(format!(
                 "{} is a to-one relation; set its foreign key instead of appending",

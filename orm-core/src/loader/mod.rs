@@ -318,18 +318,17 @@ pub(crate) fn run_graph<T: Entity>(
     joins: &mut [Box<dyn JoinState<T>>],
     on_object: &mut OnObject<'_, T>,
 ) -> Result<()> {
-    let (backend, identity) = session.for_query(sql, params.len());
     if joins.is_empty() {
         // Without joins the map of `T` is the only one the rows touch.
-        let map = identity.typed_mut::<T>();
-        return backend.query(sql, params, &mut |row| {
+        return session.stream(sql, params, &mut |identity, row| {
+            let map = identity.typed_mut::<T>();
             let object = map.get_or_decode(T::key_from_row(row, 0)?, || T::from_row(row, 0))?;
             on_object(&object, row)
         });
     }
     // Joined rows repeat their root object on consecutive rows.
     let mut previous: Option<(T::Key, Arc<T>)> = None;
-    backend.query(sql, params, &mut |row| {
+    session.stream(sql, params, &mut |identity, row| {
         let key = T::key_from_row(row, 0)?;
         let object = match previous.take() {
             Some((last_key, last)) if last_key == key => last,

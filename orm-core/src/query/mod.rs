@@ -150,7 +150,7 @@ impl<'s, E: Entity> Query<'s, E> {
             sql
         };
         let mut count = 0;
-        self.session.run_query(&sql, &params, &mut |row| {
+        self.session.stream(&sql, &params, &mut |_, row| {
             count = match row.value(0)? {
                 ValueRef::Integer(n) => u64::try_from(n).unwrap_or(0),
                 other => {

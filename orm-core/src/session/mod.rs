@@ -2,6 +2,7 @@
 
 mod identity;
 mod log;
+mod transaction;
 
 #[doc(hidden)]
 pub use identity::IdentityMap;
@@ -25,7 +26,7 @@ pub struct Session {
     backend: Box<dyn Backend>,
     pub(crate) identity: IdentityMap,
     log: log::StatementLog,
-    in_transaction: bool,
+    transaction: transaction::TransactionState,
     begin_immediate: bool,
     pub(crate) n_plus_one: crate::loader::NPlusOneCounter,
     pub(crate) lazy_options: crate::loader::LazyOptions,
@@ -35,7 +36,7 @@ impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Session")
             .field("statements", &self.log.count())
-            .field("in_transaction", &self.in_transaction)
+            .field("transaction_depth", &self.transaction.depth())
             .finish_non_exhaustive()
     }
 }
@@ -65,7 +66,7 @@ impl Session {
             backend,
             identity: IdentityMap::default(),
             log: log::StatementLog::default(),
-            in_transaction: false,
+            transaction: Default::default(),
             begin_immediate: false,
             n_plus_one: Default::default(),
             lazy_options: Default::default(),
@@ -77,29 +78,42 @@ impl Session {
     /// Sends a statement that returns no rows, counted like any other.
     /// For fixtures and for what the mapping does not cover.
     pub fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
+        self.transaction.refuse_if_failed()?;
         self.log.record(sql, params.len());
-        self.backend.execute(sql, params)
+        let result = self.backend.execute(sql, params);
+        self.note_failure(&result);
+        result
     }
 
-    /// Logs a statement about to run and lends the backend and identity map
-    /// to the row loop.
-    pub(crate) fn for_query(
-        &mut self,
-        sql: &str,
-        params: usize,
-    ) -> (&mut dyn Backend, &mut IdentityMap) {
-        self.log.record(sql, params);
-        (self.backend.as_mut(), &mut self.identity)
-    }
-
-    pub(crate) fn run_query(
+    /// Runs a query, handing each row to `on_row` with the identity map.
+    /// Like [`execute`](Session::execute), refused in a failed transaction
+    /// and counted.
+    pub(crate) fn stream(
         &mut self,
         sql: &str,
         params: &[Value],
-        on_row: &mut dyn FnMut(&dyn Row) -> Result<()>,
+        on_row: &mut dyn FnMut(&mut IdentityMap, &dyn Row) -> Result<()>,
     ) -> Result<()> {
+        self.transaction.refuse_if_failed()?;
         self.log.record(sql, params.len());
-        self.backend.query(sql, params, on_row)
+        let identity = &mut self.identity;
+        let result = self
+            .backend
+            .query(sql, params, &mut |row| on_row(identity, row));
+        self.note_failure(&result);
+        result
+    }
+
+    /// A statement the database refused fails the open transaction; the
+    /// connection is asked whether it ended the transaction itself. Errors
+    /// of decoding or of the caller's row handler leave it intact.
+    fn note_failure<T>(&mut self, result: &Result<T>) {
+        if let Err(error @ Error::Database(_)) = result {
+            if self.transaction.is_open() {
+                let engine_open = self.backend.transaction_open();
+                self.transaction.statement_failed(error, engine_open);
+            }
+        }
     }
 
     // ----- statement log --------------------------------------------------
@@ -206,8 +220,18 @@ impl Session {
         if meta.auto_key && object.key_unassigned() {
             let key_position = meta.primary_key[0];
             values.remove(key_position);
-            self.execute(meta.sql.insert_without_key, &values)?;
-            object.assign_key(self.backend.last_insert_id())?;
+            // A key type narrower than SQLite's rowid may not hold the key
+            // the database picks; the INSERT then runs in a savepoint and
+            // is undone, so no row the mapping cannot read is left behind.
+            if E::assigned_key_fits(i64::MAX) {
+                self.execute(meta.sql.insert_without_key, &values)?;
+                object.assign_key(self.backend.last_insert_id())?;
+            } else {
+                self.atomic(|s| {
+                    s.execute(meta.sql.insert_without_key, &values)?;
+                    object.assign_key(s.backend.last_insert_id())
+                })?;
+            }
         } else {
             self.execute(meta.sql.insert, &values)?;
         }
@@ -261,9 +285,18 @@ impl Session {
 
     // ----- transactions ---------------------------------------------------
 
-    /// Whether a transaction is open.
+    /// Whether a transaction is open, failed or not. A failed transaction
+    /// stays open until it is rolled back, as in PostgreSQL.
     pub fn in_transaction(&self) -> bool {
-        self.in_transaction
+        self.transaction.is_open()
+    }
+
+    /// Whether the open transaction has failed: a statement in it was
+    /// refused by the database (or the database ended it on its own), so
+    /// every later statement is refused with [`Error::TransactionAborted`]
+    /// until it is rolled back.
+    pub fn transaction_failed(&self) -> bool {
+        self.transaction.is_failed()
     }
 
     /// Makes [`begin`](Session::begin) and [`transaction`](Session::transaction)
@@ -278,75 +311,156 @@ impl Session {
         self.begin_immediate = immediate;
     }
 
-    /// Opens a transaction (`BEGIN`); nested transactions are a misuse.
+    /// Opens a transaction (`BEGIN`). Calling it while one is open is a
+    /// misuse: nest [`transaction`](Session::transaction) calls for
+    /// savepoints.
     pub fn begin(&mut self) -> Result<()> {
-        if self.in_transaction {
-            return Err(Error::Misuse("a transaction is already open".into()));
+        if self.transaction.is_open() {
+            return Err(Error::Misuse(
+                "a transaction is already open; nest session.transaction(...) for a savepoint"
+                    .into(),
+            ));
         }
-        let begin = if self.begin_immediate {
-            "BEGIN IMMEDIATE"
-        } else {
-            "BEGIN"
-        };
-        self.execute(begin, &[])?;
-        self.in_transaction = true;
-        Ok(())
+        self.open_level(false)
     }
 
-    /// Commits the open transaction.
+    /// Commits the transaction opened by [`begin`](Session::begin). A failed
+    /// transaction is not committed: this returns its first error and
+    /// leaves it open for [`rollback`](Session::rollback). Inside a
+    /// [`transaction`](Session::transaction) closure it is a misuse (the
+    /// closure's result decides), refused before anything is sent.
     pub fn commit(&mut self) -> Result<()> {
-        if !self.in_transaction {
-            return Err(Error::Misuse("commit without an open transaction".into()));
+        self.check_unmanaged("commit")?;
+        if let Some(first) = self.transaction.first_failure() {
+            return Err(first.clone());
         }
-        self.execute("COMMIT", &[])?;
-        self.in_transaction = false;
-        Ok(())
+        self.close_level(transaction::Outcome::Commit)
     }
 
-    /// Rolls the open transaction back and empties the identity map, as
-    /// SQLAlchemy expires everything on rollback: no object (or relation
-    /// loaded) inside the transaction outlives what the database kept.
+    /// Rolls the transaction opened by [`begin`](Session::begin) back and
+    /// empties the identity map, as SQLAlchemy expires everything on
+    /// rollback: no object (or relation loaded) inside the transaction
+    /// outlives what the database kept. Inside a
+    /// [`transaction`](Session::transaction) closure it is a misuse,
+    /// refused before anything is sent.
     pub fn rollback(&mut self) -> Result<()> {
-        if !self.in_transaction {
-            return Err(Error::Misuse("rollback without an open transaction".into()));
-        }
-        self.in_transaction = false;
-        self.identity.clear();
-        self.lazy_options.clear();
-        self.execute("ROLLBACK", &[])?;
-        Ok(())
+        self.check_unmanaged("rollback")?;
+        self.close_level(transaction::Outcome::Rollback)
     }
 
     /// Runs `work` in a transaction: commits when it returns `Ok`, rolls
     /// back and returns its error otherwise (and rolls back before a panic
-    /// in `work` goes on unwinding).
+    /// in `work` goes on unwinding). Called inside another transaction, it
+    /// is a `SAVEPOINT`: its failure rolls back only what `work` did, and
+    /// the outer transaction goes on.
+    ///
+    /// When a statement failed inside `work`, the first such error is
+    /// returned even if `work` went on and returned `Ok` or another error:
+    /// the transaction failed there, and nothing of it is kept.
     pub fn transaction<T>(&mut self, work: impl FnOnce(&mut Session) -> Result<T>) -> Result<T> {
-        self.begin()?;
+        self.open_level(true)?;
         // A panic in `work` rolls back as it unwinds, so a caller that
         // catches it does not find the transaction still open.
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(self)));
         let outcome = match outcome {
             Ok(outcome) => outcome,
             Err(panic) => {
-                let _ = self.rollback();
+                let _ = self.close_level(transaction::Outcome::Rollback);
                 std::panic::resume_unwind(panic);
             }
         };
+        if let Some(first) = self.transaction.failure_of_innermost().cloned() {
+            let _ = self.close_level(transaction::Outcome::Rollback);
+            return Err(first);
+        }
         match outcome {
-            Ok(value) => {
-                if let Err(error) = self.commit() {
+            Ok(value) => match self.close_level(transaction::Outcome::Commit) {
+                Ok(()) => Ok(value),
+                Err(error) => {
                     // A failed COMMIT (e.g. deferred foreign keys) leaves the
                     // transaction open; close it so the session stays usable.
-                    let _ = self.rollback();
-                    return Err(error);
+                    let _ = self.close_level(transaction::Outcome::Rollback);
+                    Err(error)
                 }
-                Ok(value)
-            }
+            },
             Err(error) => {
-                // The work's error matters more than a failed rollback.
-                let _ = self.rollback();
+                // The work's error matters more than a failed rollback; an
+                // outer level's failure, though, is what the caller must see.
+                let first = self.transaction.first_failure().cloned();
+                let _ = self.close_level(transaction::Outcome::Rollback);
+                Err(first.unwrap_or(error))
+            }
+        }
+    }
+
+    /// Runs a write of several statements atomically: in a savepoint (or
+    /// its own transaction when none is open), rolled back whole on error.
+    /// A failure still fails an enclosing transaction, as the failure of a
+    /// one-statement write does.
+    pub(crate) fn atomic<T>(&mut self, write: impl FnOnce(&mut Session) -> Result<T>) -> Result<T> {
+        let enclosing = self.transaction.depth();
+        match self.transaction(write) {
+            Ok(value) => Ok(value),
+            Err(error) => {
+                if enclosing > 0 && !self.transaction.is_failed() {
+                    let engine_open = self.backend.transaction_open();
+                    self.transaction.statement_failed(&error, engine_open);
+                }
                 Err(error)
             }
         }
+    }
+
+    fn check_unmanaged(&self, what: &str) -> Result<()> {
+        if !self.transaction.is_open() {
+            return Err(Error::Misuse(format!("{what} without an open transaction")));
+        }
+        if self.transaction.innermost_is_managed() {
+            return Err(Error::Misuse(format!(
+                "{what} inside session.transaction(...): return Ok to commit or Err to roll back"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Sends `BEGIN` (or `SAVEPOINT` inside a transaction) and opens a level.
+    fn open_level(&mut self, managed: bool) -> Result<()> {
+        let sql = self.transaction.open_sql(self.begin_immediate);
+        self.execute(&sql, &[])?;
+        self.transaction.push(managed);
+        Ok(())
+    }
+
+    /// Ends the innermost level. A rollback empties the identity map: what
+    /// was loaded or written inside may be gone. When the connection has
+    /// no transaction left (the engine ended it), nothing is sent. These
+    /// statements pass the failed-transaction gate: they are how it ends.
+    fn close_level(&mut self, outcome: transaction::Outcome) -> Result<()> {
+        let engine_open = self.backend.transaction_open();
+        let statements = self.transaction.close_sql(outcome, engine_open);
+        let rollback = outcome == transaction::Outcome::Rollback;
+        if rollback {
+            // Closed whatever the ROLLBACK answers: nothing more can be done
+            // about a failed one.
+            self.identity.clear();
+            self.lazy_options.clear();
+            self.transaction.pop();
+        }
+        for sql in &statements {
+            self.log.record(sql, 0);
+            if let Err(error) = self.backend.execute(sql, &[]) {
+                if !rollback {
+                    // A failed COMMIT or RELEASE fails the level, which
+                    // stays open for its rollback.
+                    let engine_open = self.backend.transaction_open();
+                    self.transaction.statement_failed(&error, engine_open);
+                }
+                return Err(error);
+            }
+        }
+        if !rollback {
+            self.transaction.pop();
+        }
+        Ok(())
     }
 }

@@ -183,6 +183,9 @@ fn expand(model: &Model) -> TokenStream {
                 self.#field = #krate::__private::assigned_key(id, #table, #column_name, #type_name)?;
                 ::core::result::Result::Ok(())
             }
+            fn assigned_key_fits(id: i64) -> bool {
+                <#ty as ::core::convert::TryFrom<i64>>::try_from(id).is_ok()
+            }
         }
     });
 

@@ -1,0 +1,164 @@
+//! Transactions: `BEGIN`, savepoints for nested transactions, and the failed
+//! state that keeps a broken transaction from writing anything more.
+//!
+//! The rule, the same on every engine: once a statement inside a
+//! transaction fails, the transaction is failed. Every later statement in it
+//! is refused with [`Error::TransactionAborted`] (PostgreSQL's "current
+//! transaction is aborted"), `commit` is refused, and only a rollback ends
+//! it. SQLite keeps a transaction open after most failed statements but ends
+//! it on its own after some (a trigger's `RAISE(ROLLBACK)`, a full disk, an
+//! interrupt); the session asks the connection after each failure, so a
+//! statement never runs in autocommit while the caller believes it is inside
+//! a transaction. A failure inside a nested transaction (a `SAVEPOINT`) fails
+//! only that level, unless the engine ended the whole transaction.
+
+use crate::{Error, Result};
+
+/// One open level: the outer `BEGIN`, or a savepoint inside it.
+#[derive(Debug)]
+struct Level {
+    /// Opened by [`Session::transaction`](crate::Session::transaction)
+    /// (or a multi-statement write), which alone may close it.
+    managed: bool,
+}
+
+/// The transaction state of a session.
+#[derive(Debug, Default)]
+pub(crate) struct TransactionState {
+    levels: Vec<Level>,
+    /// The first failure, and the index of the level it failed.
+    failure: Option<(usize, Error)>,
+}
+
+/// How a level ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Commit,
+    Rollback,
+}
+
+impl TransactionState {
+    pub(crate) fn is_open(&self) -> bool {
+        !self.levels.is_empty()
+    }
+
+    pub(crate) fn depth(&self) -> usize {
+        self.levels.len()
+    }
+
+    pub(crate) fn is_failed(&self) -> bool {
+        self.failure.is_some()
+    }
+
+    /// Refuses a statement of a failed transaction.
+    pub(crate) fn refuse_if_failed(&self) -> Result<()> {
+        match &self.failure {
+            Some((_, first)) => Err(Error::TransactionAborted {
+                first_error: first.to_string(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Records a failed statement; `engine_open` is whether the connection
+    /// is still inside a transaction. The first failure is the one kept.
+    pub(crate) fn statement_failed(&mut self, error: &Error, engine_open: bool) {
+        if self.levels.is_empty() {
+            return;
+        }
+        // The engine ended the whole transaction: every level is gone.
+        let level = if engine_open {
+            self.levels.len() - 1
+        } else {
+            0
+        };
+        match &mut self.failure {
+            Some((failed, _)) => *failed = (*failed).min(level),
+            None => self.failure = Some((level, error.clone())),
+        }
+    }
+
+    /// Whether the innermost level belongs to a `transaction` closure, so
+    /// `begin`, `commit` and `rollback` must not touch it.
+    pub(crate) fn innermost_is_managed(&self) -> bool {
+        self.levels.last().is_some_and(|l| l.managed)
+    }
+
+    pub(crate) fn push(&mut self, managed: bool) {
+        self.levels.push(Level { managed });
+    }
+
+    /// The statement that opens the next level.
+    pub(crate) fn open_sql(&self, begin_immediate: bool) -> String {
+        match self.levels.len() {
+            0 if begin_immediate => "BEGIN IMMEDIATE".to_owned(),
+            0 => "BEGIN".to_owned(),
+            depth => format!("SAVEPOINT {}", savepoint_name(depth)),
+        }
+    }
+
+    /// The first failure if it lies at the innermost level or deeper.
+    pub(crate) fn failure_of_innermost(&self) -> Option<&Error> {
+        let innermost = self.levels.len().checked_sub(1)?;
+        self.failure
+            .as_ref()
+            .filter(|(level, _)| *level >= innermost)
+            .map(|(_, error)| error)
+    }
+
+    /// The first failure, wherever it happened.
+    pub(crate) fn first_failure(&self) -> Option<&Error> {
+        self.failure.as_ref().map(|(_, error)| error)
+    }
+
+    /// The statements that end the innermost level with `outcome`, given
+    /// whether the connection still has a transaction. A rollback after the
+    /// engine's own (or, for a savepoint, after an outer failure) sends
+    /// nothing: the whole transaction is going. A commit is always sent, so
+    /// a transaction ended behind the session's back is reported by the
+    /// database instead of being called committed.
+    pub(crate) fn close_sql(&self, outcome: Outcome, engine_open: bool) -> Vec<String> {
+        let depth = self.levels.len();
+        if depth == 0 || (!engine_open && outcome == Outcome::Rollback) {
+            return Vec::new();
+        }
+        let outer_failed = self
+            .failure
+            .as_ref()
+            .is_some_and(|(level, _)| *level < depth - 1);
+        match (depth, outcome) {
+            (1, Outcome::Commit) => vec!["COMMIT".to_owned()],
+            (1, Outcome::Rollback) => vec!["ROLLBACK".to_owned()],
+            (_, _) if outer_failed => Vec::new(),
+            (_, Outcome::Commit) => {
+                vec![format!("RELEASE SAVEPOINT {}", savepoint_name(depth - 1))]
+            }
+            (_, Outcome::Rollback) => {
+                let name = savepoint_name(depth - 1);
+                vec![
+                    format!("ROLLBACK TO SAVEPOINT {name}"),
+                    format!("RELEASE SAVEPOINT {name}"),
+                ]
+            }
+        }
+    }
+
+    /// Forgets the innermost level after it ended, and its failure if the
+    /// failure was confined to it (always, for the outer level).
+    pub(crate) fn pop(&mut self) {
+        self.levels.pop();
+        let depth = self.levels.len();
+        if self
+            .failure
+            .as_ref()
+            .is_some_and(|(level, _)| *level >= depth)
+        {
+            self.failure = None;
+        }
+    }
+}
+
+/// Savepoint names by depth: `eagerly_sp1` inside the outer transaction.
+fn savepoint_name(depth: usize) -> String {
+    format!("eagerly_sp{depth}")
+}
