@@ -55,6 +55,9 @@ fn names(session: &mut Session) -> Vec<String> {
 #[test]
 fn begin_commit_keeps_rows() {
     let mut s = session();
+    // Kept objects across a commit are opt-in (expire-on-commit is the
+    // default; see `commit_expires_the_identity_map_by_default`).
+    s.set_expire_on_commit(false);
     assert!(!s.in_transaction());
     s.begin().unwrap();
     assert!(s.in_transaction());
@@ -126,6 +129,7 @@ fn begin_rollback_discards_rows_and_forgets_objects() {
 #[test]
 fn transaction_closure_commits_on_ok() {
     let mut s = session();
+    s.set_expire_on_commit(false);
     let bob = s
         .transaction(|s| {
             assert!(s.in_transaction());

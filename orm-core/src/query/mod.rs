@@ -21,6 +21,7 @@ pub struct Query<'s, E: Entity> {
     limit: Option<u64>,
     offset: Option<u64>,
     options: Vec<OptionNode>,
+    populate_existing: bool,
     _entity: PhantomData<fn() -> E>,
 }
 
@@ -33,6 +34,7 @@ impl<'s, E: Entity> Query<'s, E> {
             limit: None,
             offset: None,
             options: Vec::new(),
+            populate_existing: false,
             _entity: PhantomData,
         }
     }
@@ -47,6 +49,15 @@ impl<'s, E: Entity> Query<'s, E> {
     /// again for more options.
     pub fn options<T>(mut self, option: LoadOption<E, T>) -> Self {
         self.options.push(option.node);
+        self
+    }
+
+    /// Reads every row this query loads into new instances that replace
+    /// those the session holds (SQLAlchemy's `populate_existing`): the
+    /// objects of the queried entity and of every entity its eager
+    /// relations and options reach are expired first.
+    pub fn populate_existing(mut self) -> Self {
+        self.populate_existing = true;
         self
     }
 
@@ -106,6 +117,10 @@ impl<'s, E: Entity> Query<'s, E> {
                 })
                 .collect(),
         };
+        if self.populate_existing {
+            self.session
+                .expire_reachable(E::META, std::any::TypeId::of::<E>(), &self.options);
+        }
         crate::loader::load_roots::<E>(self.session, statement, &params, &self.options)
     }
 

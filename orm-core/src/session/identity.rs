@@ -83,6 +83,22 @@ impl IdentityMap {
         self.maps.clear();
     }
 
+    /// Forgets every object of the entity with this type id.
+    pub(crate) fn clear_type(&mut self, entity: TypeId) {
+        self.maps.remove(&entity);
+    }
+
+    /// Forgets `object` if it is the instance registered under its key.
+    pub(crate) fn remove_instance<E: Entity>(&mut self, object: &E) {
+        let key = object.key();
+        if self
+            .get::<E>(&key)
+            .is_some_and(|held| std::ptr::eq(Arc::as_ptr(&held), object))
+        {
+            self.remove::<E>(&key);
+        }
+    }
+
     pub(crate) fn live_len(&self) -> usize {
         self.maps.values().map(|m| m.live_len()).sum()
     }

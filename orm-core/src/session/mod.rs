@@ -1,5 +1,6 @@
 //! The session: a connection, its identity map and its statement log.
 
+mod freshness;
 mod identity;
 mod log;
 mod transaction;
@@ -28,6 +29,7 @@ pub struct Session {
     log: log::StatementLog,
     transaction: transaction::TransactionState,
     begin_immediate: bool,
+    expire_on_commit: bool,
     pub(crate) n_plus_one: crate::loader::NPlusOneCounter,
     pub(crate) lazy_options: crate::loader::LazyOptions,
 }
@@ -68,6 +70,7 @@ impl Session {
             log: log::StatementLog::default(),
             transaction: Default::default(),
             begin_immediate: false,
+            expire_on_commit: true,
             n_plus_one: Default::default(),
             lazy_options: Default::default(),
         }
@@ -321,7 +324,7 @@ impl Session {
                     .into(),
             ));
         }
-        self.open_level(false)
+        self.open_level(false, false)
     }
 
     /// Commits the transaction opened by [`begin`](Session::begin). A failed
@@ -358,7 +361,12 @@ impl Session {
     /// returned even if `work` went on and returned `Ok` or another error:
     /// the transaction failed there, and nothing of it is kept.
     pub fn transaction<T>(&mut self, work: impl FnOnce(&mut Session) -> Result<T>) -> Result<T> {
-        self.open_level(true)?;
+        self.open_level(true, false)?;
+        self.run_level(work)
+    }
+
+    /// Runs `work` in the level just opened, closing it by the outcome.
+    fn run_level<T>(&mut self, work: impl FnOnce(&mut Session) -> Result<T>) -> Result<T> {
         // A panic in `work` rolls back as it unwinds, so a caller that
         // catches it does not find the transaction still open.
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(self)));
@@ -399,7 +407,8 @@ impl Session {
     /// one-statement write does.
     pub(crate) fn atomic<T>(&mut self, write: impl FnOnce(&mut Session) -> Result<T>) -> Result<T> {
         let enclosing = self.transaction.depth();
-        match self.transaction(write) {
+        self.open_level(true, true)?;
+        match self.run_level(write) {
             Ok(value) => Ok(value),
             Err(error) => {
                 if enclosing > 0 && !self.transaction.is_failed() {
@@ -424,10 +433,10 @@ impl Session {
     }
 
     /// Sends `BEGIN` (or `SAVEPOINT` inside a transaction) and opens a level.
-    fn open_level(&mut self, managed: bool) -> Result<()> {
+    fn open_level(&mut self, managed: bool, internal: bool) -> Result<()> {
         let sql = self.transaction.open_sql(self.begin_immediate);
         self.execute(&sql, &[])?;
-        self.transaction.push(managed);
+        self.transaction.push(managed, internal);
         Ok(())
     }
 
@@ -459,7 +468,10 @@ impl Session {
             }
         }
         if !rollback {
-            self.transaction.pop();
+            let internal = self.transaction.pop();
+            if !self.transaction.is_open() && !internal {
+                self.committed();
+            }
         }
         Ok(())
     }

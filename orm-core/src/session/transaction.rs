@@ -20,6 +20,9 @@ struct Level {
     /// Opened by [`Session::transaction`](crate::Session::transaction)
     /// (or a multi-statement write), which alone may close it.
     managed: bool,
+    /// Opened by the session for one multi-statement write: committing it
+    /// is not the user's commit and expires nothing.
+    internal: bool,
 }
 
 /// The transaction state of a session.
@@ -84,8 +87,8 @@ impl TransactionState {
         self.levels.last().is_some_and(|l| l.managed)
     }
 
-    pub(crate) fn push(&mut self, managed: bool) {
-        self.levels.push(Level { managed });
+    pub(crate) fn push(&mut self, managed: bool, internal: bool) {
+        self.levels.push(Level { managed, internal });
     }
 
     /// The statement that opens the next level.
@@ -145,8 +148,9 @@ impl TransactionState {
 
     /// Forgets the innermost level after it ended, and its failure if the
     /// failure was confined to it (always, for the outer level).
-    pub(crate) fn pop(&mut self) {
-        self.levels.pop();
+    /// Returns whether the level was the session's own (see `Level`).
+    pub(crate) fn pop(&mut self) -> bool {
+        let internal = self.levels.pop().is_some_and(|l| l.internal);
         let depth = self.levels.len();
         if self
             .failure
@@ -155,6 +159,7 @@ impl TransactionState {
         {
             self.failure = None;
         }
+        internal
     }
 }
 
