@@ -206,6 +206,22 @@ fn small_capacity_keeps_the_newest() {
 }
 
 #[test]
+fn capacity_n_holds_exactly_n_after_3n_statements() {
+    // The log holds no more than its capacity at any time (see the unit
+    // tests in orm-core's session/log.rs for the memory it holds); the
+    // public view shows exactly the newest N, and the count stays exact.
+    for capacity in [1usize, 2, 5, 64, 1000] {
+        let mut s = Session::in_memory().unwrap();
+        s.set_statement_log_capacity(capacity);
+        let n = capacity as i64;
+        numbered(&mut s, 0..3 * n);
+        assert_eq!(s.statement_count(), 3 * capacity as u64);
+        assert_eq!(s.statements().len(), capacity);
+        assert_eq!(kept_numbers(&s), (2 * n..3 * n).collect::<Vec<_>>());
+    }
+}
+
+#[test]
 fn shrinking_capacity_keeps_the_newest_and_growing_keeps_more() {
     let mut s = Session::in_memory().unwrap();
     numbered(&mut s, 0..6);

@@ -4,6 +4,7 @@ use std::marker::PhantomData;
 
 use crate::query::{CompareOp, Expr, Filter, OrderBy};
 use crate::value::IntoColumnValue;
+use crate::Value;
 
 /// The column of entity `E` holding values of type `T`; the derive makes one
 /// constant per field. Comparisons build [`Filter`]s whose values are bound
@@ -117,22 +118,53 @@ impl<E, T> Column<E, T> {
         self.compare(CompareOp::Ge, value)
     }
 
-    /// `column IN (values...)`; an empty list matches nothing.
-    pub fn in_<V: IntoColumnValue<T>>(self, values: impl IntoIterator<Item = V>) -> Filter<E> {
+    fn list<V: IntoColumnValue<T>>(
+        self,
+        values: impl IntoIterator<Item = V>,
+        negated: bool,
+    ) -> Filter<E> {
+        let mut null = false;
+        let values = values
+            .into_iter()
+            .map(V::into_column_value)
+            .filter(|value| {
+                let is_null = matches!(value, Value::Null);
+                null |= is_null;
+                !is_null
+            })
+            .collect();
         Filter::new(Expr::In {
             column: self.quoted,
-            values: values.into_iter().map(V::into_column_value).collect(),
-            negated: false,
+            values,
+            negated,
+            null,
         })
     }
 
-    /// `column NOT IN (values...)`; an empty list matches everything.
+    /// `column IN (values...)`, at any length; an empty list matches
+    /// nothing. A `None` among the values matches NULL rows too, as
+    /// `eq(None)` does: `("column" IN (...) OR "column" IS NULL)`.
+    ///
+    /// Up to 32 values bind as one placeholder each; a longer list binds as
+    /// a single array parameter (on SQLite `"column" IN rarray(?)`), so a
+    /// list of 100 000 keys is one statement with one parameter.
+    pub fn in_<V: IntoColumnValue<T>>(self, values: impl IntoIterator<Item = V>) -> Filter<E> {
+        self.list(values, false)
+    }
+
+    /// `column NOT IN (values...)`, at any length (bound as [`in_`] binds
+    /// them); an empty list matches everything.
+    ///
+    /// NULL rows: SQL semantics hold, so a row whose column is NULL is
+    /// **not** matched by `NOT IN` (nor by `ne`): `NULL NOT IN (1, 2)` is
+    /// unknown. A `None` among the values says so explicitly and never
+    /// makes the filter match nothing: `not_in([Some(1), None])` means "not
+    /// 1 and not NULL", `("column" NOT IN (?) AND "column" IS NOT NULL)`. To
+    /// keep NULL rows, add `.or(column.is_null())`.
+    ///
+    /// [`in_`]: Column::in_
     pub fn not_in<V: IntoColumnValue<T>>(self, values: impl IntoIterator<Item = V>) -> Filter<E> {
-        Filter::new(Expr::In {
-            column: self.quoted,
-            values: values.into_iter().map(V::into_column_value).collect(),
-            negated: true,
-        })
+        self.list(values, true)
     }
 
     /// Ascending order on this column.

@@ -15,6 +15,14 @@ pub enum Value {
     Text(String),
     /// Raw bytes.
     Blob(Vec<u8>),
+    /// A list of values bound as *one* parameter, which the backend binds
+    /// natively: on SQLite through rusqlite's `rarray` table-valued
+    /// function (`"col" IN rarray(?)`), later on PostgreSQL as an array
+    /// (`"col" = ANY($1)`). Large `IN` filters use it, so a list of any
+    /// length costs one parameter and one statement shape. It is not a
+    /// column value: [`ColumnType::to_value`] never returns it, and it only
+    /// has a meaning where the SQL reads the parameter as a list.
+    List(Vec<Value>),
 }
 
 /// A borrowed SQL value, as read from a result row.
@@ -141,7 +149,8 @@ pub trait ColumnType: Sized + Send + Sync + 'static {
     const SQL_TYPE: SqlType;
     /// Whether `NULL` is a valid value (only `Option<T>` says yes).
     const NULLABLE: bool = false;
-    /// Converts the field value into a bindable value.
+    /// Converts the field value into a bindable value, a scalar (never
+    /// [`Value::List`]).
     fn to_value(&self) -> Value;
     /// Converts a value read from the database, refusing what does not fit.
     fn from_value(value: ValueRef<'_>) -> Result<Self, DecodeFailure>;

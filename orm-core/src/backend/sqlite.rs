@@ -1,6 +1,8 @@
 //! SQLite through rusqlite, the embedded default.
 
-use rusqlite::types::{ToSqlOutput, ValueRef as SqliteValueRef};
+use std::rc::Rc;
+
+use rusqlite::types::{ToSqlOutput, Value as SqliteValue, ValueRef as SqliteValueRef};
 use rusqlite::{Connection, ToSql};
 
 use super::{Backend, Row};
@@ -18,11 +20,14 @@ pub struct SqliteBackend {
 impl SqliteBackend {
     /// Takes over a connection and configures it for eagerly: foreign keys
     /// enforced, double-quoted strings off (a double-quoted name is always an
-    /// identifier), a larger prepared-statement cache, and the query planner's
+    /// identifier), a larger prepared-statement cache, the query planner's
     /// stability guarantee, without which SQLite re-prepares `col = ?`
-    /// statements each time a new value is bound.
+    /// statements each time a new value is bound, and rusqlite's `rarray`
+    /// table-valued function, through which a [`Value::List`] binds as one
+    /// parameter.
     pub fn new(connection: Connection) -> Result<Self> {
         connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
+        rusqlite::vtab::array::load_module(&connection)?;
         connection.set_db_config(
             rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
             true,
@@ -50,33 +55,68 @@ impl SqliteBackend {
 
 struct Bind<'a>(&'a Value);
 
-/// SQLite has no NaN: it stores a NaN parameter as NULL, so the value could
-/// never read back (and a filter on it would match nothing). Binding one is
-/// refused instead, before anything is written.
+/// A parameter SQLite cannot hold faithfully; binding it is refused before
+/// anything is written.
 #[derive(Debug)]
-struct NanParameter;
+enum Unbindable {
+    /// SQLite has no NaN: it stores a NaN parameter as NULL, so the value
+    /// could never read back (and a filter on it would match nothing).
+    Nan,
+    /// An `rarray` holds scalars only.
+    NestedList,
+}
 
-impl std::fmt::Display for NanParameter {
+impl std::fmt::Display for Unbindable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("cannot bind NaN: SQLite would store it as NULL")
+        f.write_str(match self {
+            Unbindable::Nan => "cannot bind NaN: SQLite would store it as NULL",
+            Unbindable::NestedList => "cannot bind a list inside a list",
+        })
     }
 }
 
-impl std::error::Error for NanParameter {}
+impl std::error::Error for Unbindable {}
+
+fn refuse(why: Unbindable) -> rusqlite::Error {
+    rusqlite::Error::ToSqlConversionFailure(Box::new(why))
+}
+
+/// The pointer type under which rusqlite's `rarray` module reads its list.
+const RARRAY_POINTER_TYPE: &std::ffi::CStr = c"rarray";
+
+/// One element of a list, owned: the array outlives this borrow of the
+/// parameters (SQLite holds it until the statement's bindings are cleared).
+fn list_item(value: &Value) -> rusqlite::Result<SqliteValue> {
+    Ok(match value {
+        Value::Null => SqliteValue::Null,
+        Value::Integer(i) => SqliteValue::Integer(*i),
+        Value::Real(f) if f.is_nan() => return Err(refuse(Unbindable::Nan)),
+        Value::Real(f) => SqliteValue::Real(*f),
+        Value::Text(s) => SqliteValue::Text(s.clone()),
+        Value::Blob(b) => SqliteValue::Blob(b.clone()),
+        Value::List(_) => return Err(refuse(Unbindable::NestedList)),
+    })
+}
 
 impl ToSql for Bind<'_> {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
         Ok(ToSqlOutput::Borrowed(match self.0 {
             Value::Null => SqliteValueRef::Null,
             Value::Integer(i) => SqliteValueRef::Integer(*i),
-            Value::Real(f) if f.is_nan() => {
-                return Err(rusqlite::Error::ToSqlConversionFailure(Box::new(
-                    NanParameter,
-                )))
-            }
+            Value::Real(f) if f.is_nan() => return Err(refuse(Unbindable::Nan)),
             Value::Real(f) => SqliteValueRef::Real(*f),
             Value::Text(s) => SqliteValueRef::Text(s.as_bytes()),
             Value::Blob(b) => SqliteValueRef::Blob(b),
+            Value::List(items) => {
+                // The Rc lives and dies inside this backend call: rusqlite
+                // clears a statement's bindings when it returns to the
+                // cache, so the session stays Send.
+                let array = items
+                    .iter()
+                    .map(list_item)
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                return Ok(ToSqlOutput::from_rc(Rc::new(array), RARRAY_POINTER_TYPE));
+            }
         }))
     }
 }

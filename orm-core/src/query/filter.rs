@@ -32,17 +32,23 @@ impl CompareOp {
 
 /// The untyped expression tree behind a [`Filter`]. Column names are stored
 /// already quoted by the derive.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Trees can be arbitrarily deep (a million `.not()` calls make a million
+/// nested boxes), so nothing here recurses: rendering, cloning and dropping
+/// walk the tree with an explicit stack on the heap.
 pub(crate) enum Expr {
     Compare {
         column: &'static str,
         op: CompareOp,
         value: Value,
     },
+    /// `column IN values`; NULLs were taken out of `values` into `null`
+    /// when the filter was built.
     In {
         column: &'static str,
         values: Vec<Value>,
         negated: bool,
+        null: bool,
     },
     Null {
         column: &'static str,
@@ -59,83 +65,243 @@ pub(crate) enum Expr {
     },
 }
 
+/// Lists longer than this bind as one array parameter (`IN rarray(?)`);
+/// shorter ones as one placeholder per value (`IN (?, ?)`). Small lists are
+/// the common case and stay as they were: readable in the statement log, no
+/// array to build per call, and SQLite plans over the bound values
+/// themselves. Above it every length shares one statement shape, so the
+/// prepared-statement cache holds at most this many shapes per filter, and
+/// no list reaches SQLite's limit of 32 766 parameters.
+const INLINE_LIST_MAX: usize = 32;
+
+/// A piece of pending work for [`Expr::render`].
+enum Step<'a> {
+    Expr(&'a Expr),
+    Text(&'static str),
+}
+
 impl Expr {
     /// Appends this expression to `sql`, pushing its values to `params`.
-    /// Column references are prefixed with `qualifier.` when one is given.
-    pub(crate) fn render(
-        &self,
-        qualifier: Option<&str>,
-        sql: &mut String,
-        params: &mut Vec<Value>,
-    ) {
-        let column_ref = |sql: &mut String, column: &str| {
-            if let Some(q) = qualifier {
-                sql.push_str(q);
-                sql.push('.');
-            }
-            sql.push_str(column);
-        };
-        match self {
-            Expr::Compare { column, op, value } => {
-                column_ref(sql, column);
-                match (op, value) {
-                    (CompareOp::Eq, Value::Null) => sql.push_str(" IS NULL"),
-                    (CompareOp::Ne, Value::Null) => sql.push_str(" IS NOT NULL"),
-                    _ => {
-                        sql.push_str(op.sql());
-                        sql.push('?');
-                        params.push(value.clone());
+    pub(crate) fn render(&self, sql: &mut String, params: &mut Vec<Value>) {
+        let mut steps = vec![Step::Expr(self)];
+        while let Some(step) = steps.pop() {
+            let expr = match step {
+                Step::Text(text) => {
+                    sql.push_str(text);
+                    continue;
+                }
+                Step::Expr(expr) => expr,
+            };
+            match expr {
+                Expr::Compare { column, op, value } => {
+                    sql.push_str(column);
+                    match (op, value) {
+                        (CompareOp::Eq, Value::Null) => sql.push_str(" IS NULL"),
+                        (CompareOp::Ne, Value::Null) => sql.push_str(" IS NOT NULL"),
+                        _ => {
+                            sql.push_str(op.sql());
+                            sql.push('?');
+                            params.push(value.clone());
+                        }
                     }
                 }
+                Expr::In {
+                    column,
+                    values,
+                    negated,
+                    null,
+                } => render_in(column, values, *negated, *null, sql, params),
+                Expr::Null { column, negated } => {
+                    sql.push_str(column);
+                    sql.push_str(if *negated { " IS NOT NULL" } else { " IS NULL" });
+                }
+                Expr::And(parts) | Expr::Or(parts) => {
+                    let joiner = if matches!(expr, Expr::And(_)) {
+                        " AND "
+                    } else {
+                        " OR "
+                    };
+                    sql.push('(');
+                    steps.push(Step::Text(")"));
+                    for (i, part) in parts.iter().enumerate().rev() {
+                        steps.push(Step::Expr(part));
+                        if i > 0 {
+                            steps.push(Step::Text(joiner));
+                        }
+                    }
+                }
+                Expr::Raw {
+                    sql: text,
+                    params: values,
+                } => {
+                    sql.push_str(text);
+                    params.extend(values.iter().cloned());
+                }
+                Expr::Not(inner) => {
+                    sql.push_str("NOT (");
+                    steps.push(Step::Text(")"));
+                    steps.push(Step::Expr(inner));
+                }
             }
-            Expr::In {
-                values, negated, ..
-            } if values.is_empty() => {
-                sql.push_str(if *negated { "1 = 1" } else { "1 = 0" });
-            }
+        }
+    }
+
+    /// A copy of a leaf; a group (never passed here) copies as an empty one.
+    fn clone_leaf(&self) -> Expr {
+        match self {
+            Expr::Compare { column, op, value } => Expr::Compare {
+                column,
+                op: *op,
+                value: value.clone(),
+            },
             Expr::In {
                 column,
                 values,
                 negated,
-            } => {
-                column_ref(sql, column);
-                sql.push_str(if *negated { " NOT IN (" } else { " IN (" });
-                push_placeholders(sql, values.len());
-                sql.push(')');
-                params.extend(values.iter().cloned());
-            }
-            Expr::Null { column, negated } => {
-                column_ref(sql, column);
-                sql.push_str(if *negated { " IS NOT NULL" } else { " IS NULL" });
-            }
-            Expr::And(parts) | Expr::Or(parts) => {
-                let joiner = if matches!(self, Expr::And(_)) {
-                    " AND "
-                } else {
-                    " OR "
-                };
-                sql.push('(');
-                for (i, part) in parts.iter().enumerate() {
-                    if i > 0 {
-                        sql.push_str(joiner);
-                    }
-                    part.render(qualifier, sql, params);
+                null,
+            } => Expr::In {
+                column,
+                values: values.clone(),
+                negated: *negated,
+                null: *null,
+            },
+            Expr::Null { column, negated } => Expr::Null {
+                column,
+                negated: *negated,
+            },
+            Expr::Raw { sql, params } => Expr::Raw {
+                sql: sql.clone(),
+                params: params.clone(),
+            },
+            Expr::And(_) | Expr::Or(_) | Expr::Not(_) => Expr::And(Vec::new()),
+        }
+    }
+
+    /// Moves this node's children to `out`, leaving it childless.
+    fn detach_children(&mut self, out: &mut Vec<Expr>) {
+        match self {
+            Expr::And(parts) | Expr::Or(parts) => out.append(parts),
+            Expr::Not(inner) => out.push(std::mem::replace(&mut **inner, Expr::And(Vec::new()))),
+            _ => {}
+        }
+    }
+}
+
+/// `column IN (...)` and its variants. A NULL in the list matches NULL
+/// rows, as `eq(None)` does; in a NOT IN it excludes them. Without one, SQL
+/// semantics hold: NOT IN never matches a NULL row.
+fn render_in(
+    column: &str,
+    values: &[Value],
+    negated: bool,
+    null: bool,
+    sql: &mut String,
+    params: &mut Vec<Value>,
+) {
+    if values.is_empty() {
+        if null {
+            sql.push_str(column);
+            sql.push_str(if negated { " IS NOT NULL" } else { " IS NULL" });
+        } else {
+            sql.push_str(if negated { "1 = 1" } else { "1 = 0" });
+        }
+        return;
+    }
+    if null {
+        sql.push('(');
+    }
+    sql.push_str(column);
+    sql.push_str(if negated { " NOT IN " } else { " IN " });
+    if values.len() > INLINE_LIST_MAX {
+        // SQLite's spelling; PostgreSQL's will be `= ANY(?)`.
+        sql.push_str("rarray(?)");
+        params.push(Value::List(values.to_vec()));
+    } else {
+        sql.push('(');
+        push_placeholders(sql, values.len());
+        sql.push(')');
+        params.extend(values.iter().cloned());
+    }
+    if null {
+        sql.push_str(if negated { " AND " } else { " OR " });
+        sql.push_str(column);
+        sql.push_str(if negated {
+            " IS NOT NULL)"
+        } else {
+            " IS NULL)"
+        });
+    }
+}
+
+impl Clone for Expr {
+    fn clone(&self) -> Self {
+        // Post-order with an explicit stack: leaves are copied onto `done`,
+        // and a parent takes its finished children from there.
+        enum Step<'a> {
+            Enter(&'a Expr),
+            And(usize),
+            Or(usize),
+            Not,
+        }
+        let mut steps = vec![Step::Enter(self)];
+        let mut done: Vec<Expr> = Vec::new();
+        while let Some(step) = steps.pop() {
+            match step {
+                Step::Enter(Expr::And(parts)) | Step::Enter(Expr::Or(parts)) => {
+                    let and = matches!(step, Step::Enter(Expr::And(_)));
+                    steps.push(if and {
+                        Step::And(parts.len())
+                    } else {
+                        Step::Or(parts.len())
+                    });
+                    steps.extend(parts.iter().rev().map(Step::Enter));
                 }
-                sql.push(')');
-            }
-            Expr::Raw {
-                sql: text,
-                params: values,
-            } => {
-                sql.push_str(text);
-                params.extend(values.iter().cloned());
-            }
-            Expr::Not(inner) => {
-                sql.push_str("NOT (");
-                inner.render(qualifier, sql, params);
-                sql.push(')');
+                Step::Enter(Expr::Not(inner)) => {
+                    steps.push(Step::Not);
+                    steps.push(Step::Enter(inner));
+                }
+                Step::Enter(leaf) => done.push(leaf.clone_leaf()),
+                Step::And(n) | Step::Or(n) => {
+                    let parts = done.split_off(done.len().saturating_sub(n));
+                    done.push(if matches!(step, Step::And(_)) {
+                        Expr::And(parts)
+                    } else {
+                        Expr::Or(parts)
+                    });
+                }
+                Step::Not => {
+                    let inner = done.pop().unwrap_or(Expr::And(Vec::new()));
+                    done.push(Expr::Not(Box::new(inner)));
+                }
             }
         }
+        done.pop().unwrap_or(Expr::And(Vec::new()))
+    }
+}
+
+impl Drop for Expr {
+    fn drop(&mut self) {
+        // The derived drop would recurse once per level and overflow the
+        // stack on a deep tree; detach the children instead, so each node
+        // dropped here has none left.
+        let mut pending = Vec::new();
+        self.detach_children(&mut pending);
+        while let Some(mut node) = pending.pop() {
+            node.detach_children(&mut pending);
+        }
+    }
+}
+
+impl std::fmt::Debug for Expr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The SQL says it best, and rendering it does not recurse.
+        let mut sql = String::new();
+        let mut params = Vec::new();
+        self.render(&mut sql, &mut params);
+        f.debug_struct("Filter")
+            .field("sql", &sql)
+            .field("params", &params)
+            .finish()
     }
 }
 
@@ -146,17 +312,140 @@ fn push_placeholders(sql: &mut String, count: usize) {
     }
 }
 
+/// SQLite's default `SQLITE_MAX_EXPR_DEPTH`, which the bundled build keeps:
+/// the tallest expression tree it parses.
+pub(crate) const MAX_EXPR_DEPTH: u32 = 1000;
+
+/// SQLite's default `SQLITE_MAX_PARSER_DEPTH`: the most entries its
+/// parser's stack may hold while reading one statement.
+pub(crate) const MAX_PARSER_DEPTH: u32 = 2500;
+
+/// Parser stack taken by the statement around a WHERE clause (at most about
+/// 13 entries, in the wrapped form of a joined query), with some margin.
+const PARSER_CONTEXT: u32 = 16;
+
+/// How deep SQLite will find a filter's SQL, kept up to date as the filter
+/// is built, so that checking it costs nothing and never walks the tree.
+///
+/// SQLite refuses a statement for two depths. `height` is its expression
+/// tree height: a comparison is 2, `a AND b` is one more than the taller
+/// side, and a chain `a AND b AND c` parses left-deep, so each term pushed
+/// onto a flattened group adds one too. A subquery (`rarray`, the library's
+/// `IN (SELECT ...)`) adds the height of its own expressions to the whole
+/// tree's, kept apart in `subquery`. `parser` is the stack the parser
+/// needs: an opening parenthesis and, on the right of `AND`/`OR`, the left
+/// side and the operator stay on it while the right side is read.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Depth {
+    height: u32,
+    subquery: u32,
+    parser: u32,
+}
+
+impl Depth {
+    fn leaf(expr: &Expr) -> Depth {
+        let (height, subquery, parser) = match expr {
+            Expr::Compare { .. } | Expr::Null { .. } => (2, 0, 4),
+            Expr::In {
+                values,
+                negated,
+                null,
+                ..
+            } => {
+                let listed = if values.is_empty() {
+                    0
+                } else {
+                    // IN is 2, NOT IN one more; the NULL test joins it with
+                    // one AND or OR.
+                    2 + u32::from(*negated) + u32::from(*null)
+                };
+                let subquery = u32::from(values.len() > INLINE_LIST_MAX);
+                (listed.max(2), subquery, 12)
+            }
+            Expr::Raw { sql, .. } => {
+                // Every condition the library writes is a conjunction of
+                // comparisons, possibly inside one `IN (SELECT ...)`.
+                let and = u32::try_from(sql.matches(" AND ").count()).unwrap_or(u32::MAX);
+                let conjunction = and.saturating_add(2);
+                if sql.contains("SELECT") {
+                    (conjunction.saturating_add(1), conjunction, 24)
+                } else {
+                    (conjunction, 0, 24)
+                }
+            }
+            // Groups and NOT get their depth from `and`, `or` and `not`.
+            Expr::And(_) | Expr::Or(_) | Expr::Not(_) => (2, 0, 4),
+        };
+        Depth {
+            height,
+            subquery,
+            parser,
+        }
+    }
+
+    /// `(left OP right)`, a new group, or `right` pushed onto the group
+    /// `left` (`extends`).
+    fn join(left: Depth, right: Depth, extends: bool) -> Depth {
+        let left_parser = if extends {
+            left.parser
+        } else {
+            left.parser.saturating_add(1)
+        };
+        Depth {
+            height: left.height.max(right.height).saturating_add(1),
+            subquery: left.subquery.max(right.subquery),
+            parser: left_parser.max(right.parser.saturating_add(3)),
+        }
+    }
+
+    /// `NOT (inner)`.
+    fn not(inner: Depth) -> Depth {
+        Depth {
+            height: inner.height.saturating_add(1),
+            subquery: inner.subquery,
+            parser: inner.parser.saturating_add(2),
+        }
+    }
+
+    /// Refuses what SQLite would refuse, before anything is sent.
+    pub(crate) fn check(self) -> crate::Result<()> {
+        let depth = self.height.saturating_add(self.subquery);
+        if depth > MAX_EXPR_DEPTH {
+            return Err(crate::Error::Misuse(format!(
+                "filter nested too deeply: its SQL expression would be {depth} levels deep, \
+                 beyond SQLite's limit of {MAX_EXPR_DEPTH} (SQLITE_MAX_EXPR_DEPTH)"
+            )));
+        }
+        let parser = self.parser.saturating_add(PARSER_CONTEXT);
+        if parser > MAX_PARSER_DEPTH {
+            return Err(crate::Error::Misuse(format!(
+                "filter nested too deeply: parsing its SQL would take {parser} levels of \
+                 SQLite's parser stack, beyond its limit of {MAX_PARSER_DEPTH} \
+                 (SQLITE_MAX_PARSER_DEPTH); conditions nested on the right of and/or cost the most"
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// A condition on rows of entity `E`, built from its column constants:
 /// `Author::NAME.eq("Ann").and(Author::ID.gt(3))`. Filters of different
 /// entities do not mix.
+///
+/// A filter may be nested to any depth; one deeper than SQLite accepts
+/// (about 1 000 levels of `and`/`or`/`not`, see [`Query::all`]) is refused
+/// when the query runs, with [`Error::Misuse`](crate::Error::Misuse).
+///
+/// [`Query::all`]: crate::Query::all
 pub struct Filter<E> {
     pub(crate) expr: Expr,
+    pub(crate) depth: Depth,
     _entity: PhantomData<fn() -> E>,
 }
 
 impl<E> Clone for Filter<E> {
     fn clone(&self) -> Self {
-        Filter::new(self.expr.clone())
+        Filter::with_depth(self.expr.clone(), self.depth)
     }
 }
 
@@ -167,39 +456,60 @@ impl<E> std::fmt::Debug for Filter<E> {
 }
 
 impl<E> Filter<E> {
+    /// A filter of one condition (a comparison, or the library's own SQL).
     pub(crate) fn new(expr: Expr) -> Self {
+        let depth = Depth::leaf(&expr);
+        Filter::with_depth(expr, depth)
+    }
+
+    fn with_depth(expr: Expr, depth: Depth) -> Self {
         Filter {
             expr,
+            depth,
             _entity: PhantomData,
         }
     }
 
+    /// `self` and `other` joined by AND (`and`) or OR; a chain of the same
+    /// operator stays one flat group.
+    fn join(self, other: Filter<E>, and: bool) -> Filter<E> {
+        let mut expr = self.expr;
+        let extends = match &mut expr {
+            Expr::And(parts) if and => {
+                parts.push(other.expr);
+                true
+            }
+            Expr::Or(parts) if !and => {
+                parts.push(other.expr);
+                true
+            }
+            _ => {
+                let parts = vec![expr, other.expr];
+                expr = if and {
+                    Expr::And(parts)
+                } else {
+                    Expr::Or(parts)
+                };
+                false
+            }
+        };
+        Filter::with_depth(expr, Depth::join(self.depth, other.depth, extends))
+    }
+
     /// Both conditions hold.
     pub fn and(self, other: Filter<E>) -> Filter<E> {
-        Filter::new(match self.expr {
-            Expr::And(mut parts) => {
-                parts.push(other.expr);
-                Expr::And(parts)
-            }
-            first => Expr::And(vec![first, other.expr]),
-        })
+        self.join(other, true)
     }
 
     /// Either condition holds.
     pub fn or(self, other: Filter<E>) -> Filter<E> {
-        Filter::new(match self.expr {
-            Expr::Or(mut parts) => {
-                parts.push(other.expr);
-                Expr::Or(parts)
-            }
-            first => Expr::Or(vec![first, other.expr]),
-        })
+        self.join(other, false)
     }
 
     /// The condition does not hold (SQL `NOT`, so NULL stays unknown).
     #[allow(clippy::should_implement_trait)] // `!filter` works too, via `std::ops::Not`
     pub fn not(self) -> Filter<E> {
-        Filter::new(Expr::Not(Box::new(self.expr)))
+        Filter::with_depth(Expr::Not(Box::new(self.expr)), Depth::not(self.depth))
     }
 }
 

@@ -92,7 +92,7 @@ impl<'s, E: Entity> Query<'s, E> {
     fn push_clauses(&self, limit: Option<u64>, sql: &mut String, params: &mut Vec<Value>) {
         if let Some(filter) = &self.filter {
             sql.push_str(" WHERE ");
-            filter.expr.render(None, sql, params);
+            filter.expr.render(sql, params);
         }
         for (i, order) in self.order.iter().enumerate() {
             sql.push_str(if i == 0 { " ORDER BY " } else { ", " });
@@ -101,7 +101,14 @@ impl<'s, E: Entity> Query<'s, E> {
         push_limit_offset(limit, self.offset, sql, params);
     }
 
+    /// Refuses a filter SQLite would refuse for its depth, before anything
+    /// is sent (and before its SQL is built).
+    fn check_filter(&self) -> Result<()> {
+        self.filter.as_ref().map_or(Ok(()), |f| f.depth.check())
+    }
+
     fn fetch(self, limit: Option<u64>) -> Result<Vec<Arc<E>>> {
+        self.check_filter()?;
         let mut params = Vec::new();
         let mut clauses = String::new();
         self.push_clauses(limit, &mut clauses, &mut params);
@@ -125,18 +132,27 @@ impl<'s, E: Entity> Query<'s, E> {
     }
 
     /// Every matching object, in the requested order.
+    ///
+    /// A filter nested deeper than SQLite accepts (an expression tree
+    /// taller than its `SQLITE_MAX_EXPR_DEPTH` of 1 000, or SQL whose parse
+    /// needs more than its `SQLITE_MAX_PARSER_DEPTH` of 2 500 stack entries)
+    /// is [`Error::Misuse`], before any statement is sent; so it is for
+    /// [`first`](Query::first), [`one`](Query::one) and
+    /// [`count`](Query::count).
     pub fn all(self) -> Result<Vec<Arc<E>>> {
         let limit = self.limit;
         self.fetch(limit)
     }
 
-    /// The first matching object, if any.
+    /// The first matching object, if any (none under `limit(0)`).
     pub fn first(self) -> Result<Option<Arc<E>>> {
-        Ok(self.fetch(Some(1))?.into_iter().next())
+        // One row at most, and no more than the query's own limit.
+        let limit = Some(self.limit.map_or(1, |l| l.min(1)));
+        Ok(self.fetch(limit)?.into_iter().next())
     }
 
-    /// Exactly one matching object: [`Error::NotFound`] for none,
-    /// [`Error::MultipleRows`] for more.
+    /// Exactly one matching object: [`Error::NotFound`] for none (always
+    /// under `limit(0)`), [`Error::MultipleRows`] for more.
     pub fn one(self) -> Result<Arc<E>> {
         // Two rows are enough to tell "one" from "more than one".
         let limit = Some(self.limit.map_or(2, |l| l.min(2)));
@@ -154,6 +170,7 @@ impl<'s, E: Entity> Query<'s, E> {
 
     /// The number of matching rows, honouring LIMIT and OFFSET.
     pub fn count(self) -> Result<u64> {
+        self.check_filter()?;
         let mut params = Vec::new();
         let sql = if self.limit.is_some() || self.offset.is_some() {
             let mut inner = format!("SELECT 1 FROM {}", quote_ident(E::META.table));

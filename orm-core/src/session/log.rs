@@ -1,6 +1,8 @@
 //! The statement log: every statement the session sends is counted, kept
 //! (up to a bound) and emitted as a `tracing` debug event.
 
+use std::collections::VecDeque;
+
 /// One statement the session sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoggedStatement {
@@ -14,10 +16,18 @@ pub struct LoggedStatement {
 /// regardless.
 pub const DEFAULT_LOG_CAPACITY: usize = 10_000;
 
+/// The count, and the newest `capacity` statements.
+///
+/// `records` never holds more than `capacity` statements: the oldest is
+/// dropped as each new one comes in once it is full. It stays contiguous,
+/// so [`records`](StatementLog::records) is a plain slice: when the ring
+/// wraps, it is made contiguous again, and spare room of `capacity` slots
+/// (reserved when it first fills) makes that happen once per `capacity`
+/// statements, so recording stays O(1) amortized.
 #[derive(Debug)]
 pub(crate) struct StatementLog {
     count: u64,
-    records: Vec<LoggedStatement>,
+    records: VecDeque<LoggedStatement>,
     capacity: usize,
 }
 
@@ -25,7 +35,7 @@ impl Default for StatementLog {
     fn default() -> Self {
         StatementLog {
             count: 0,
-            records: Vec::new(),
+            records: VecDeque::new(),
             capacity: DEFAULT_LOG_CAPACITY,
         }
     }
@@ -38,17 +48,23 @@ impl StatementLog {
         if self.capacity == 0 {
             return;
         }
-        if self.records.len() >= self.capacity.saturating_mul(2) {
-            // Up to twice the capacity is held and `records` shows the newest
-            // `capacity`, so trimming is amortized O(1) yet never loses any
-            // of the newest `capacity` statements.
-            let keep_from = self.records.len() - self.capacity;
-            self.records.drain(..keep_from);
+        if self.records.len() >= self.capacity {
+            if self.records.capacity() < self.capacity.saturating_mul(2) {
+                // Only reached with `capacity` statements really held, so
+                // the reservation is bounded by what was logged.
+                self.records.reserve(self.capacity);
+            }
+            while self.records.len() >= self.capacity {
+                self.records.pop_front();
+            }
         }
-        self.records.push(LoggedStatement {
+        self.records.push_back(LoggedStatement {
             sql: sql.to_owned(),
             params,
         });
+        if !self.records.as_slices().1.is_empty() {
+            self.records.make_contiguous();
+        }
     }
 
     pub(crate) fn count(&self) -> u64 {
@@ -56,7 +72,8 @@ impl StatementLog {
     }
 
     pub(crate) fn records(&self) -> &[LoggedStatement] {
-        &self.records[self.records.len().saturating_sub(self.capacity)..]
+        // Contiguous at all times (see `record`), so the first slice is all.
+        self.records.as_slices().0
     }
 
     pub(crate) fn reset(&mut self) {
@@ -65,12 +82,55 @@ impl StatementLog {
     }
 
     pub(crate) fn set_capacity(&mut self, capacity: usize) {
-        // Growing must not bring back records the old capacity hid.
-        let keep = capacity.min(self.capacity);
+        // Growing must not bring back records the old capacity dropped (it
+        // cannot: they are gone), and shrinking drops the oldest now.
         self.capacity = capacity;
-        if self.records.len() > keep {
-            let excess = self.records.len() - keep;
-            self.records.drain(..excess);
+        while self.records.len() > capacity {
+            self.records.pop_front();
         }
+        // Give back memory a larger capacity needed.
+        self.records.shrink_to(capacity.saturating_mul(2));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn holds_at_most_capacity_statements_at_all_times() {
+        for capacity in [1, 2, 3, 7, 64] {
+            let mut log = StatementLog::default();
+            log.set_capacity(capacity);
+            for n in 0..3 * capacity {
+                log.record(&format!("SELECT {n}"), n);
+                assert!(log.records.len() <= capacity, "capacity {capacity}");
+                assert_eq!(log.records().len(), log.records.len());
+                // The newest `capacity`, oldest first.
+                let first = (n + 1).saturating_sub(capacity);
+                let kept: Vec<usize> = log.records().iter().map(|r| r.params).collect();
+                assert_eq!(kept, (first..=n).collect::<Vec<_>>());
+            }
+            assert_eq!(log.records.len(), capacity);
+            assert_eq!(log.count(), 3 * capacity as u64);
+            // Spare room stays bounded by twice the capacity (plus the
+            // allocator's rounding), never growing with the count.
+            assert!(log.records.capacity() <= 4 * capacity.max(4));
+        }
+    }
+
+    #[test]
+    fn shrinking_drops_at_once_and_capacity_zero_holds_nothing() {
+        let mut log = StatementLog::default();
+        for n in 0..10 {
+            log.record("SELECT 1", n);
+        }
+        log.set_capacity(3);
+        assert_eq!(log.records.len(), 3);
+        assert_eq!(log.records()[0].params, 7);
+        log.set_capacity(0);
+        log.record("SELECT 1", 10);
+        assert!(log.records.is_empty());
+        assert_eq!(log.count(), 11);
     }
 }
