@@ -17,7 +17,7 @@ mod value;
 
 pub use column::Column;
 pub use entity::{ColumnMeta, Entity, EntityMeta, EntitySql};
-pub use error::{DatabaseError, Error, Result};
+pub use error::{DatabaseError, DatabaseErrorKind, Error, Result};
 pub use loader::{bulk, joined, noload, raise, select, selectin, LoadOption, NPlusOneGuard};
 pub use query::{Filter, OrderBy, Query};
 pub use relation::{Dynamic, LoadState, Many, One, Relation, RelationKind, RelationMeta, Strategy};

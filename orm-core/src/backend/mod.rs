@@ -7,6 +7,8 @@
 
 pub mod sqlite;
 
+use std::borrow::Cow;
+
 use crate::{Result, Value, ValueRef};
 
 /// One row of a result set, read by column position.
@@ -37,5 +39,23 @@ pub trait Backend: Send {
     /// disk or an interrupt). A backend that cannot tell answers `true`.
     fn transaction_open(&self) -> bool {
         true
+    }
+}
+
+/// How many characters of a statement an error message quotes.
+const SQL_IN_MESSAGE: usize = 200;
+
+/// `sql` (or any text that may quote it) as an error message quotes it:
+/// whole up to 200 characters, else its first 200, an ellipsis and the total
+/// length, so that a generated statement of 100 000 characters does not
+/// become the message: `SELECT 1 WHERE 1 IN (1, 1, ... (100000 characters)`.
+pub fn abbreviate_sql(sql: &str) -> Cow<'_, str> {
+    match sql.char_indices().nth(SQL_IN_MESSAGE) {
+        None => Cow::Borrowed(sql),
+        Some((cut, _)) => Cow::Owned(format!(
+            "{}... ({} characters)",
+            &sql[..cut],
+            sql.chars().count()
+        )),
     }
 }
