@@ -18,6 +18,7 @@ const COMPILE_FAIL: &[&str] = &[
     "relationship-foreign-key",
     "relationship-strategy",
     "relationship-target",
+    "sealed",
     "typed-filter",
     "unknown-attribute",
     "unsupported-item",

@@ -9,6 +9,7 @@ use super::{build_joins, Cascade, JoinBuilder, JoinState, OptionNode, Pending};
 use crate::backend::Row;
 use crate::hash::FastMap;
 use crate::query::quote_ident;
+use crate::relation::FILL;
 use crate::relation::{Link, Relation, RelationField, RelationMeta};
 use crate::session::IdentityMap;
 use crate::{Entity, Result, ValueRef};
@@ -194,7 +195,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> JoinState<P> for Joined<P, T, F>
         if matches!(row.value(self.offset + self.match_column)?, ValueRef::Null) {
             self.no_target(parent)?;
             if self.to_one {
-                self.relation.field(parent).store_one(None);
+                self.relation.field(parent).store_one(FILL, None);
             }
             return Ok(());
         }
@@ -210,7 +211,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> JoinState<P> for Joined<P, T, F>
                 if self
                     .relation
                     .field(parent)
-                    .store_one(Some(Arc::clone(&target)))
+                    .store_one(FILL, Some(Arc::clone(&target)))
                     && self.cascades
                 {
                     self.stored.push(Arc::clone(&target));
@@ -241,7 +242,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> JoinState<P> for Joined<P, T, F>
             if cascades {
                 targets.extend(group.targets.iter().cloned());
             }
-            relation.field(&parent).store(group.targets);
+            relation.field(&parent).store(FILL, group.targets);
         }
         cascade.push(Pending {
             objects: targets,

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::{Cascade, OptionNode};
 use crate::hash::FastMap;
+use crate::relation::FILL;
 use crate::relation::{Link, Relation, RelationField, RelationMeta, Strategy};
 use crate::{Entity, Error, Result, Session};
 
@@ -168,7 +169,7 @@ impl Session {
                     };
                     if let Some(target) = served {
                         if !has_eager_relations::<T>() && !self.lazy_options.has(meta) {
-                            field.store_one(target);
+                            field.store_one(FILL, target);
                             return field.read();
                         }
                     }

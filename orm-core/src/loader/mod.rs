@@ -20,6 +20,7 @@ pub use options::{bulk, joined, noload, raise, select, selectin, LoadOption};
 pub use sql::RelationSql;
 
 use crate::backend::Row;
+use crate::relation::FILL;
 use crate::relation::{Relation, RelationField, RelationMeta, Strategy};
 use crate::session::IdentityMap;
 use crate::{Entity, Result, Session, Value};
@@ -34,6 +35,8 @@ const MAX_JOINED_TABLES: usize = 48;
 pub trait ErasedRelation<P: Entity>: Send + Sync + 'static {
     /// The relation's metadata.
     fn meta(&self) -> &'static RelationMeta;
+    /// Whether the relation of `parent` holds a loaded value.
+    fn is_loaded_on(&self, parent: &P) -> bool;
     /// Loads the relation for every parent not loaded yet (`IN` statements).
     #[doc(hidden)]
     fn load_erased(
@@ -70,6 +73,9 @@ impl<P: Entity, T: Entity, F: RelationField<T>> ErasedRelation<P> for Relation<P
     fn meta(&self) -> &'static RelationMeta {
         self.meta
     }
+    fn is_loaded_on(&self, parent: &P) -> bool {
+        self.field(parent).is_loaded()
+    }
     fn load_erased(
         &self,
         session: &mut Session,
@@ -92,7 +98,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> ErasedRelation<P> for Relation<P
         for parent in parents {
             let field = self.field(parent);
             if !field.is_loaded() {
-                field.set_mode(strategy);
+                field.set_mode(FILL, strategy);
                 if !options.is_empty() {
                     session
                         .lazy_options

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use super::{build_joins, run_graph, wrap_with_joins, Cascade, JoinBuilder, OptionNode, Pending};
 use crate::hash::{FastMap, FastSet};
+use crate::relation::FILL;
 use crate::relation::{Link, Relation, RelationField};
 use crate::{Entity, Error, Result, Session, Value};
 
@@ -111,7 +112,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         )?;
         for parent in pending {
             let group = groups.remove(&parent.key()).unwrap_or_default();
-            self.field(parent).store(group.targets);
+            self.field(parent).store(FILL, group.targets);
         }
         self.queue(cascade, targets, options, deferred);
         Ok(())
@@ -132,12 +133,13 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         for parent in pending {
             match foreign_key(parent) {
                 None => {
-                    self.field(parent).store_one(None);
+                    self.field(parent).store_one(FILL, None);
                 }
                 // Targets already in the identity map cost no SQL.
                 Some(key) => match map.get(&key) {
                     Some(target) => {
-                        self.field(parent).store_one(Some(Arc::clone(&target)));
+                        self.field(parent)
+                            .store_one(FILL, Some(Arc::clone(&target)));
                         if cascades {
                             targets.push(target);
                         }
@@ -167,11 +169,11 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
             for (parent, key) in waiting {
                 match found.get(&key) {
                     Some(target) => {
-                        self.field(parent).store_one(Some(Arc::clone(target)));
+                        self.field(parent).store_one(FILL, Some(Arc::clone(target)));
                     }
                     // A dangling nullable key reads as absent.
                     None if self.meta.optional => {
-                        self.field(parent).store_one(None);
+                        self.field(parent).store_one(FILL, None);
                     }
                     None => dangling = Some(key),
                 }
@@ -206,11 +208,11 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
             }
             match foreign_key(parent) {
                 None => {
-                    field.store_one(None);
+                    field.store_one(FILL, None);
                 }
                 Some(key) => {
                     if let Some(target) = session.cached::<T>(&key) {
-                        field.store_one(Some(target));
+                        field.store_one(FILL, Some(target));
                     }
                 }
             }

@@ -329,9 +329,42 @@ impl<T> fmt::Debug for Dynamic<T> {
     }
 }
 
-/// What the loaders need from a relation field; implemented by [`One`] and
-/// [`Many`] (and trivially by [`Dynamic`]).
-pub trait RelationField<T>: Send + Sync + 'static {
+/// Filling a relation field is the loaders' alone: the trait lives in a
+/// private module and every method takes a [`sealed::Token`] that only this
+/// crate can make, so code outside can neither implement nor call it (not
+/// even through a `RelationField` bound), and a loaded state cannot be
+/// forged.
+pub(crate) mod sealed {
+    use std::sync::Arc;
+
+    use crate::relation::Strategy;
+
+    /// Proof that the caller is this crate.
+    pub struct Token(pub(crate) ());
+
+    pub trait Fill<T> {
+        /// Stores loaded targets (a to-one keeps the first); false if
+        /// already set.
+        fn store(&self, token: Token, targets: Vec<Arc<T>>) -> bool;
+        /// Stores a to-one result without building a list; false if
+        /// already set.
+        fn store_one(&self, token: Token, target: Option<Arc<T>>) -> bool {
+            self.store(token, target.into_iter().collect())
+        }
+        /// Sets the per-query strategy override.
+        fn set_mode(&self, token: Token, strategy: Strategy);
+    }
+}
+
+pub(crate) use sealed::Fill;
+
+/// The token the loaders fill relations with.
+pub(crate) const FILL: sealed::Token = sealed::Token(());
+
+/// What reading a relation field gives and its load state; implemented by
+/// [`One`] and [`Many`] (and trivially by [`Dynamic`]). Sealed: only the
+/// loaders fill a relation.
+pub trait RelationField<T>: sealed::Fill<T> + Send + Sync + 'static {
     /// What reading a loaded relation gives.
     type Loaded<'a>
     where
@@ -339,12 +372,6 @@ pub trait RelationField<T>: Send + Sync + 'static {
         T: 'a;
     /// Whether loaded.
     fn is_loaded(&self) -> bool;
-    /// Stores loaded targets (a to-one keeps the first); false if already set.
-    fn store(&self, targets: Vec<Arc<T>>) -> bool;
-    /// Stores a to-one result without building a list; false if already set.
-    fn store_one(&self, target: Option<Arc<T>>) -> bool {
-        self.store(target.into_iter().collect())
-    }
     /// Reads the loaded value.
     fn read(&self) -> crate::Result<Self::Loaded<'_>>
     where
@@ -352,21 +379,24 @@ pub trait RelationField<T>: Send + Sync + 'static {
     /// The per-query strategy override of this object, if any; otherwise
     /// the mapping's strategy applies.
     fn mode(&self) -> Option<Strategy>;
-    /// Sets the per-query strategy override.
-    #[doc(hidden)]
-    fn set_mode(&self, strategy: Strategy);
+}
+
+impl<T: Send + Sync + 'static> Fill<T> for One<T> {
+    fn store(&self, _: sealed::Token, targets: Vec<Arc<T>>) -> bool {
+        self.set(targets.into_iter().next())
+    }
+    fn store_one(&self, _: sealed::Token, target: Option<Arc<T>>) -> bool {
+        self.set(target)
+    }
+    fn set_mode(&self, _: sealed::Token, strategy: Strategy) {
+        self.slot.mode.set(strategy)
+    }
 }
 
 impl<T: Send + Sync + 'static> RelationField<T> for One<T> {
     type Loaded<'a> = Option<&'a Arc<T>>;
     fn is_loaded(&self) -> bool {
         One::is_loaded(self)
-    }
-    fn store(&self, targets: Vec<Arc<T>>) -> bool {
-        self.set(targets.into_iter().next())
-    }
-    fn store_one(&self, target: Option<Arc<T>>) -> bool {
-        self.set(target)
     }
     fn read(&self) -> crate::Result<Option<&Arc<T>>>
     where
@@ -377,7 +407,13 @@ impl<T: Send + Sync + 'static> RelationField<T> for One<T> {
     fn mode(&self) -> Option<Strategy> {
         self.slot.mode.get()
     }
-    fn set_mode(&self, strategy: Strategy) {
+}
+
+impl<T: Send + Sync + 'static> Fill<T> for Many<T> {
+    fn store(&self, _: sealed::Token, targets: Vec<Arc<T>>) -> bool {
+        self.set(targets)
+    }
+    fn set_mode(&self, _: sealed::Token, strategy: Strategy) {
         self.slot.mode.set(strategy)
     }
 }
@@ -386,9 +422,6 @@ impl<T: Send + Sync + 'static> RelationField<T> for Many<T> {
     type Loaded<'a> = &'a [Arc<T>];
     fn is_loaded(&self) -> bool {
         Many::is_loaded(self)
-    }
-    fn store(&self, targets: Vec<Arc<T>>) -> bool {
-        self.set(targets)
     }
     fn read(&self) -> crate::Result<&[Arc<T>]>
     where
@@ -399,17 +432,18 @@ impl<T: Send + Sync + 'static> RelationField<T> for Many<T> {
     fn mode(&self) -> Option<Strategy> {
         self.slot.mode.get()
     }
-    fn set_mode(&self, strategy: Strategy) {
-        self.slot.mode.set(strategy)
+}
+
+impl<T: Send + Sync + 'static> Fill<T> for Dynamic<T> {
+    fn store(&self, _: sealed::Token, _targets: Vec<Arc<T>>) -> bool {
+        false
     }
+    fn set_mode(&self, _: sealed::Token, _strategy: Strategy) {}
 }
 
 impl<T: Send + Sync + 'static> RelationField<T> for Dynamic<T> {
     type Loaded<'a> = ();
     fn is_loaded(&self) -> bool {
-        false
-    }
-    fn store(&self, _targets: Vec<Arc<T>>) -> bool {
         false
     }
     fn read(&self) -> crate::Result<()>
@@ -423,5 +457,4 @@ impl<T: Send + Sync + 'static> RelationField<T> for Dynamic<T> {
     fn mode(&self) -> Option<Strategy> {
         None
     }
-    fn set_mode(&self, _strategy: Strategy) {}
 }

@@ -6,6 +6,7 @@ mod field;
 use std::any::TypeId;
 use std::marker::PhantomData;
 
+pub(crate) use field::FILL;
 pub use field::{Dynamic, LoadState, Many, One, RelationField};
 
 use crate::{Entity, EntityMeta};

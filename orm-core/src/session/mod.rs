@@ -216,8 +216,20 @@ impl Session {
 
     /// Inserts an object and returns its handle. A single integer primary key
     /// left at 0 is assigned by the database and written into the handle.
+    /// An object whose relation fields hold loaded objects is refused with
+    /// [`Error::Misuse`] before anything is sent: only columns are written.
     pub fn insert<E: Entity>(&mut self, mut object: E) -> Result<Arc<E>> {
         let meta = E::META;
+        // Only columns are written: a relation that holds objects would
+        // read as loaded with rows the database never got.
+        if let Some(relation) = E::relations().iter().find(|r| r.is_loaded_on(&object)) {
+            return Err(Error::Misuse(format!(
+                "insert writes the columns of {} only, but its relation {} holds loaded objects; \
+                 insert them on their own and leave the relation unloaded (Many::new(), One::new())",
+                meta.name,
+                relation.meta().path()
+            )));
+        }
         let mut values = Vec::with_capacity(meta.columns.len());
         object.column_values(&mut values);
         if meta.auto_key && object.key_unassigned() {
