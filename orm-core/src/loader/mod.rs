@@ -325,11 +325,14 @@ pub(crate) fn run_graph<T: Entity>(
     on_object: &mut OnObject<'_, T>,
 ) -> Result<()> {
     if joins.is_empty() {
-        // Without joins the map of `T` is the only one the rows touch.
-        return session.stream(sql, params, &mut |identity, row| {
+        // Without joins the map of `T` is the only one the rows touch:
+        // look it up once per statement.
+        return session.send(sql, params.len(), |backend, identity| {
             let map = identity.typed_mut::<T>();
-            let object = map.get_or_decode(T::key_from_row(row, 0)?, || T::from_row(row, 0))?;
-            on_object(&object, row)
+            backend.query(sql, params, &mut |row| {
+                let object = map.get_or_decode(T::key_from_row(row, 0)?, || T::from_row(row, 0))?;
+                on_object(&object, row)
+            })
         });
     }
     // Joined rows repeat their root object on consecutive rows.

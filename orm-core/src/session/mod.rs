@@ -81,11 +81,7 @@ impl Session {
     /// Sends a statement that returns no rows, counted like any other.
     /// For fixtures and for what the mapping does not cover.
     pub fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
-        self.transaction.refuse_if_failed()?;
-        self.log.record(sql, params.len());
-        let result = self.backend.execute(sql, params);
-        self.note_failure(&result);
-        result
+        self.send(sql, params.len(), |backend, _| backend.execute(sql, params))
     }
 
     /// Runs a query, handing each row to `on_row` with the identity map.
@@ -97,12 +93,23 @@ impl Session {
         params: &[Value],
         on_row: &mut dyn FnMut(&mut IdentityMap, &dyn Row) -> Result<()>,
     ) -> Result<()> {
+        self.send(sql, params.len(), |backend, identity| {
+            backend.query(sql, params, &mut |row| on_row(identity, row))
+        })
+    }
+
+    /// The one way a statement reaches the backend: refused in a failed
+    /// transaction, logged, and a database error noted against the
+    /// transaction. `run` gets the backend and the identity map.
+    pub(crate) fn send<R>(
+        &mut self,
+        sql: &str,
+        params: usize,
+        run: impl FnOnce(&mut dyn Backend, &mut IdentityMap) -> Result<R>,
+    ) -> Result<R> {
         self.transaction.refuse_if_failed()?;
-        self.log.record(sql, params.len());
-        let identity = &mut self.identity;
-        let result = self
-            .backend
-            .query(sql, params, &mut |row| on_row(identity, row));
+        self.log.record(sql, params);
+        let result = run(self.backend.as_mut(), &mut self.identity);
         self.note_failure(&result);
         result
     }
