@@ -69,7 +69,7 @@ fn main() -> eagerly::Result<()> {
     let users = session.query::<User>().options(joined(User::POSTS)).all()?;
     let posts: usize = users
         .iter()
-        .map(|u| u.posts.get().map_or(0, <[_]>::len))
+        .map(|u| u.posts.get().map_or(0, |posts| posts.len()))
         .sum();
     let eager = session.statement_count();
     println!(

@@ -93,7 +93,7 @@ mod qualified {
 fn books_of(authors: &[Arc<chain::Author>]) -> Vec<Arc<chain::Book>> {
     authors
         .iter()
-        .flat_map(|a| a.books.get().unwrap().iter().cloned())
+        .flat_map(|a| a.books.get().unwrap().to_vec())
         .collect()
 }
 
@@ -135,7 +135,7 @@ fn defaults_cascade_along_relations() {
         );
         let base_books: Vec<_> = base
             .iter()
-            .flat_map(|a| a.books.get().unwrap().iter().cloned())
+            .flat_map(|a| a.books.get().unwrap().to_vec())
             .collect();
         assert_eq!(
             load_graph(&mut session, library::Book::TAGS, &base_books),
@@ -154,7 +154,7 @@ fn both_sides_eager_never_loop() {
     for book in books_of(&authors) {
         assert_eq!(book.author.state(), LoadState::Loaded);
         assert!(Arc::ptr_eq(
-            book.author.get().unwrap().unwrap(),
+            &book.author.get().unwrap().unwrap(),
             &authors[book.author_id as usize - 1]
         ));
         // Tag.books is the way back of Book.tags: a collection stays lazy.
@@ -185,7 +185,7 @@ fn both_sides_eager_never_loop() {
     let (tags, statements) = counted(&mut session, |s| s.query::<chain::Tag>().all().unwrap());
     let books: Vec<_> = tags
         .iter()
-        .flat_map(|t| t.books.get().unwrap().iter().cloned())
+        .flat_map(|t| t.books.get().unwrap().to_vec())
         .collect();
     assert!(books
         .iter()
@@ -252,7 +252,7 @@ fn reverse_many_to_one_is_filled_from_the_identity_map() {
         .unwrap();
     let books: Vec<_> = authors
         .iter()
-        .flat_map(|a| a.books.get().unwrap().iter().cloned())
+        .flat_map(|a| a.books.get().unwrap().to_vec())
         .collect();
     assert!(books
         .iter()
@@ -260,7 +260,7 @@ fn reverse_many_to_one_is_filled_from_the_identity_map() {
     let (_, statements) = counted(&mut session, |s| {
         for book in &books {
             assert!(Arc::ptr_eq(
-                s.load(library::Book::AUTHOR, book).unwrap().unwrap(),
+                &s.load(library::Book::AUTHOR, book).unwrap().unwrap(),
                 &authors[book.author_id as usize - 1]
             ));
         }
@@ -276,7 +276,7 @@ fn reverse_many_to_one_is_filled_from_the_identity_map() {
         .one()
         .unwrap();
     let child = root.children.get().unwrap()[0].clone();
-    assert!(Arc::ptr_eq(child.parent.get().unwrap().unwrap(), &root));
+    assert!(Arc::ptr_eq(&child.parent.get().unwrap().unwrap(), &root));
 }
 
 #[test]
@@ -306,7 +306,7 @@ fn self_referential_selectin_is_one_statement_per_level() {
         .get()
         .unwrap()
         .iter()
-        .flat_map(|c| c.children.get().unwrap().iter().cloned())
+        .flat_map(|c| c.children.get().unwrap().to_vec())
         .collect();
     assert_eq!(grandchildren.len(), 900);
     assert!(grandchildren
@@ -355,7 +355,7 @@ fn joined_self_referential_join_depth() {
         .get()
         .unwrap()
         .iter()
-        .flat_map(|c| c.children.get().unwrap().iter().cloned())
+        .flat_map(|c| c.children.get().unwrap().to_vec())
         .flat_map(|c| c.children.get().unwrap().to_vec())
         .collect();
     assert_eq!(
@@ -420,7 +420,7 @@ fn a_lazy_load_cascades_into_eager_defaults() {
     assert_eq!(statements, 1);
     let books: Vec<_> = authors
         .iter()
-        .flat_map(|a| a.books.get().unwrap().iter().cloned())
+        .flat_map(|a| a.books.get().unwrap().to_vec())
         .collect();
     assert_eq!(books.len(), 24);
     assert!(all_loaded(Book::TAGS, &books));

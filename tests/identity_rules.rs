@@ -50,7 +50,14 @@ fn a_row_loaded_twice_is_one_instance() {
         .unwrap();
     let through_tags: Vec<Arc<Book>> = tags
         .iter()
-        .flat_map(|t| t.books.get().unwrap().iter().filter(|b| b.id == 5).cloned())
+        .flat_map(|t| {
+            t.books
+                .get()
+                .unwrap()
+                .to_vec()
+                .into_iter()
+                .filter(|b| b.id == 5)
+        })
         .collect();
     let dynamic = session
         .dynamic(Author::BOOK_QUERY, &author)
@@ -80,9 +87,9 @@ fn every_strategy_registers_what_it_loads() {
         for author in &authors {
             session.load(Author::BOOKS, author).unwrap();
         }
-        for book in authors.iter().flat_map(|a| a.books.get().unwrap()) {
+        for book in authors.iter().flat_map(|a| a.books.get().unwrap().to_vec()) {
             assert!(
-                Arc::ptr_eq(&session.cached::<Book>(&book.id).unwrap(), book),
+                Arc::ptr_eq(&session.cached::<Book>(&book.id).unwrap(), &book),
                 "{strategy:?}"
             );
         }
@@ -172,7 +179,7 @@ fn many_to_one_in_the_map_costs_no_statement() {
         for book in &books {
             assert!(
                 Arc::ptr_eq(
-                    book.author.get().unwrap().unwrap(),
+                    &book.author.get().unwrap().unwrap(),
                     &authors[book.author_id as usize - 1]
                 ),
                 "{strategy:?}"
@@ -228,7 +235,14 @@ fn eager_loads_leave_out_parents_already_loaded() {
     // Loaded parents' collections stay as they were, joined included.
     let before: Vec<*const Book> = loaded
         .iter()
-        .flat_map(|a| a.books.get().unwrap().iter().map(Arc::as_ptr))
+        .flat_map(|a| {
+            a.books
+                .get()
+                .unwrap()
+                .iter()
+                .map(Arc::as_ptr)
+                .collect::<Vec<_>>()
+        })
         .collect();
     session
         .query::<Author>()
@@ -237,7 +251,14 @@ fn eager_loads_leave_out_parents_already_loaded() {
         .unwrap();
     let after: Vec<*const Book> = loaded
         .iter()
-        .flat_map(|a| a.books.get().unwrap().iter().map(Arc::as_ptr))
+        .flat_map(|a| {
+            a.books
+                .get()
+                .unwrap()
+                .iter()
+                .map(Arc::as_ptr)
+                .collect::<Vec<_>>()
+        })
         .collect();
     assert_eq!(before, after);
 }

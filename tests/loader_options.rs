@@ -26,7 +26,7 @@ library_mapping!(mod eager_books {
 fn books_of(authors: &[Arc<Author>]) -> Vec<Arc<Book>> {
     authors
         .iter()
-        .flat_map(|a| a.books.get().unwrap().iter().cloned())
+        .flat_map(|a| a.books.get().unwrap().to_vec())
         .collect()
 }
 
@@ -112,7 +112,7 @@ fn nested_options_several_levels_deep() {
     assert_eq!(statements, 4, "tags, books, authors, biographies");
     let books: Vec<Arc<Book>> = tags
         .iter()
-        .flat_map(|t| t.books.get().unwrap().iter().cloned())
+        .flat_map(|t| t.books.get().unwrap().to_vec())
         .collect();
     let authors: Vec<Arc<Author>> = books
         .iter()
@@ -135,7 +135,7 @@ fn nested_options_several_levels_deep() {
     );
     let base_books: Vec<Arc<Book>> = base_tags
         .iter()
-        .flat_map(|t| t.books.get().unwrap().iter().cloned())
+        .flat_map(|t| t.books.get().unwrap().to_vec())
         .collect();
     assert_eq!(
         load_graph(&mut baseline, Book::AUTHOR, &base_books),
@@ -169,11 +169,11 @@ fn nested_options_down_a_self_referential_tree() {
     let level1 = root.children.get().unwrap().to_vec();
     let level2: Vec<_> = level1
         .iter()
-        .flat_map(|c| c.children.get().unwrap().iter().cloned())
+        .flat_map(|c| c.children.get().unwrap().to_vec())
         .collect();
     let level3: Vec<_> = level2
         .iter()
-        .flat_map(|c| c.children.get().unwrap().iter().cloned())
+        .flat_map(|c| c.children.get().unwrap().to_vec())
         .collect();
     assert_eq!((level1.len(), level2.len(), level3.len()), (2, 4, 8));
     assert!(
@@ -201,7 +201,7 @@ fn nested_options_down_a_self_referential_tree() {
         .get()
         .unwrap()
         .iter()
-        .flat_map(|c| c.children.get().unwrap().iter().cloned())
+        .flat_map(|c| c.children.get().unwrap().to_vec())
         .flat_map(|c| c.children.get().unwrap().to_vec())
         .collect();
     assert_eq!(
@@ -234,7 +234,7 @@ fn several_options_on_one_query() {
         assert_eq!(book.editor.get().unwrap().map(|e| e.id), book.editor_id);
         if book.editor_id.is_some() {
             assert!(Arc::ptr_eq(
-                book.editor.get().unwrap().unwrap(),
+                &book.editor.get().unwrap().unwrap(),
                 &authors[0]
             ));
         }
@@ -253,7 +253,7 @@ fn an_option_on_the_way_back_is_served_from_the_map() {
     assert_eq!(statements, 2);
     for book in books_of(&authors) {
         assert!(Arc::ptr_eq(
-            book.author.get().unwrap().unwrap(),
+            &book.author.get().unwrap().unwrap(),
             &authors[book.author_id as usize - 1]
         ));
     }
@@ -271,7 +271,7 @@ fn an_explicit_option_on_a_collection_back_loads_it() {
     });
     let tags: Vec<Arc<Tag>> = books
         .iter()
-        .flat_map(|b| b.tags.get().unwrap().iter().cloned())
+        .flat_map(|b| b.tags.get().unwrap().to_vec())
         .collect();
     assert!(
         all_loaded(Tag::BOOKS, &tags),
@@ -336,7 +336,7 @@ fn options_with_first_one_and_get_shaped_queries() {
             .unwrap()
     });
     assert_eq!(statements, 3);
-    assert!(all_loaded(Book::TAGS, one.books.get().unwrap()));
+    assert!(all_loaded(Book::TAGS, &one.books.get().unwrap()));
 }
 
 #[test]

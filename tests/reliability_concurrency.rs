@@ -237,10 +237,10 @@ fn entities_and_sessions_move_across_threads() {
         let counter = rx.recv().unwrap();
         let entries = counter.entries.get().unwrap();
         assert_eq!(entries.len(), 50);
-        for e in entries {
+        for e in entries.iter() {
             assert_eq!(e.seen, e.id * 10);
             let back = e.counter.get().unwrap().unwrap();
-            assert!(Arc::ptr_eq(back, &counter));
+            assert!(Arc::ptr_eq(&back, &counter));
         }
         entries.len()
     });

@@ -332,7 +332,7 @@ trait Targets<T> {
 }
 impl<T: Entity> Targets<T> for One<T> {
     fn targets(&self) -> eagerly::Result<Vec<Arc<T>>> {
-        Ok(self.get()?.cloned().into_iter().collect())
+        Ok(self.get()?.into_iter().collect())
     }
 }
 impl<T: Entity> Targets<T> for Many<T> {
@@ -1025,7 +1025,7 @@ macro_rules! defaults_graph {
                     )
                 })
                 .collect();
-            for b in loaded {
+            for b in loaded.iter() {
                 if seen.insert(b.id) {
                     books.push(Arc::clone(b));
                 }

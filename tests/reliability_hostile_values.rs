@@ -478,7 +478,7 @@ fn every_loader_carries_hostile_keys_and_values() {
             let o = s.load(Pet::OWNER, p).unwrap().expect("owner");
             assert_eq!(o.key, p.owner_key, "{strategy:?}");
             let want = expected.iter().find(|w| w.key == o.key).unwrap();
-            assert!(same(o, want), "{strategy:?} owner of pet {}", p.id);
+            assert!(same(&o, want), "{strategy:?} owner of pet {}", p.id);
         }
         drop(all);
         s.expunge_all();
@@ -488,7 +488,7 @@ fn every_loader_carries_hostile_keys_and_values() {
             .all()
             .unwrap();
         for t in &toys {
-            for o in s.load(Toy::OWNERS, t).unwrap() {
+            for o in s.load(Toy::OWNERS, t).unwrap().iter() {
                 let (_, _, theirs) = reference.iter().find(|(k, _, _)| *k == o.key).unwrap();
                 assert!(theirs.contains(&t.key), "{strategy:?}");
             }

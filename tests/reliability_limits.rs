@@ -314,7 +314,7 @@ fn chain_length(root: &Arc<Link>) -> i64 {
     let mut length = 1;
     let mut at = Arc::clone(root);
     loop {
-        let next = match at.children.get().unwrap() {
+        let next = match &*at.children.get().unwrap() {
             [] => return length,
             [only] => Arc::clone(only),
             more => panic!("{} children at {}", more.len(), at.id),

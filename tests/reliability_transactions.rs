@@ -182,12 +182,12 @@ fn relations_loaded_inside_a_rolled_back_transaction_reload() {
         assert!(s.get::<Book>(71).unwrap().is_none());
         assert!(s.get::<Author>(7).unwrap().is_none());
         // The old handles still hold what they loaded, without SQL.
-        assert_eq!(book_ids(inside[1].books.get().unwrap()), [22, 25]);
+        assert_eq!(book_ids(&inside[1].books.get().unwrap()), [22, 25]);
         // Loading through an old handle gives its own (stale) relation and
         // no query on the database; new queries never hand it out again.
         s.reset_statements();
         assert_eq!(
-            book_ids(s.load(Author::BOOKS, &inside[1]).unwrap()),
+            book_ids(&s.load(Author::BOOKS, &inside[1]).unwrap()),
             [22, 25]
         );
         assert_eq!(s.statement_count(), 0);

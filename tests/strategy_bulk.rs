@@ -281,7 +281,7 @@ fn many_to_one_targets_in_the_map_cost_nothing() {
     session.load(Book::AUTHOR, &books[0]).unwrap();
     assert_eq!(ints(&queries.lock().unwrap()[0].1), vec![5, 6, 7]);
     assert!(Arc::ptr_eq(
-        books[0].author.get().unwrap().unwrap(),
+        &books[0].author.get().unwrap().unwrap(),
         &held[0]
     ));
 
@@ -353,7 +353,7 @@ fn objects_loaded_through_relations_take_part() {
         .unwrap();
     let books: Vec<Arc<Book>> = authors
         .iter()
-        .flat_map(|a| a.books.get().unwrap().iter().cloned())
+        .flat_map(|a| a.books.get().unwrap().to_vec())
         .collect();
     assert_eq!(books.len(), 30);
     let (_, statements) = counted(&mut session, |s| {

@@ -185,7 +185,7 @@ fn results_are_identity_mapped_and_take_loader_options() {
     let (_, statements) = counted(&mut session, |s| {
         for b in &books {
             assert!(Arc::ptr_eq(
-                s.load(Book::AUTHOR, b).unwrap().unwrap(),
+                &s.load(Book::AUTHOR, b).unwrap().unwrap(),
                 &author
             ));
         }

@@ -142,10 +142,9 @@ fn parents_are_de_duplicated() {
         .unwrap();
     let ids: Vec<i64> = authors.iter().map(|a| a.id).collect();
     assert_eq!(ids, (1..=12).collect::<Vec<_>>());
-    let books: Vec<&Book> = authors
+    let books: Vec<std::sync::Arc<Book>> = authors
         .iter()
-        .flat_map(|a| a.books.get().unwrap())
-        .map(|b| b.as_ref())
+        .flat_map(|a| a.books.get().unwrap().to_vec())
         .collect();
     let mut book_ids: Vec<i64> = books.iter().map(|b| b.id).collect();
     let total = book_ids.len();
@@ -207,7 +206,7 @@ fn nested_joined_chains_are_one_statement() {
     assert_eq!(statements, 1);
     let books: Vec<_> = authors
         .iter()
-        .flat_map(|a| a.books.get().unwrap().iter().cloned())
+        .flat_map(|a| a.books.get().unwrap().to_vec())
         .collect();
     let joined_books = graph_of(Author::BOOKS, &authors);
     let joined_tags = graph_of(Book::TAGS, &books);
@@ -224,7 +223,7 @@ fn nested_joined_chains_are_one_statement() {
     );
     let books: Vec<_> = authors
         .iter()
-        .flat_map(|a| a.books.get().unwrap().iter().cloned())
+        .flat_map(|a| a.books.get().unwrap().to_vec())
         .collect();
     assert_eq!(load_graph(&mut baseline, Book::TAGS, &books), joined_tags);
 
@@ -243,7 +242,7 @@ fn nested_joined_chains_are_one_statement() {
     assert_eq!(statements, 1);
     let books: Vec<_> = tags
         .iter()
-        .flat_map(|t| t.books.get().unwrap().iter().cloned())
+        .flat_map(|t| t.books.get().unwrap().to_vec())
         .collect();
     let pairs: usize = (1..=45i64)
         .map(|b| if b % 3 == (b + 1) % 5 { 1 } else { 2 })
@@ -282,7 +281,7 @@ fn mapping_defaults_join_the_whole_tree_in_one_statement() {
     );
     let books: Vec<_> = authors
         .iter()
-        .flat_map(|a| a.books.get().unwrap().iter().cloned())
+        .flat_map(|a| a.books.get().unwrap().to_vec())
         .collect();
     assert_eq!(books.len(), 45);
     assert!(all_loaded(Book::TAGS, &books));
@@ -290,7 +289,7 @@ fn mapping_defaults_join_the_whole_tree_in_one_statement() {
     // The way back (Book.author) is filled from the identity map.
     for book in &books {
         assert!(std::sync::Arc::ptr_eq(
-            book.author.get().unwrap().unwrap(),
+            &book.author.get().unwrap().unwrap(),
             &authors[book.author_id as usize - 1]
         ));
     }

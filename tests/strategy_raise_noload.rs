@@ -300,7 +300,7 @@ fn nested_raise_and_noload_options() {
     assert_eq!(statements, 2);
     let books: Vec<Arc<Book>> = authors
         .iter()
-        .flat_map(|a| a.books.get().unwrap().iter().cloned())
+        .flat_map(|a| a.books.get().unwrap().to_vec())
         .collect();
     assert_eq!(books.len(), 12);
     for book in &books {

@@ -178,7 +178,7 @@ fn many_to_one_asks_only_for_keys_missing_from_the_map() {
         let author = book.author.get().unwrap().unwrap();
         assert_eq!(author.id, book.author_id);
         if author.id <= 3 {
-            assert!(Arc::ptr_eq(author, &held[author.id as usize - 1]));
+            assert!(Arc::ptr_eq(&author, &held[author.id as usize - 1]));
         }
     }
 

@@ -73,7 +73,7 @@ pub fn open(path: &Path) -> eagerly::Result<Session> {
     Ok(session)
 }
 
-fn loaded<T>(relation: eagerly::Result<&[Arc<T>]>) -> &[Arc<T>] {
+fn loaded<T>(relation: eagerly::Result<Arc<[Arc<T>]>>) -> Arc<[Arc<T>]> {
     relation.expect("relation loaded")
 }
 
@@ -144,9 +144,13 @@ fn books_sum(books: &[Arc<Book>]) -> u64 {
 
 fn author_sums(graph: &AuthorsWithBooks) -> impl Iterator<Item = u64> + '_ {
     graph.authors.iter().enumerate().map(|(i, a)| {
-        let books = match graph.dynamic_books.get(i) {
+        let held;
+        let books: &[Arc<Book>] = match graph.dynamic_books.get(i) {
             Some(books) => &books[..],
-            None => loaded(a.books.get()),
+            None => {
+                held = loaded(a.books.get());
+                &held
+            }
         };
         with_children(
             author_hash(a.id, &a.name, &a.bio),
@@ -223,7 +227,7 @@ pub fn authors_books_tags(
         Strategy::Select => {
             let authors = session.query::<Author>().all()?;
             for a in &authors {
-                for b in session.load(Author::BOOKS, a)? {
+                for b in session.load(Author::BOOKS, a)?.iter() {
                     session.load(Book::TAGS, b)?;
                 }
             }
@@ -245,7 +249,7 @@ pub fn authors_books_tags(
             // The first access to a relation loads it for every object of
             // the type in the session: 2 levels, ceil(N/500) + ceil(10N/500).
             for a in &authors {
-                for b in session.load(Author::BOOKS, a)? {
+                for b in session.load(Author::BOOKS, a)?.iter() {
                     session.load(Book::TAGS, b)?;
                 }
             }

@@ -18,7 +18,7 @@ pub trait Targets<T: Entity> {
 
 impl<T: Entity> Targets<T> for One<T> {
     fn targets(&self) -> eagerly::Result<Vec<Arc<T>>> {
-        Ok(self.get()?.cloned().into_iter().collect())
+        Ok(self.get()?.into_iter().collect())
     }
     fn load_state(&self) -> LoadState {
         self.state()

@@ -118,11 +118,11 @@ impl Session {
     /// - `bulk`: one `IN` statement per chunk for every object of this type in
     ///   the session whose relation is not loaded, this one included;
     /// - `raise`: [`Error::RelationRefused`]; `noload`: empty, no SQL.
-    pub fn load<'p, P: Entity, T: Entity, F: RelationField<T>>(
+    pub fn load<P: Entity, T: Entity, F: RelationField<T>>(
         &mut self,
         relation: Relation<P, T, F>,
-        parent: &'p P,
-    ) -> Result<F::Loaded<'p>> {
+        parent: &P,
+    ) -> Result<F::Loaded> {
         let field = relation.field(parent);
         if field.is_loaded() {
             return field.read();

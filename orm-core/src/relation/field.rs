@@ -5,7 +5,7 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::relation::{RelationMeta, Strategy};
 use crate::{Entity, Error};
@@ -72,8 +72,8 @@ impl Slot {
             .unwrap_or(Strategy::Select)
     }
 
-    fn state<V>(&self, cell: &OnceLock<V>) -> LoadState {
-        if cell.get().is_some() {
+    fn state(&self, loaded: bool) -> LoadState {
+        if loaded {
             return LoadState::Loaded;
         }
         match self.strategy() {
@@ -92,18 +92,64 @@ impl Slot {
     }
 }
 
+/// A relation's loaded value. Readers get a shared snapshot (an `Arc`), so
+/// the session can expire or fix a relation after a write while a reader
+/// still holds what it read.
+struct LoadedCell<V>(Mutex<Option<V>>);
+
+impl<V: Clone> LoadedCell<V> {
+    const fn empty() -> Self {
+        LoadedCell(Mutex::new(None))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Option<V>> {
+        // Nothing panics while holding the lock; a poisoned one is usable.
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn get(&self) -> Option<V> {
+        self.lock().clone()
+    }
+
+    fn is_set(&self) -> bool {
+        self.lock().is_some()
+    }
+
+    /// Stores `value` unless a value is there; true when stored.
+    fn set_if_empty(&self, value: V) -> bool {
+        let mut slot = self.lock();
+        if slot.is_some() {
+            return false;
+        }
+        *slot = Some(value);
+        true
+    }
+
+    fn clear(&self) -> Option<V> {
+        self.lock().take()
+    }
+
+    fn take_owned(&mut self) -> Option<V> {
+        self.0
+            .get_mut()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take()
+    }
+}
+
 /// A to-one relationship: many-to-one (the foreign key is on this struct) or
 /// one-to-one (the foreign key is on the target). Absent when the key is
 /// NULL or no target row exists.
 pub struct One<T: 'static> {
-    loaded: OnceLock<Option<Arc<T>>>,
+    loaded: LoadedCell<Option<Arc<T>>>,
     slot: Slot,
 }
 
 /// A to-many relationship: one-to-many or many-to-many.
 pub struct Many<T: 'static> {
-    // A boxed slice: 8 bytes less than a Vec per object, and no spare capacity.
-    loaded: OnceLock<Box<[Arc<T>]>>,
+    loaded: LoadedCell<Arc<[Arc<T>]>>,
     slot: Slot,
 }
 
@@ -114,7 +160,7 @@ macro_rules! loadable_field {
             /// An unloaded relation, as every freshly read object has.
             pub fn new() -> Self {
                 $ty {
-                    loaded: OnceLock::new(),
+                    loaded: LoadedCell::empty(),
                     slot: Slot::default(),
                 }
             }
@@ -123,19 +169,19 @@ macro_rules! loadable_field {
             #[doc(hidden)]
             pub fn for_relation(meta: &'static RelationMeta) -> Self {
                 $ty {
-                    loaded: OnceLock::new(),
+                    loaded: LoadedCell::empty(),
                     slot: Slot::new(meta),
                 }
             }
 
             /// The load state.
             pub fn state(&self) -> LoadState {
-                self.slot.state(&self.loaded)
+                self.slot.state(self.loaded.is_set())
             }
 
             /// Whether the relation is loaded.
             pub fn is_loaded(&self) -> bool {
-                self.loaded.get().is_some()
+                self.loaded.is_set()
             }
         }
     )*};
@@ -152,26 +198,29 @@ impl<T: 'static> One<T> {
     /// A relation already holding `target`, for objects built by hand.
     pub fn loaded(target: Option<Arc<T>>) -> Self {
         let one = One::new();
-        let _ = one.loaded.set(target);
+        one.set(target);
         one
     }
 
     /// The target if loaded, without a session: `Ok(None)` when the target is
     /// absent or the relation is `noload`; an error when it is not loaded or
-    /// refused.
-    pub fn get(&self) -> crate::Result<Option<&Arc<T>>>
+    /// refused. The handle returned stays valid whatever the session does
+    /// to the relation afterwards.
+    pub fn get(&self) -> crate::Result<Option<Arc<T>>>
     where
         T: Entity,
     {
-        match (self.loaded.get(), self.state()) {
-            (Some(target), _) => Ok(target.as_ref()),
-            (None, LoadState::Empty) => Ok(None),
-            (None, state) => Err(self.slot.unreadable(state, T::META.name)),
+        match self.loaded.get() {
+            Some(target) => Ok(target),
+            None => match self.state() {
+                LoadState::Empty => Ok(None),
+                state => Err(self.slot.unreadable(state, T::META.name)),
+            },
         }
     }
 
     pub(crate) fn set(&self, target: Option<Arc<T>>) -> bool {
-        self.loaded.set(target).is_ok()
+        self.loaded.set_if_empty(target)
     }
 }
 
@@ -184,20 +233,24 @@ impl<T: 'static> Many<T> {
     }
 
     /// The targets if loaded, without a session: empty for `noload`; an
-    /// error when not loaded or refused.
-    pub fn get(&self) -> crate::Result<&[Arc<T>]>
+    /// error when not loaded or refused. The list returned is a shared
+    /// snapshot: it stays as it was read whatever the session does to the
+    /// relation afterwards.
+    pub fn get(&self) -> crate::Result<Arc<[Arc<T>]>>
     where
         T: Entity,
     {
-        match (self.loaded.get(), self.state()) {
-            (Some(targets), _) => Ok(targets),
-            (None, LoadState::Empty) => Ok(&[]),
-            (None, state) => Err(self.slot.unreadable(state, T::META.name)),
+        match self.loaded.get() {
+            Some(targets) => Ok(targets),
+            None => match self.state() {
+                LoadState::Empty => Ok(Arc::from(Vec::new())),
+                state => Err(self.slot.unreadable(state, T::META.name)),
+            },
         }
     }
 
     pub(crate) fn set(&self, targets: Vec<Arc<T>>) -> bool {
-        self.loaded.set(targets.into_boxed_slice()).is_ok()
+        self.loaded.set_if_empty(Arc::from(targets))
     }
 }
 
@@ -224,7 +277,7 @@ common_impls!(One, Many, Dynamic);
 impl<T: 'static> Clone for One<T> {
     fn clone(&self) -> Self {
         One {
-            loaded: self.loaded.clone(),
+            loaded: LoadedCell(Mutex::new(self.loaded.get())),
             slot: self.slot.copy(),
         }
     }
@@ -233,7 +286,7 @@ impl<T: 'static> Clone for One<T> {
 impl<T: 'static> Clone for Many<T> {
     fn clone(&self) -> Self {
         Many {
-            loaded: self.loaded.clone(),
+            loaded: LoadedCell(Mutex::new(self.loaded.get())),
             slot: self.slot.copy(),
         }
     }
@@ -250,7 +303,7 @@ impl<T> Clone for Dynamic<T> {
 // depth, what a relation held is queued and dropped iteratively instead.
 impl<T: 'static> Drop for One<T> {
     fn drop(&mut self) {
-        if let Some(target) = self.loaded.take() {
+        if let Some(target) = self.loaded.take_owned() {
             drop_flat(target);
         }
     }
@@ -258,7 +311,7 @@ impl<T: 'static> Drop for One<T> {
 
 impl<T: 'static> Drop for Many<T> {
     fn drop(&mut self) {
-        if let Some(targets) = self.loaded.take() {
+        if let Some(targets) = self.loaded.take_owned() {
             if !targets.is_empty() {
                 drop_flat(targets);
             }
@@ -303,7 +356,7 @@ fn drop_flat<V: 'static>(value: V) {
 // (author -> books -> author), and printing it whole would never end.
 impl<T: Entity> fmt::Debug for One<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.loaded.get() {
+        match &self.loaded.get() {
             Some(Some(target)) => write!(f, "One({:?})", target.key()),
             Some(None) => f.write_str("One(None)"),
             None => write!(f, "One({:?})", self.state()),
@@ -313,7 +366,7 @@ impl<T: Entity> fmt::Debug for One<T> {
 
 impl<T: Entity> fmt::Debug for Many<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.loaded.get() {
+        match &self.loaded.get() {
             Some(targets) => f
                 .debug_tuple("Many")
                 .field(&targets.iter().map(|t| t.key()).collect::<Vec<_>>())
@@ -353,6 +406,9 @@ pub(crate) mod sealed {
         }
         /// Sets the per-query strategy override.
         fn set_mode(&self, token: Token, strategy: Strategy);
+        /// Makes the relation unloaded again (expired after a write); what
+        /// readers already took stays theirs.
+        fn clear(&self, token: Token);
     }
 }
 
@@ -365,15 +421,13 @@ pub(crate) const FILL: sealed::Token = sealed::Token(());
 /// [`One`] and [`Many`] (and trivially by [`Dynamic`]). Sealed: only the
 /// loaders fill a relation.
 pub trait RelationField<T>: sealed::Fill<T> + Send + Sync + 'static {
-    /// What reading a loaded relation gives.
-    type Loaded<'a>
-    where
-        Self: 'a,
-        T: 'a;
+    /// What reading a loaded relation gives: `Option<Arc<T>>` for a `One`,
+    /// a shared list `Arc<[Arc<T>]>` for a `Many`.
+    type Loaded;
     /// Whether loaded.
     fn is_loaded(&self) -> bool;
     /// Reads the loaded value.
-    fn read(&self) -> crate::Result<Self::Loaded<'_>>
+    fn read(&self) -> crate::Result<Self::Loaded>
     where
         T: Entity;
     /// The per-query strategy override of this object, if any; otherwise
@@ -391,14 +445,17 @@ impl<T: Send + Sync + 'static> Fill<T> for One<T> {
     fn set_mode(&self, _: sealed::Token, strategy: Strategy) {
         self.slot.mode.set(strategy)
     }
+    fn clear(&self, _: sealed::Token) {
+        drop(self.loaded.clear());
+    }
 }
 
 impl<T: Send + Sync + 'static> RelationField<T> for One<T> {
-    type Loaded<'a> = Option<&'a Arc<T>>;
+    type Loaded = Option<Arc<T>>;
     fn is_loaded(&self) -> bool {
         One::is_loaded(self)
     }
-    fn read(&self) -> crate::Result<Option<&Arc<T>>>
+    fn read(&self) -> crate::Result<Option<Arc<T>>>
     where
         T: Entity,
     {
@@ -416,14 +473,17 @@ impl<T: Send + Sync + 'static> Fill<T> for Many<T> {
     fn set_mode(&self, _: sealed::Token, strategy: Strategy) {
         self.slot.mode.set(strategy)
     }
+    fn clear(&self, _: sealed::Token) {
+        drop(self.loaded.clear());
+    }
 }
 
 impl<T: Send + Sync + 'static> RelationField<T> for Many<T> {
-    type Loaded<'a> = &'a [Arc<T>];
+    type Loaded = Arc<[Arc<T>]>;
     fn is_loaded(&self) -> bool {
         Many::is_loaded(self)
     }
-    fn read(&self) -> crate::Result<&[Arc<T>]>
+    fn read(&self) -> crate::Result<Arc<[Arc<T>]>>
     where
         T: Entity,
     {
@@ -439,10 +499,11 @@ impl<T: Send + Sync + 'static> Fill<T> for Dynamic<T> {
         false
     }
     fn set_mode(&self, _: sealed::Token, _strategy: Strategy) {}
+    fn clear(&self, _: sealed::Token) {}
 }
 
 impl<T: Send + Sync + 'static> RelationField<T> for Dynamic<T> {
-    type Loaded<'a> = ();
+    type Loaded = ();
     fn is_loaded(&self) -> bool {
         false
     }

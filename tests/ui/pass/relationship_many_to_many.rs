@@ -31,7 +31,8 @@ fn main() -> eagerly::Result<()> {
     session.execute("INSERT INTO tags (id, name) VALUES (1, 'sf'), (2, 'classic')", &[])?;
     session.execute("INSERT INTO book_tags (book_id, tag_id) VALUES (1, 1), (1, 2)", &[])?;
     let dune = session.query::<Book>().one()?;
-    let names: Vec<&str> = session.load(Book::TAGS, &dune)?.iter().map(|t| t.name.as_str()).collect();
+    let tags = session.load(Book::TAGS, &dune)?;
+    let names: Vec<&str> = tags.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(names, ["classic", "sf"]);
     let sf = session.get::<Tag>(1)?.expect("tag 1");
     assert_eq!(session.load(Tag::BOOKS, &sf)?[0].title, "Dune");
