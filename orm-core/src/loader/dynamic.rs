@@ -85,14 +85,22 @@ impl Session {
                     columns.join(", ")
                 );
                 // The row, then its link: both or neither.
-                self.atomic(|s| {
+                let child = self.atomic(|s| {
                     let child = s.insert(child)?;
                     let mut params = Vec::new();
                     P::key_values(&parent.key(), &mut params);
                     T::key_values(&child.key(), &mut params);
                     s.execute(&sql, &params)?;
                     Ok(child)
-                })
+                })?;
+                // The parent's collections over the same association table
+                // gained a member.
+                for other in P::relations() {
+                    if other.meta().secondary == meta.secondary {
+                        other.clear_on(parent);
+                    }
+                }
+                Ok(child)
             }
             Link::ManyToOne { .. } => Err(Error::Misuse(format!(
                 "{} is a to-one relation; set its foreign key instead of appending",

@@ -37,6 +37,12 @@ pub trait ErasedRelation<P: Entity>: Send + Sync + 'static {
     fn meta(&self) -> &'static RelationMeta;
     /// Whether the relation of `parent` holds a loaded value.
     fn is_loaded_on(&self, parent: &P) -> bool;
+    /// Fixes or expires the relation of `parent` after a written row.
+    #[doc(hidden)]
+    fn follow_write(&self, parent: &P, written: &crate::relation::Written<'_>);
+    /// Makes the relation of `parent` unloaded.
+    #[doc(hidden)]
+    fn clear_on(&self, parent: &P);
     /// Loads the relation for every parent not loaded yet (`IN` statements).
     #[doc(hidden)]
     fn load_erased(
@@ -75,6 +81,12 @@ impl<P: Entity, T: Entity, F: RelationField<T>> ErasedRelation<P> for Relation<P
     }
     fn is_loaded_on(&self, parent: &P) -> bool {
         self.field(parent).is_loaded()
+    }
+    fn follow_write(&self, parent: &P, written: &crate::relation::Written<'_>) {
+        Relation::follow_write(self, parent, written)
+    }
+    fn clear_on(&self, parent: &P) {
+        Relation::clear_on(self, parent)
     }
     fn load_erased(
         &self,

@@ -409,6 +409,16 @@ pub(crate) mod sealed {
         /// Makes the relation unloaded again (expired after a write); what
         /// readers already took stays theirs.
         fn clear(&self, token: Token);
+        /// Whether the relation is loaded with a target for which `test`
+        /// holds.
+        fn holds(&self, token: Token, test: &mut dyn FnMut(&T) -> bool) -> bool;
+        /// In a loaded relation, puts `with` in place of each target for
+        /// which `test` holds; `None` takes them out (a `One` becomes
+        /// unloaded).
+        fn replace(&self, token: Token, test: &mut dyn FnMut(&T) -> bool, with: Option<Arc<T>>);
+        /// Adds `target` to a loaded collection (a loaded `One` becomes
+        /// unloaded: which row it holds now is the database's answer).
+        fn append(&self, token: Token, target: Arc<T>);
     }
 }
 
@@ -448,6 +458,18 @@ impl<T: Send + Sync + 'static> Fill<T> for One<T> {
     fn clear(&self, _: sealed::Token) {
         drop(self.loaded.clear());
     }
+    fn holds(&self, _: sealed::Token, test: &mut dyn FnMut(&T) -> bool) -> bool {
+        matches!(self.loaded.get(), Some(Some(target)) if test(&target))
+    }
+    fn replace(&self, _: sealed::Token, test: &mut dyn FnMut(&T) -> bool, with: Option<Arc<T>>) {
+        let mut slot = self.loaded.lock();
+        if matches!(&*slot, Some(Some(target)) if test(target)) {
+            *slot = with.map(Some);
+        }
+    }
+    fn append(&self, _: sealed::Token, _target: Arc<T>) {
+        drop(self.loaded.clear());
+    }
 }
 
 impl<T: Send + Sync + 'static> RelationField<T> for One<T> {
@@ -476,6 +498,35 @@ impl<T: Send + Sync + 'static> Fill<T> for Many<T> {
     fn clear(&self, _: sealed::Token) {
         drop(self.loaded.clear());
     }
+    fn holds(&self, _: sealed::Token, test: &mut dyn FnMut(&T) -> bool) -> bool {
+        self.loaded
+            .get()
+            .is_some_and(|targets| targets.iter().any(|t| test(t)))
+    }
+    fn replace(&self, _: sealed::Token, test: &mut dyn FnMut(&T) -> bool, with: Option<Arc<T>>) {
+        let mut slot = self.loaded.lock();
+        if let Some(targets) = slot.as_ref() {
+            let patched: Vec<Arc<T>> = targets
+                .iter()
+                .filter_map(|t| {
+                    if test(t) {
+                        with.clone()
+                    } else {
+                        Some(Arc::clone(t))
+                    }
+                })
+                .collect();
+            *slot = Some(Arc::from(patched));
+        }
+    }
+    fn append(&self, _: sealed::Token, target: Arc<T>) {
+        let mut slot = self.loaded.lock();
+        if let Some(targets) = slot.as_ref() {
+            let mut grown = targets.to_vec();
+            grown.push(target);
+            *slot = Some(Arc::from(grown));
+        }
+    }
 }
 
 impl<T: Send + Sync + 'static> RelationField<T> for Many<T> {
@@ -500,6 +551,11 @@ impl<T: Send + Sync + 'static> Fill<T> for Dynamic<T> {
     }
     fn set_mode(&self, _: sealed::Token, _strategy: Strategy) {}
     fn clear(&self, _: sealed::Token) {}
+    fn holds(&self, _: sealed::Token, _test: &mut dyn FnMut(&T) -> bool) -> bool {
+        false
+    }
+    fn replace(&self, _: sealed::Token, _: &mut dyn FnMut(&T) -> bool, _: Option<Arc<T>>) {}
+    fn append(&self, _: sealed::Token, _target: Arc<T>) {}
 }
 
 impl<T: Send + Sync + 'static> RelationField<T> for Dynamic<T> {

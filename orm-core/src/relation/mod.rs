@@ -1,7 +1,10 @@
 //! Relationships: their field types, their metadata, and the typed relation
 //! constants (`Author::BOOKS`) that loader options and loads take.
 
+mod coherence;
 mod field;
+
+pub(crate) use coherence::Written;
 
 use std::any::TypeId;
 use std::marker::PhantomData;

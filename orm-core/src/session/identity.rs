@@ -7,6 +7,7 @@ use crate::hash::FastMap;
 use std::any::{Any, TypeId};
 use std::sync::{Arc, Weak};
 
+use crate::relation::Written;
 use crate::Entity;
 
 /// Dead entries are swept when a map grows past this many entries, then past
@@ -18,6 +19,9 @@ trait AnyEntityMap: Send {
     fn as_any_mut(&mut self) -> &mut dyn Any;
     fn as_any(&self) -> &dyn Any;
     fn live_len(&self) -> usize;
+    /// Fixes or expires the relations of this map's objects that
+    /// `written` touches.
+    fn follow_write(&self, written: &Written<'_>);
 }
 
 pub(crate) struct EntityMap<E: Entity> {
@@ -37,6 +41,21 @@ impl<E: Entity> AnyEntityMap for EntityMap<E> {
             .values()
             .filter(|w| w.strong_count() > 0)
             .count()
+    }
+    fn follow_write(&self, written: &Written<'_>) {
+        let mut affected = E::relations()
+            .iter()
+            .filter(|r| (r.meta().target_type)() == written.entity)
+            .peekable();
+        if affected.peek().is_none() {
+            return;
+        }
+        let affected: Vec<_> = affected.collect();
+        for object in self.entries.values().filter_map(Weak::upgrade) {
+            for relation in &affected {
+                relation.follow_write(&object, written);
+            }
+        }
     }
 }
 
@@ -101,6 +120,16 @@ impl IdentityMap {
 
     pub(crate) fn live_len(&self) -> usize {
         self.maps.values().map(|m| m.live_len()).sum()
+    }
+
+    /// Fixes or expires every loaded relation in the session that
+    /// `written` touches (see `relation::coherence`). It walks the objects
+    /// of every entity with a relation to the written one: a write costs
+    /// time in proportion to what the session holds.
+    pub(crate) fn follow_write(&self, written: &Written<'_>) {
+        for map in self.maps.values() {
+            map.follow_write(written);
+        }
     }
 
     /// Every live object of `E`, for `bulk`.

@@ -258,15 +258,23 @@ impl Session {
             self.execute(meta.sql.insert, &values)?;
         }
         let object = Arc::new(object);
-        self.identity.typed_mut::<E>().insert(object.key(), &object);
+        self.registered_write(&object);
         Ok(object)
     }
 
     /// Writes every non-key column of `object` to the row with its key and
     /// returns the new handle, which replaces the old one in the identity map.
+    /// Its relations start unloaded; loaded relations elsewhere in the
+    /// session that held the old row, or that its foreign keys now join,
+    /// are expired and load again.
     /// [`Error::NotFound`] when no row has that key.
     pub fn update<E: Entity>(&mut self, object: E) -> Result<Arc<E>> {
         let meta = E::META;
+        // The new value's relations may have been copied from the old one;
+        // its foreign keys may have changed: they load again.
+        for relation in E::relations() {
+            relation.clear_on(&object);
+        }
         if meta.sql.update.is_empty() {
             return Err(Error::Misuse(format!(
                 "{} has no column outside its primary key to update",
@@ -283,7 +291,7 @@ impl Session {
             return Err(Error::NotFound { table: meta.table });
         }
         let object = Arc::new(object);
-        self.identity.typed_mut::<E>().insert(object.key(), &object);
+        self.registered_write(&object);
         Ok(object)
     }
 
@@ -302,7 +310,18 @@ impl Session {
             });
         }
         self.identity.remove::<E>(&key);
+        self.identity
+            .follow_write(&crate::relation::Written::new::<E>(&key, None));
         Ok(())
+    }
+
+    /// Registers a row just written under its key and fixes or expires
+    /// every loaded relation it touches.
+    fn registered_write<E: Entity>(&mut self, object: &Arc<E>) {
+        let key = object.key();
+        self.identity
+            .follow_write(&crate::relation::Written::new::<E>(&key, Some(object)));
+        self.identity.typed_mut::<E>().insert(key, object);
     }
 
     // ----- transactions ---------------------------------------------------

@@ -1,0 +1,89 @@
+//! Coherence after writes: a relation loaded in the session never
+//! contradicts a row the session itself wrote. After an insert, update or
+//! delete, every loaded relation the row touches is fixed where the fix is
+//! certain (the new version put in place of the old, a deleted row taken
+//! out, a new member appended to an unordered collection) and expired
+//! otherwise (made unloaded, so the next load reads the database): an
+//! ordered collection whose member changed, a one-to-one whose row moved.
+//!
+//! Fixing keeps relations readable without a session, in other threads
+//! too; readers keep the snapshot they already took.
+
+use std::any::{Any, TypeId};
+use std::sync::Arc;
+
+use super::{Link, Relation, RelationField, FILL};
+use crate::Entity;
+
+/// A row the session wrote: its entity, its key, and the row as it now is
+/// (`None` after a delete). Nameable only inside the crate.
+#[doc(hidden)]
+pub struct Written<'a> {
+    pub(crate) entity: TypeId,
+    key: &'a dyn Any,
+    row: Option<&'a dyn Any>,
+}
+
+impl<'a> Written<'a> {
+    pub(crate) fn new<T: Entity>(key: &'a T::Key, row: Option<&'a Arc<T>>) -> Self {
+        Written {
+            entity: TypeId::of::<T>(),
+            key,
+            row: row.map(|r| r as &dyn Any),
+        }
+    }
+}
+
+impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
+    /// Fixes or expires this relation of `parent` after `written`.
+    pub(crate) fn follow_write(&self, parent: &P, written: &Written<'_>) {
+        if written.entity != TypeId::of::<T>() {
+            return;
+        }
+        let Some(key) = written.key.downcast_ref::<T::Key>() else {
+            return;
+        };
+        let field = self.field(parent);
+        if !field.is_loaded() {
+            return;
+        }
+        let row = written.row.and_then(|r| r.downcast_ref::<Arc<T>>());
+        let is_row = &mut |target: &T| target.key() == *key;
+        let ordered = !self.meta.order_by.is_empty();
+        let belongs = |row: &T| match self.link {
+            Link::Remote { foreign_key, .. } => foreign_key(row) == Some(parent.key()),
+            // The foreign key is the parent's own column, or the link is
+            // an association row: the write does not move it.
+            Link::ManyToOne { .. } | Link::Secondary => true,
+        };
+        let held = field.holds(FILL, is_row);
+        match row {
+            // Deleted: taken out (a to-one expires).
+            None if held => field.replace(FILL, is_row, None),
+            None => {}
+            Some(row) if held => {
+                if !belongs(row) {
+                    field.replace(FILL, is_row, None);
+                } else if ordered && !self.meta.kind.is_to_one() {
+                    field.clear(FILL);
+                } else {
+                    field.replace(FILL, is_row, Some(Arc::clone(row)));
+                }
+            }
+            // A row that now points at this parent joins its collection.
+            Some(row) if matches!(self.link, Link::Remote { .. }) && belongs(row) => {
+                if ordered {
+                    field.clear(FILL);
+                } else {
+                    field.append(FILL, Arc::clone(row));
+                }
+            }
+            Some(_) => {}
+        }
+    }
+
+    /// Makes this relation of `parent` unloaded.
+    pub(crate) fn clear_on(&self, parent: &P) {
+        self.field(parent).clear(FILL);
+    }
+}
