@@ -182,6 +182,7 @@ impl Session {
                 cascade.run(self)?;
             }
         }
+        self.identity.maybe_collect();
         relation.field(parent).read()
     }
 }

@@ -43,6 +43,10 @@ pub trait ErasedRelation<P: Entity>: Send + Sync + 'static {
     /// Makes the relation of `parent` unloaded.
     #[doc(hidden)]
     fn clear_on(&self, parent: &P);
+    /// Reports each target the relation of `parent` holds, by address, and
+    /// whether its list is shared with a reader.
+    #[doc(hidden)]
+    fn edges(&self, parent: &P, edge: &mut dyn FnMut(usize, bool));
     /// Loads the relation for every parent not loaded yet (`IN` statements).
     #[doc(hidden)]
     fn load_erased(
@@ -87,6 +91,9 @@ impl<P: Entity, T: Entity, F: RelationField<T>> ErasedRelation<P> for Relation<P
     }
     fn clear_on(&self, parent: &P) {
         Relation::clear_on(self, parent)
+    }
+    fn edges(&self, parent: &P, edge: &mut dyn FnMut(usize, bool)) {
+        self.field(parent).visit(FILL, edge)
     }
     fn load_erased(
         &self,

@@ -128,7 +128,10 @@ impl<'s, E: Entity> Query<'s, E> {
             self.session
                 .expire_reachable(E::META, std::any::TypeId::of::<E>(), &self.options);
         }
-        crate::loader::load_roots::<E>(self.session, statement, &params, &self.options)
+        let objects =
+            crate::loader::load_roots::<E>(self.session, statement, &params, &self.options)?;
+        self.session.identity.maybe_collect();
+        Ok(objects)
     }
 
     /// Every matching object, in the requested order.

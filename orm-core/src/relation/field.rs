@@ -419,6 +419,9 @@ pub(crate) mod sealed {
         /// Adds `target` to a loaded collection (a loaded `One` becomes
         /// unloaded: which row it holds now is the database's answer).
         fn append(&self, token: Token, target: Arc<T>);
+        /// Reports each target held, by address, and whether the list
+        /// holding it is shared with a reader (for the cycle collector).
+        fn visit(&self, token: Token, edge: &mut dyn FnMut(usize, bool));
     }
 }
 
@@ -469,6 +472,11 @@ impl<T: Send + Sync + 'static> Fill<T> for One<T> {
     }
     fn append(&self, _: sealed::Token, _target: Arc<T>) {
         drop(self.loaded.clear());
+    }
+    fn visit(&self, _: sealed::Token, edge: &mut dyn FnMut(usize, bool)) {
+        if let Some(Some(target)) = &*self.loaded.lock() {
+            edge(Arc::as_ptr(target) as usize, false);
+        }
     }
 }
 
@@ -527,6 +535,14 @@ impl<T: Send + Sync + 'static> Fill<T> for Many<T> {
             *slot = Some(Arc::from(grown));
         }
     }
+    fn visit(&self, _: sealed::Token, edge: &mut dyn FnMut(usize, bool)) {
+        if let Some(targets) = &*self.loaded.lock() {
+            let shared = Arc::strong_count(targets) > 1;
+            for target in targets.iter() {
+                edge(Arc::as_ptr(target) as usize, shared);
+            }
+        }
+    }
 }
 
 impl<T: Send + Sync + 'static> RelationField<T> for Many<T> {
@@ -556,6 +572,7 @@ impl<T: Send + Sync + 'static> Fill<T> for Dynamic<T> {
     }
     fn replace(&self, _: sealed::Token, _: &mut dyn FnMut(&T) -> bool, _: Option<Arc<T>>) {}
     fn append(&self, _: sealed::Token, _target: Arc<T>) {}
+    fn visit(&self, _: sealed::Token, _edge: &mut dyn FnMut(usize, bool)) {}
 }
 
 impl<T: Send + Sync + 'static> RelationField<T> for Dynamic<T> {

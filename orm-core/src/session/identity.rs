@@ -1,12 +1,18 @@
 //! The identity map: within one session, one row is one instance.
 //!
 //! Like SQLAlchemy's, the map holds weak references, so an object the caller
-//! has dropped leaves it and a long-lived session does not grow without bound.
+//! has dropped leaves it and a long-lived session does not grow without
+//! bound. Objects of entities with relations are also *tracked* until they
+//! die, whether the map still lists them or not (expired, replaced,
+//! expunged): a loaded graph can hold itself alive through its relations
+//! (`Author.books` and `Book.author`), and the collector
+//! (`session::collector`) needs every such object to break those cycles.
 
 use crate::hash::FastMap;
 use std::any::{Any, TypeId};
 use std::sync::{Arc, Weak};
 
+use super::collector::Graph;
 use crate::relation::Written;
 use crate::Entity;
 
@@ -22,10 +28,26 @@ trait AnyEntityMap: Send {
     /// Fixes or expires the relations of this map's objects that
     /// `written` touches.
     fn follow_write(&self, written: &Written<'_>);
+    /// Moves every entry to the tracked-only list: the map forgets them.
+    fn forget_all(&mut self);
+    /// How many objects are listed or tracked, dead ones included.
+    fn tracked_len(&self) -> usize;
+    /// Adds the tracked objects, their strong counts and relation edges to
+    /// `graph`.
+    fn gather(&self, graph: &mut Graph);
+    /// Empties the relations of the tracked objects `graph` found
+    /// unreachable.
+    fn sweep(&mut self, graph: &Graph);
+    /// Forgets dead entries and dead tracked objects.
+    fn forget_dead(&mut self);
 }
 
 pub(crate) struct EntityMap<E: Entity> {
     entries: FastMap<E::Key, Weak<E>>,
+    /// Objects the map no longer lists that may still be alive, kept for
+    /// the collector; only for entities with relations (others cannot be
+    /// part of a cycle).
+    retired: Vec<Weak<E>>,
     sweep_at: usize,
 }
 
@@ -57,12 +79,67 @@ impl<E: Entity> AnyEntityMap for EntityMap<E> {
             }
         }
     }
+    fn forget_all(&mut self) {
+        let tracked = Self::tracked();
+        for (_, weak) in self.entries.drain() {
+            if tracked && weak.strong_count() > 0 {
+                self.retired.push(weak);
+            }
+        }
+    }
+    fn tracked_len(&self) -> usize {
+        if Self::tracked() {
+            self.entries.len() + self.retired.len()
+        } else {
+            0
+        }
+    }
+    fn gather(&self, graph: &mut Graph) {
+        if !Self::tracked() {
+            return;
+        }
+        for object in self.tracked_objects() {
+            graph.add_node(object, |object, edge| {
+                for relation in E::relations() {
+                    relation.edges(object, edge);
+                }
+            });
+        }
+    }
+    fn sweep(&mut self, graph: &Graph) {
+        if !Self::tracked() {
+            return;
+        }
+        for object in self.tracked_objects() {
+            if graph.is_garbage(&object) {
+                for relation in E::relations() {
+                    relation.clear_on(&object);
+                }
+            }
+        }
+    }
+    fn forget_dead(&mut self) {
+        self.sweep_dead();
+    }
 }
 
+/// The collector first runs on its own once this many objects are tracked,
+/// then at twice what the last run left.
+const FIRST_COLLECT_AT: usize = 16 * 1024;
+
 /// One map per entity type, keyed by primary key.
-#[derive(Default)]
 pub struct IdentityMap {
     maps: FastMap<TypeId, Box<dyn AnyEntityMap>>,
+    collect_at: usize,
+}
+
+impl Default for IdentityMap {
+    fn default() -> Self {
+        IdentityMap {
+            maps: FastMap::default(),
+            collect_at: FIRST_COLLECT_AT,
+        }
+    }
 }
 
 impl IdentityMap {
@@ -76,6 +153,7 @@ impl IdentityMap {
         let map = self.maps.entry(TypeId::of::<E>()).or_insert_with(|| {
             Box::new(EntityMap::<E> {
                 entries: FastMap::default(),
+                retired: Vec::new(),
                 sweep_at: FIRST_SWEEP_AT,
             })
         });
@@ -93,18 +171,62 @@ impl IdentityMap {
     pub(crate) fn remove<E: Entity>(&mut self, key: &E::Key) {
         if let Some(map) = self.maps.get_mut(&TypeId::of::<E>()) {
             if let Some(typed) = map.as_any_mut().downcast_mut::<EntityMap<E>>() {
-                typed.entries.remove(key);
+                if let Some(weak) = typed.entries.remove(key) {
+                    typed.retire(weak);
+                }
             }
         }
     }
 
+    /// Forgets every object, then breaks the reference cycles among those
+    /// nothing outside holds.
     pub(crate) fn clear(&mut self) {
-        self.maps.clear();
+        for map in self.maps.values_mut() {
+            map.forget_all();
+        }
+        self.collect();
     }
 
     /// Forgets every object of the entity with this type id.
     pub(crate) fn clear_type(&mut self, entity: TypeId) {
-        self.maps.remove(&entity);
+        if let Some(map) = self.maps.get_mut(&entity) {
+            map.forget_all();
+        }
+    }
+
+    /// How many objects of entities with relations are listed or tracked.
+    pub(crate) fn tracked_len(&self) -> usize {
+        self.maps.values().map(|m| m.tracked_len()).sum()
+    }
+
+    /// Runs the collector when the session tracks twice as many objects as
+    /// the last run left (amortized O(1) per object loaded).
+    pub(crate) fn maybe_collect(&mut self) {
+        if self.tracked_len() >= self.collect_at {
+            let left = self.collect();
+            self.collect_at = (left * 2).max(FIRST_COLLECT_AT);
+        }
+    }
+
+    /// Breaks every reference cycle among tracked objects that nothing
+    /// outside the session's graph holds (see `session::collector`), and
+    /// forgets the dead; answers how many stay tracked.
+    pub(crate) fn collect(&mut self) -> usize {
+        let mut graph = Graph::default();
+        for map in self.maps.values() {
+            map.gather(&mut graph);
+        }
+        graph.mark();
+        for map in self.maps.values_mut() {
+            map.sweep(&graph);
+        }
+        // The graph held every object alive: release them, then forget
+        // what died.
+        drop(graph);
+        for map in self.maps.values_mut() {
+            map.forget_dead();
+        }
+        self.tracked_len()
     }
 
     /// Forgets `object` if it is the instance registered under its key.
@@ -141,6 +263,24 @@ impl IdentityMap {
 }
 
 impl<E: Entity> EntityMap<E> {
+    /// Whether objects of `E` can hold others (and so be part of a cycle).
+    fn tracked() -> bool {
+        !E::relations().is_empty()
+    }
+
+    fn retire(&mut self, weak: Weak<E>) {
+        if Self::tracked() && weak.strong_count() > 0 {
+            self.retired.push(weak);
+        }
+    }
+
+    fn tracked_objects(&self) -> impl Iterator<Item = Arc<E>> + '_ {
+        self.entries
+            .values()
+            .chain(&self.retired)
+            .filter_map(Weak::upgrade)
+    }
+
     pub(crate) fn get(&self, key: &E::Key) -> Option<Arc<E>> {
         self.entries.get(key).and_then(Weak::upgrade)
     }
@@ -160,17 +300,28 @@ impl<E: Entity> EntityMap<E> {
         Ok(fresh)
     }
 
-    /// Registers `object`, replacing whatever the key held.
+    /// Registers `object`, replacing whatever the key held (which stays
+    /// tracked while it lives).
     pub(crate) fn insert(&mut self, key: E::Key, object: &Arc<E>) {
-        if self.entries.len() >= self.sweep_at {
-            let before = self.entries.len();
-            self.entries.retain(|_, weak| weak.strong_count() > 0);
-            let live = self.entries.len();
+        if self.entries.len() + self.retired.len() >= self.sweep_at {
+            let before = self.entries.len() + self.retired.len();
+            self.sweep_dead();
+            let live = self.entries.len() + self.retired.len();
             // A sweep that found little to remove means a growing session:
             // wait longer before touching every object again.
             let factor = if live * 4 > before * 3 { 4 } else { 2 };
             self.sweep_at = (live * factor).max(FIRST_SWEEP_AT);
         }
-        self.entries.insert(key, Arc::downgrade(object));
+        if let Some(previous) = self.entries.insert(key, Arc::downgrade(object)) {
+            if !std::ptr::eq(previous.as_ptr(), Arc::as_ptr(object)) {
+                self.retire(previous);
+            }
+        }
+    }
+
+    /// Forgets dead entries and dead tracked objects.
+    fn sweep_dead(&mut self) {
+        self.entries.retain(|_, weak| weak.strong_count() > 0);
+        self.retired.retain(|weak| weak.strong_count() > 0);
     }
 }

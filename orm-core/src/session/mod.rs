@@ -1,5 +1,6 @@
 //! The session: a connection, its identity map and its statement log.
 
+mod collector;
 mod freshness;
 mod identity;
 mod log;
@@ -40,6 +41,15 @@ impl std::fmt::Debug for Session {
             .field("statements", &self.log.count())
             .field("transaction_depth", &self.transaction.depth())
             .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Session {
+    /// Frees what the session loaded: reference cycles among objects no
+    /// handle holds are broken now; objects still held are collected when
+    /// their last handle goes (see `collector`).
+    fn drop(&mut self) {
+        collector::adopt_orphans(std::mem::take(&mut self.identity));
     }
 }
 
