@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use eagerly::prelude::*;
 
-#[derive(Entity, Debug)]
+#[derive(Entity, Debug, Clone)]
 #[orm(table = "authors")]
 pub struct Author {
     #[orm(primary_key)]
@@ -89,4 +89,103 @@ fn insert_with_unloaded_relations_writes_and_loads_later() {
     s.insert(book(10, 1)).unwrap();
     let books = s.load(Author::BOOKS, &ann).unwrap();
     assert_eq!(books.len(), 1);
+}
+
+fn seeded() -> Session {
+    let mut s = session();
+    s.execute("INSERT INTO authors (id, name) VALUES (1, 'Ann')", &[])
+        .unwrap();
+    s.execute(
+        "INSERT INTO books (id, title, author_id) VALUES (10, 'one', 1), (11, 'two', 1)",
+        &[],
+    )
+    .unwrap();
+    s.reset_statements();
+    s
+}
+
+fn is_foreign<T: std::fmt::Debug>(result: &eagerly::Result<T>) -> bool {
+    matches!(result, Err(Error::ForeignObject { entity: "Author" }))
+}
+
+#[test]
+fn another_session_cannot_load_or_write_an_object_it_did_not_load() {
+    let mut first = seeded();
+    let mut second = seeded();
+    let ann = first.get::<Author>(1).unwrap().unwrap();
+    first.reset_statements();
+    // The other session would answer from its own database.
+    let loaded = second.load(Author::BOOKS, &ann);
+    assert!(is_foreign(&loaded), "{loaded:?}");
+    assert_eq!(second.statement_count(), 0);
+    assert!(
+        !ann.books.is_loaded(),
+        "nothing stored in the first session's object"
+    );
+    let message = loaded.unwrap_err().to_string();
+    assert!(
+        message.contains("does not belong to this session"),
+        "{message}"
+    );
+    // Writes of it through the other session are refused too.
+    let renamed = Author {
+        name: "Ann II".into(),
+        ..(*ann).clone()
+    };
+    assert!(is_foreign(&second.update(renamed)));
+    assert!(is_foreign(&second.delete(&*ann)));
+    assert_eq!(second.statement_count(), 0);
+    // Its own session loads it.
+    assert_eq!(first.load(Author::BOOKS, &ann).unwrap().len(), 2);
+}
+
+#[test]
+fn expunged_and_hand_built_objects_are_not_the_sessions_but_expired_ones_are() {
+    let mut s = seeded();
+    let ann = s.get::<Author>(1).unwrap().unwrap();
+    s.expire(&*ann);
+    // Expired: still the session's, stale.
+    assert_eq!(s.load(Author::BOOKS, &ann).unwrap().len(), 2);
+    let bob = s
+        .insert(Author {
+            id: 2,
+            name: "Bob".into(),
+            books: Many::new(),
+        })
+        .unwrap();
+    assert!(s.load(Author::BOOKS, &bob).unwrap().is_empty());
+    s.expunge_all();
+    assert!(is_foreign(&s.load(Author::BOOKS, &bob)));
+    let again = s.get::<Author>(2).unwrap().unwrap();
+    assert!(s.load(Author::BOOKS, &again).unwrap().is_empty());
+    s.expunge::<Author>(&2);
+    assert!(is_foreign(&s.load(Author::BOOKS, &again)));
+    // Built by hand: loading it is refused, writing it by key is not.
+    let by_hand = Author {
+        id: 1,
+        name: "Ann".into(),
+        books: Many::new(),
+    };
+    assert!(is_foreign(&s.load(Author::BOOKS, &by_hand)));
+    s.update(by_hand).unwrap();
+}
+
+#[test]
+fn sessions_in_two_threads_never_mix_their_objects() {
+    let mut first = seeded();
+    let ann = first.get::<Author>(1).unwrap().unwrap();
+    let shared = Arc::new(vec![ann; 50]);
+    let other = Arc::clone(&shared);
+    let thief = std::thread::spawn(move || {
+        let mut second = seeded();
+        other
+            .iter()
+            .filter(|a| second.load(Author::BOOKS, a).is_ok())
+            .count()
+    });
+    assert_eq!(thief.join().unwrap(), 0, "no object of the first session");
+    for author in shared.iter() {
+        assert!(!author.books.is_loaded());
+    }
+    assert_eq!(first.load(Author::BOOKS, &shared[0]).unwrap().len(), 2);
 }

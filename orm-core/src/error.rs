@@ -96,6 +96,14 @@ pub enum Error {
         first_error: String,
     },
 
+    /// An object used with a session that did not load it: loaded by
+    /// another session, expunged, or built by hand.
+    #[error("this {entity} object does not belong to this session (it was loaded by another session, expunged, or built by hand): get it through this session first")]
+    ForeignObject {
+        /// The object's entity.
+        entity: &'static str,
+    },
+
     /// The API was used in a way that cannot work, such as committing
     /// without a transaction.
     #[error("misuse: {0}")]

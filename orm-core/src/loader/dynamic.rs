@@ -63,6 +63,7 @@ impl Session {
         parent: &P,
         mut child: T,
     ) -> Result<Arc<T>> {
+        self.check_owner(parent, false)?;
         match relation.link {
             Link::Remote {
                 set_foreign_key, ..

@@ -123,6 +123,7 @@ impl Session {
         relation: Relation<P, T, F>,
         parent: &P,
     ) -> Result<F::Loaded> {
+        self.check_owner(parent, false)?;
         let field = relation.field(parent);
         if field.is_loaded() {
             return field.read();

@@ -47,6 +47,12 @@ pub trait ErasedRelation<P: Entity>: Send + Sync + 'static {
     /// whether its list is shared with a reader.
     #[doc(hidden)]
     fn edges(&self, parent: &P, edge: &mut dyn FnMut(usize, bool));
+    /// The session `parent` belongs to, as its relation field records it.
+    #[doc(hidden)]
+    fn owner_of(&self, parent: &P) -> Option<u32>;
+    /// Records the session `parent` belongs to.
+    #[doc(hidden)]
+    fn set_owner_of(&self, parent: &P, owner: u32);
     /// Loads the relation for every parent not loaded yet (`IN` statements).
     #[doc(hidden)]
     fn load_erased(
@@ -94,6 +100,12 @@ impl<P: Entity, T: Entity, F: RelationField<T>> ErasedRelation<P> for Relation<P
     }
     fn edges(&self, parent: &P, edge: &mut dyn FnMut(usize, bool)) {
         self.field(parent).visit(FILL, edge)
+    }
+    fn owner_of(&self, parent: &P) -> Option<u32> {
+        self.field(parent).owner(FILL)
+    }
+    fn set_owner_of(&self, parent: &P, owner: u32) {
+        self.field(parent).set_owner(FILL, owner)
     }
     fn load_erased(
         &self,

@@ -4,7 +4,7 @@ use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::relation::{RelationMeta, Strategy};
@@ -42,11 +42,13 @@ pub enum LoadState {
 
 /// What every relation field holds besides its value: which relation it is
 /// (so errors can name it and `raise`/`noload` mappings apply without a
-/// session) and the per-query override.
+/// session), the per-query override, and the session the object belongs to
+/// (0: none; it fits in the padding after the override).
 #[derive(Default)]
 pub(crate) struct Slot {
     meta: Option<&'static RelationMeta>,
     mode: ModeCell,
+    owner: AtomicU32,
 }
 
 impl Slot {
@@ -54,6 +56,7 @@ impl Slot {
         Slot {
             meta: Some(meta),
             mode: ModeCell::default(),
+            owner: AtomicU32::new(0),
         }
     }
 
@@ -61,6 +64,7 @@ impl Slot {
         Slot {
             meta: self.meta,
             mode: self.mode.copy(),
+            owner: AtomicU32::new(self.owner.load(Ordering::Relaxed)),
         }
     }
 
@@ -422,6 +426,11 @@ pub(crate) mod sealed {
         /// Reports each target held, by address, and whether the list
         /// holding it is shared with a reader (for the cycle collector).
         fn visit(&self, token: Token, edge: &mut dyn FnMut(usize, bool));
+        /// The session the object belongs to (0: none); `None` for a field
+        /// that keeps no state (`Dynamic`).
+        fn owner(&self, token: Token) -> Option<u32>;
+        /// Marks the object as belonging to session `owner` (0: none).
+        fn set_owner(&self, token: Token, owner: u32);
     }
 }
 
@@ -477,6 +486,12 @@ impl<T: Send + Sync + 'static> Fill<T> for One<T> {
         if let Some(Some(target)) = &*self.loaded.lock() {
             edge(Arc::as_ptr(target) as usize, false);
         }
+    }
+    fn owner(&self, _: sealed::Token) -> Option<u32> {
+        Some(self.slot.owner.load(Ordering::Relaxed))
+    }
+    fn set_owner(&self, _: sealed::Token, owner: u32) {
+        self.slot.owner.store(owner, Ordering::Relaxed)
     }
 }
 
@@ -543,6 +558,12 @@ impl<T: Send + Sync + 'static> Fill<T> for Many<T> {
             }
         }
     }
+    fn owner(&self, _: sealed::Token) -> Option<u32> {
+        Some(self.slot.owner.load(Ordering::Relaxed))
+    }
+    fn set_owner(&self, _: sealed::Token, owner: u32) {
+        self.slot.owner.store(owner, Ordering::Relaxed)
+    }
 }
 
 impl<T: Send + Sync + 'static> RelationField<T> for Many<T> {
@@ -573,6 +594,10 @@ impl<T: Send + Sync + 'static> Fill<T> for Dynamic<T> {
     fn replace(&self, _: sealed::Token, _: &mut dyn FnMut(&T) -> bool, _: Option<Arc<T>>) {}
     fn append(&self, _: sealed::Token, _target: Arc<T>) {}
     fn visit(&self, _: sealed::Token, _edge: &mut dyn FnMut(usize, bool)) {}
+    fn owner(&self, _: sealed::Token) -> Option<u32> {
+        None
+    }
+    fn set_owner(&self, _: sealed::Token, _owner: u32) {}
 }
 
 impl<T: Send + Sync + 'static> RelationField<T> for Dynamic<T> {

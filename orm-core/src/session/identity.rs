@@ -30,6 +30,8 @@ trait AnyEntityMap: Send {
     fn follow_write(&self, written: &Written<'_>);
     /// Moves every entry to the tracked-only list: the map forgets them.
     fn forget_all(&mut self);
+    /// Forgets every entry and marks it as no longer the session's.
+    fn detach_all(&mut self);
     /// How many objects are listed or tracked, dead ones included.
     fn tracked_len(&self) -> usize;
     /// Adds the tracked objects, their strong counts and relation edges to
@@ -43,6 +45,8 @@ trait AnyEntityMap: Send {
 }
 
 pub(crate) struct EntityMap<E: Entity> {
+    /// The session whose objects these are, marked on each (0: none).
+    owner: u32,
     entries: FastMap<E::Key, Weak<E>>,
     /// Objects the map no longer lists that may still be alive, kept for
     /// the collector; only for entities with relations (others cannot be
@@ -78,6 +82,12 @@ impl<E: Entity> AnyEntityMap for EntityMap<E> {
                 relation.follow_write(&object, written);
             }
         }
+    }
+    fn detach_all(&mut self) {
+        for object in self.entries.values().filter_map(Weak::upgrade) {
+            Self::mark_owner(&object, 0);
+        }
+        self.forget_all();
     }
     fn forget_all(&mut self) {
         let tracked = Self::tracked();
@@ -131,18 +141,26 @@ const FIRST_COLLECT_AT: usize = 16 * 1024;
 pub struct IdentityMap {
     maps: FastMap<TypeId, Box<dyn AnyEntityMap>>,
     collect_at: usize,
+    /// The session the objects belong to (0: none).
+    owner: u32,
 }
 
 impl Default for IdentityMap {
     fn default() -> Self {
-        IdentityMap {
-            maps: FastMap::default(),
-            collect_at: FIRST_COLLECT_AT,
-        }
+        IdentityMap::owned_by(0)
     }
 }
 
 impl IdentityMap {
+    /// An empty map whose objects belong to session `owner`.
+    pub(crate) fn owned_by(owner: u32) -> Self {
+        IdentityMap {
+            maps: FastMap::default(),
+            collect_at: FIRST_COLLECT_AT,
+            owner,
+        }
+    }
+
     fn typed<E: Entity>(&self) -> Option<&EntityMap<E>> {
         self.maps
             .get(&TypeId::of::<E>())
@@ -150,8 +168,10 @@ impl IdentityMap {
     }
 
     pub(crate) fn typed_mut<E: Entity>(&mut self) -> &mut EntityMap<E> {
+        let owner = self.owner;
         let map = self.maps.entry(TypeId::of::<E>()).or_insert_with(|| {
             Box::new(EntityMap::<E> {
+                owner,
                 entries: FastMap::default(),
                 retired: Vec::new(),
                 sweep_at: FIRST_SWEEP_AT,
@@ -185,6 +205,23 @@ impl IdentityMap {
             map.forget_all();
         }
         self.collect();
+    }
+
+    /// Forgets every object and marks it as no longer the session's
+    /// (`expunge_all`), then collects cycles.
+    pub(crate) fn detach_all(&mut self) {
+        for map in self.maps.values_mut() {
+            map.detach_all();
+        }
+        self.collect();
+    }
+
+    /// Forgets one object and marks it as no longer the session's.
+    pub(crate) fn detach<E: Entity>(&mut self, key: &E::Key) {
+        if let Some(object) = self.get::<E>(key) {
+            EntityMap::<E>::mark_owner(&object, 0);
+        }
+        self.remove::<E>(key);
     }
 
     /// Forgets every object of the entity with this type id.
@@ -268,6 +305,14 @@ impl<E: Entity> EntityMap<E> {
         !E::relations().is_empty()
     }
 
+    /// Marks `object` as belonging to session `owner` (0: none), on its
+    /// relation fields: an entity without relations carries no mark.
+    fn mark_owner(object: &E, owner: u32) {
+        for relation in E::relations() {
+            relation.set_owner_of(object, owner);
+        }
+    }
+
     fn retire(&mut self, weak: Weak<E>) {
         if Self::tracked() && weak.strong_count() > 0 {
             self.retired.push(weak);
@@ -311,6 +356,9 @@ impl<E: Entity> EntityMap<E> {
             // wait longer before touching every object again.
             let factor = if live * 4 > before * 3 { 4 } else { 2 };
             self.sweep_at = (live * factor).max(FIRST_SWEEP_AT);
+        }
+        if self.owner != 0 {
+            Self::mark_owner(object, self.owner);
         }
         if let Some(previous) = self.entries.insert(key, Arc::downgrade(object)) {
             if !std::ptr::eq(previous.as_ptr(), Arc::as_ptr(object)) {

@@ -26,6 +26,8 @@ use crate::{Entity, EntityMeta, Error, Result, Value};
 /// returns.
 pub struct Session {
     backend: Box<dyn Backend>,
+    /// This session's number, marked on the objects it loads.
+    id: u32,
     pub(crate) identity: IdentityMap,
     log: log::StatementLog,
     transaction: transaction::TransactionState,
@@ -74,9 +76,18 @@ impl Session {
 
     /// A session over any [`Backend`].
     pub fn with_backend(backend: Box<dyn Backend>) -> Session {
+        // Numbers wrap after 4 billion sessions in one process; 0 is "none".
+        static NEXT_ID: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+        let id = loop {
+            let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if id != 0 {
+                break id;
+            }
+        };
         Session {
             backend,
-            identity: IdentityMap::default(),
+            id,
+            identity: IdentityMap::owned_by(id),
             log: log::StatementLog::default(),
             transaction: Default::default(),
             begin_immediate: false,
@@ -219,13 +230,30 @@ impl Session {
     /// Removes one object from the identity map; the next query builds a new
     /// instance for its row.
     pub fn expunge<E: Entity>(&mut self, key: &E::Key) {
-        self.identity.remove::<E>(key);
+        self.identity.detach::<E>(key);
+    }
+
+    /// Refuses an object this session did not load (or expunged) with
+    /// [`Error::ForeignObject`]; with `allow_unmarked`, a value built by
+    /// hand (marked by no session) passes. An entity without relations
+    /// carries no mark, so any of its values passes.
+    pub(crate) fn check_owner<E: Entity>(&self, object: &E, allow_unmarked: bool) -> Result<()> {
+        let owner = E::relations().iter().find_map(|r| r.owner_of(object));
+        match owner {
+            None => Ok(()),
+            Some(owner) if owner == self.id => Ok(()),
+            Some(0) if allow_unmarked => Ok(()),
+            Some(_) => Err(Error::ForeignObject {
+                entity: E::META.name,
+            }),
+        }
     }
 
     /// Empties the identity map. Handles already returned stay valid but are
-    /// no longer the session's instances.
+    /// no longer the session's: loading their relations through it is
+    /// [`Error::ForeignObject`] (query them again).
     pub fn expunge_all(&mut self) {
-        self.identity.clear();
+        self.identity.detach_all();
         self.lazy_options.clear();
     }
 
@@ -280,6 +308,7 @@ impl Session {
     /// [`Error::NotFound`] when no row has that key.
     pub fn update<E: Entity>(&mut self, object: E) -> Result<Arc<E>> {
         let meta = E::META;
+        self.check_owner(&object, true)?;
         // The new value's relations may have been copied from the old one;
         // its foreign keys may have changed: they load again.
         for relation in E::relations() {
@@ -307,6 +336,7 @@ impl Session {
 
     /// Deletes the row of `object`.
     pub fn delete<E: Entity>(&mut self, object: &E) -> Result<()> {
+        self.check_owner(object, true)?;
         self.delete_by_key::<E>(object.key())
     }
 
