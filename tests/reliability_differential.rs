@@ -33,7 +33,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use eagerly::prelude::*;
-use eagerly::relation::RelationField;
+use eagerly::relation::Loadable;
 use eagerly::{LoadOption, Relation, Value};
 use model::*;
 use proptest::prelude::*;
@@ -275,7 +275,10 @@ impl S {
     }
 }
 
-fn opt<P: Entity, T: Entity, F>(s: S, relation: Relation<P, T, F>) -> LoadOption<P, T> {
+fn opt<P: Entity, T: Entity, F: Loadable<T>>(
+    s: S,
+    relation: Relation<P, T, F>,
+) -> LoadOption<P, T> {
     match s {
         S::Joined => joined(relation),
         S::Selectin => selectin(relation),
@@ -395,7 +398,7 @@ fn step<P, T, F>(
 where
     P: Snap,
     T: Snap,
-    F: RelationField<T> + Targets<T>,
+    F: Loadable<T> + Targets<T>,
 {
     let before = session.statement_count();
     let mut edges = Vec::new();

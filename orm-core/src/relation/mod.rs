@@ -7,7 +7,7 @@ use std::any::TypeId;
 use std::marker::PhantomData;
 
 pub(crate) use field::FILL;
-pub use field::{Dynamic, LoadState, Many, One, RelationField};
+pub use field::{Dynamic, LoadState, Loadable, Many, One, RelationField};
 
 use crate::{Entity, EntityMeta};
 
