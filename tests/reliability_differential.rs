@@ -372,13 +372,13 @@ impl Identity {
         let address = Arc::as_ptr(object) as usize;
         let seen = *self
             .0
-            .entry((T::META.name, format!("{:?}", object.key())))
+            .entry((T::META.name(), format!("{:?}", object.key())))
             .or_insert(address);
         prop_assert_eq!(
             seen,
             address,
             "two instances of {} {:?}",
-            T::META.name,
+            T::META.name(),
             object.key()
         );
         Ok(())
@@ -434,9 +434,9 @@ where
         edges.push((format!("{:?}", parent.key()), row));
     }
     let level = Level {
-        relation: relation.meta.path(),
-        to_one: relation.meta.kind.is_to_one(),
-        target: T::META.name,
+        relation: relation.meta().path(),
+        to_one: relation.meta().kind().is_to_one(),
+        target: T::META.name(),
         edges,
     };
     Ok((level, next, session.statement_count() - before))

@@ -28,8 +28,9 @@ pub use value::{ColumnType, DecodeFailure, IntoColumnValue, SqlType, Value, Valu
 #[doc(hidden)]
 pub mod __private {
     pub use crate::backend::Row;
+    pub use crate::entity::{ColumnMetaParts, EntityMetaParts, EntitySqlParts};
     pub use crate::loader::{ErasedRelation, RelationSql};
-    pub use crate::relation::{ForeignKey, Link};
+    pub use crate::relation::{ForeignKey, Link, RelationMetaParts};
     pub use std::sync::{Arc, OnceLock};
 
     use crate::{DecodeFailure, Error, Result, ValueRef};

@@ -74,13 +74,14 @@ fn expand(model: &Model) -> TokenStream {
         let field = column.ident.to_string();
         let primary_key = column.primary_key;
         quote_spanned! {ty.span()=>
-            #krate::ColumnMeta {
+            #krate::__private::ColumnMetaParts {
                 name: #column_name,
                 field: #field,
                 sql_type: <#ty as #krate::ColumnType>::SQL_TYPE,
                 nullable: <#ty as #krate::ColumnType>::NULLABLE,
                 primary_key: #primary_key,
             }
+            .build()
         }
     });
 
@@ -209,13 +210,13 @@ fn expand(model: &Model) -> TokenStream {
         impl #krate::Entity for #ident {
             type Key = #key_type;
 
-            const META: &'static #krate::EntityMeta = &#krate::EntityMeta {
+            const META: &'static #krate::EntityMeta = &#krate::__private::EntityMetaParts {
                 name: #name,
                 table: #table,
                 columns: &[#(#column_metas),*],
                 primary_key: &[#(#primary_key),*],
                 auto_key: #auto_key,
-                sql: #krate::EntitySql {
+                sql: #krate::__private::EntitySqlParts {
                     select: #select,
                     key_match: #key_match,
                     count: #count,
@@ -224,8 +225,9 @@ fn expand(model: &Model) -> TokenStream {
                     update: #update,
                     delete: #delete,
                 },
-                relations: &[#(#ident::#relation_metas.meta),*],
-            };
+                relations: &[#(#ident::#relation_metas.meta()),*],
+            }
+            .build();
 
             fn relations() -> &'static [&'static dyn #krate::__private::ErasedRelation<Self>] {
                 const RELATIONS: &[&dyn #krate::__private::ErasedRelation<#ident>] = &[#(#relation_refs),*];

@@ -179,7 +179,7 @@ pub fn constant(model: &Model, relation: &Relation) -> TokenStream {
     quote! {
         #[doc = #doc]
         pub const #constant: #relation_type = #krate::Relation::new(
-            &#krate::RelationMeta {
+            &#krate::__private::RelationMetaParts {
                 owner: #owner_name,
                 name: #field_name,
                 target: #target_name,
@@ -197,13 +197,14 @@ pub fn constant(model: &Model, relation: &Relation) -> TokenStream {
                 target_meta: || <#target as #krate::Entity>::META,
                 owner_type: ::core::any::TypeId::of::<#owner>,
                 target_type: ::core::any::TypeId::of::<#target>,
-            },
+            }
+            .build(),
             |parent: &#owner| &parent.#field,
             #link,
             {
                 fn sql() -> &'static #krate::__private::RelationSql {
                     static SQL: #krate::__private::OnceLock<#krate::__private::RelationSql> = #krate::__private::OnceLock::new();
-                    SQL.get_or_init(|| #krate::__private::RelationSql::build(#owner::#constant.meta))
+                    SQL.get_or_init(|| #krate::__private::RelationSql::build(#owner::#constant.meta()))
                 }
                 sql
             },
@@ -218,8 +219,8 @@ pub fn field_init(model: &Model, relation: &Relation) -> TokenStream {
     let field = &relation.ident;
     let constant = &relation.constant;
     match relation.wrapper {
-        Wrapper::One => quote!(#field: #krate::One::for_relation(#owner::#constant.meta)),
-        Wrapper::Many => quote!(#field: #krate::Many::for_relation(#owner::#constant.meta)),
+        Wrapper::One => quote!(#field: #krate::One::for_relation(#owner::#constant.meta())),
+        Wrapper::Many => quote!(#field: #krate::Many::for_relation(#owner::#constant.meta())),
         Wrapper::Dynamic => quote!(#field: #krate::Dynamic::new()),
     }
 }
