@@ -20,6 +20,13 @@ pub trait Entity: Sized + Send + Sync + 'static {
     /// types (in field order) for a composite key.
     type Key: Clone + Eq + Ord + Hash + Debug + Send + Sync + 'static;
 
+    /// `Self`. Generated code names a relationship's target only as
+    /// `<Target as Entity>::Itself`: for a type that is not an entity that
+    /// projection fails once, where the target is written, and what is built
+    /// on it stays silent instead of repeating the error.
+    #[doc(hidden)]
+    type Itself: Entity;
+
     /// Table, columns and SQL of this entity.
     const META: &'static EntityMeta;
 

@@ -35,25 +35,7 @@ pub mod __private {
 
     use std::marker::PhantomData;
 
-    use crate::{DecodeFailure, Entity, Error, Result, ValueRef};
-
-    /// `<T as Target>::Entity` is `T` for every entity (the derive implements
-    /// it beside `Entity`), and generated code names a relation's target only
-    /// through it. For a type that is not an entity the projection fails with
-    /// this one message, and everything built on the failed projection stays
-    /// silent instead of repeating it.
-    #[diagnostic::on_unimplemented(
-        message = "`{Self}` is not an entity",
-        label = "not an entity",
-        note = "add #[derive(Entity)] to `{Self}` to map it to a table"
-    )]
-    // `Entity` as a supertrait: an error that the target is not an `Entity`,
-    // met later at the same place, is then implied by this one and not
-    // reported again.
-    pub trait Target: Entity {
-        /// `Self`.
-        type Entity: Entity;
-    }
+    use crate::{DecodeFailure, Error, Result, ValueRef};
 
     /// Whether `Self` has a column field named `Name` (a marker type named
     /// after the field). Nothing implements it: an entity's column constants

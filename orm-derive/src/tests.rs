@@ -178,6 +178,24 @@ fn composite_key() {
 }
 
 #[test]
+fn composite_foreign_key() {
+    check_snapshot(
+        "composite_foreign_key",
+        quote! {
+            #[derive(Entity)]
+            pub struct Edition {
+                #[orm(primary_key)]
+                pub book_id: i64,
+                #[orm(primary_key)]
+                pub number: i32,
+                #[relationship(foreign_key = "edition_book_id, edition_number", order_by = "id")]
+                pub printings: Many<Printing>,
+            }
+        },
+    );
+}
+
+#[test]
 fn many_to_one_optional() {
     check_snapshot(
         "many_to_one_optional",

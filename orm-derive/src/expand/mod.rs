@@ -219,12 +219,9 @@ fn expand(model: &Model) -> TokenStream {
             #(#relation_constants)*
         }
 
-        impl #krate::__private::Target for #ident {
-            type Entity = Self;
-        }
-
         impl #krate::Entity for #ident {
             type Key = #key_type;
+            type Itself = Self;
 
             const META: &'static #krate::EntityMeta = &#krate::__private::EntityMetaParts {
                 name: #name,

@@ -62,16 +62,13 @@ pub fn constant(model: &Model, relation: &Relation) -> TokenStream {
         _ => None,
     }
     .unwrap_or_else(|| quote!(#target).to_string().replace(' ', ""));
-    // Every use of the target goes through `<T as Target>::Entity`, spanned
+    // Every use of the target goes through `<T as Entity>::Itself`, spanned
     // at the target type: when `T` is not an entity, that projection fails
     // with one message at one place, and what is built on it (its key, its
     // column constants, the relation's type) stays silent instead of
     // repeating the error.
     let target_span = syn::spanned::Spanned::span(target);
-    let target = &respan(
-        quote!(<#target as #krate::__private::Target>::Entity),
-        target_span,
-    );
+    let target = &respan(quote!(<#target as #krate::Entity>::Itself), target_span);
     // The target's column constants this relation reads (foreign key on the
     // target, order_by), for the stand-in below. The path to one is spanned
     // at the target type and what is done with it at the attribute naming it.
@@ -149,18 +146,38 @@ pub fn constant(model: &Model, relation: &Relation) -> TokenStream {
             let quoted = paths
                 .iter()
                 .map(|c| quote_spanned!(span=> #c.quoted_name()));
-            let (extract, assign) = if let [single] = paths.as_slice() {
-                (
-                    quote_spanned!(span=> #fk_trait::<#owner_key>::referenced_key(#single.value(target))),
-                    quote_spanned!(span=> #fk_trait::<#owner_key>::set_key(#single.value_mut(target), key)),
-                )
-            } else {
-                let positions = (0..paths.len()).map(syn::Index::from);
-                (
-                    quote_spanned!(span=> ::core::option::Option::Some((#(#fk_trait::referenced_key(#paths.value(target))?,)*))),
-                    quote_spanned!(span=> { #(#fk_trait::set_key(#paths.value_mut(target), &key.#positions);)* }),
-                )
-            };
+            // The field is bound first, so that a foreign key of the wrong
+            // type is reported at the attribute alone.
+            let bound: Vec<syn::Ident> = (0..paths.len())
+                .map(|i| format_ident!("field{}", i, span = span))
+                .collect();
+            let (extract, assign) =
+                if let ([single], [field]) = (paths.as_slice(), bound.as_slice()) {
+                    (
+                        quote_spanned!(span=> {
+                            let #field = #single.value(target);
+                            #fk_trait::<#owner_key>::referenced_key(#field)
+                        }),
+                        quote_spanned!(span=> {
+                            let #field = #single.value_mut(target);
+                            #fk_trait::<#owner_key>::set_key(#field, key)
+                        }),
+                    )
+                } else {
+                    let positions = (0..paths.len()).map(syn::Index::from);
+                    (
+                        quote_spanned!(span=> {
+                            #(let #bound = #paths.value(target);)*
+                            ::core::option::Option::Some((#(#fk_trait::referenced_key(#bound)?,)*))
+                        }),
+                        quote_spanned!(span=> {
+                            #({
+                                let #bound = #paths.value_mut(target);
+                                #fk_trait::set_key(#bound, &key.#positions);
+                            })*
+                        }),
+                    )
+                };
             let names: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
             (
                 quote!(&[#(#quoted),*]),

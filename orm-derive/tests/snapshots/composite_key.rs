@@ -38,11 +38,9 @@ impl BookTag {
         |entity: &mut BookTag| &mut entity.weight,
     );
 }
-impl ::eagerly::__private::Target for BookTag {
-    type Entity = Self;
-}
 impl ::eagerly::Entity for BookTag {
     type Key = (i64, i64);
+    type Itself = Self;
     const META: &'static ::eagerly::EntityMeta = &::eagerly::__private::EntityMetaParts {
         name: "BookTag",
         table: "book_tags",

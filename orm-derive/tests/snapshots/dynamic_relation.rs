@@ -24,7 +24,7 @@ impl Author {
     ///Relation `book_query`: one-to-many to `Book`, foreign key `author_id` on `Book`; default strategy `dynamic`. A query: pass it to `session.dynamic(&parent, Author::BOOK_QUERY)` (loader options and `session.load` do not take it). Its type is `Relation<Author, Book, Dynamic<Book>>`.
     pub const BOOK_QUERY: ::eagerly::Relation<
         Author,
-        <Book as ::eagerly::__private::Target>::Entity,
+        <Book as ::eagerly::Entity>::Itself,
         Dynamic<Book>,
     > = {
         #[allow(non_camel_case_types)]
@@ -48,40 +48,40 @@ impl Author {
                 join_depth: 1usize,
                 order_by: &[],
                 foreign_key: &[
-                    <<Book as ::eagerly::__private::Target>::Entity>::AUTHOR_ID
-                        .quoted_name(),
+                    <<Book as ::eagerly::Entity>::Itself>::AUTHOR_ID.quoted_name(),
                 ],
                 secondary: ::core::option::Option::None,
                 target_foreign_key: &[],
                 optional: false,
                 owner_meta: || <Author as ::eagerly::Entity>::META,
                 target_meta: || {
-                    <<Book as ::eagerly::__private::Target>::Entity as ::eagerly::Entity>::META
+                    <<Book as ::eagerly::Entity>::Itself as ::eagerly::Entity>::META
                 },
                 owner_type: ::core::any::TypeId::of::<Author>,
                 target_type: ::core::any::TypeId::of::<
-                    <Book as ::eagerly::__private::Target>::Entity,
+                    <Book as ::eagerly::Entity>::Itself,
                 >,
             }
                 .build(),
             |parent: &Author| &parent.book_query,
             ::eagerly::__private::Link::Remote {
-                foreign_key: |target: &<Book as ::eagerly::__private::Target>::Entity| ::eagerly::__private::ForeignKey::<
-                    <Author as ::eagerly::Entity>::Key,
-                >::referenced_key(
-                    <<Book as ::eagerly::__private::Target>::Entity>::AUTHOR_ID
-                        .value(target),
-                ),
+                foreign_key: |target: &<Book as ::eagerly::Entity>::Itself| {
+                    let field0 = <<Book as ::eagerly::Entity>::Itself>::AUTHOR_ID
+                        .value(target);
+                    ::eagerly::__private::ForeignKey::<
+                        <Author as ::eagerly::Entity>::Key,
+                    >::referenced_key(field0)
+                },
                 set_foreign_key: |
-                    target: &mut <Book as ::eagerly::__private::Target>::Entity,
+                    target: &mut <Book as ::eagerly::Entity>::Itself,
                     key: &<Author as ::eagerly::Entity>::Key|
-                ::eagerly::__private::ForeignKey::<
-                    <Author as ::eagerly::Entity>::Key,
-                >::set_key(
-                    <<Book as ::eagerly::__private::Target>::Entity>::AUTHOR_ID
-                        .value_mut(target),
-                    key,
-                ),
+                {
+                    let field0 = <<Book as ::eagerly::Entity>::Itself>::AUTHOR_ID
+                        .value_mut(target);
+                    ::eagerly::__private::ForeignKey::<
+                        <Author as ::eagerly::Entity>::Key,
+                    >::set_key(field0, key)
+                },
             },
             {
                 fn sql() -> &'static ::eagerly::__private::RelationSql {
@@ -97,11 +97,9 @@ impl Author {
         )
     };
 }
-impl ::eagerly::__private::Target for Author {
-    type Entity = Self;
-}
 impl ::eagerly::Entity for Author {
     type Key = i64;
+    type Itself = Self;
     const META: &'static ::eagerly::EntityMeta = &::eagerly::__private::EntityMetaParts {
         name: "Author",
         table: "authors",

@@ -24,7 +24,7 @@ impl Book {
     ///Relation `tags`: many-to-many to `Tag`, through `book_tags` (book_id -> tag_id); default strategy `joined`. Pass it to `session.load` or to loader options such as `selectin(Book::TAGS)`. Its type is `Relation<Book, Tag, Many<Tag>>`.
     pub const TAGS: ::eagerly::Relation<
         Book,
-        <Tag as ::eagerly::__private::Target>::Entity,
+        <Tag as ::eagerly::Entity>::Itself,
         Many<Tag>,
     > = {
         ::eagerly::Relation::new(
@@ -44,11 +44,11 @@ impl Book {
                 optional: false,
                 owner_meta: || <Book as ::eagerly::Entity>::META,
                 target_meta: || {
-                    <<Tag as ::eagerly::__private::Target>::Entity as ::eagerly::Entity>::META
+                    <<Tag as ::eagerly::Entity>::Itself as ::eagerly::Entity>::META
                 },
                 owner_type: ::core::any::TypeId::of::<Book>,
                 target_type: ::core::any::TypeId::of::<
-                    <Tag as ::eagerly::__private::Target>::Entity,
+                    <Tag as ::eagerly::Entity>::Itself,
                 >,
             }
                 .build(),
@@ -68,11 +68,9 @@ impl Book {
         )
     };
 }
-impl ::eagerly::__private::Target for Book {
-    type Entity = Self;
-}
 impl ::eagerly::Entity for Book {
     type Key = i64;
+    type Itself = Self;
     const META: &'static ::eagerly::EntityMeta = &::eagerly::__private::EntityMetaParts {
         name: "Book",
         table: "books",

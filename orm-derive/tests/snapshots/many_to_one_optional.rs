@@ -42,7 +42,7 @@ impl Book {
     ///Relation `author`: many-to-one to `Author`, foreign key `books.author_id`; default strategy `bulk`. Pass it to `session.load` or to loader options such as `selectin(Book::AUTHOR)`. Its type is `Relation<Book, Author, One<Author>>`.
     pub const AUTHOR: ::eagerly::Relation<
         Book,
-        <Author as ::eagerly::__private::Target>::Entity,
+        <Author as ::eagerly::Entity>::Itself,
         One<Author>,
     > = {
         ::eagerly::Relation::new(
@@ -62,18 +62,18 @@ impl Book {
                 optional: true,
                 owner_meta: || <Book as ::eagerly::Entity>::META,
                 target_meta: || {
-                    <<Author as ::eagerly::__private::Target>::Entity as ::eagerly::Entity>::META
+                    <<Author as ::eagerly::Entity>::Itself as ::eagerly::Entity>::META
                 },
                 owner_type: ::core::any::TypeId::of::<Book>,
                 target_type: ::core::any::TypeId::of::<
-                    <Author as ::eagerly::__private::Target>::Entity,
+                    <Author as ::eagerly::Entity>::Itself,
                 >,
             }
                 .build(),
             |parent: &Book| &parent.author,
             ::eagerly::__private::Link::ManyToOne {
                 foreign_key: |parent: &Book| ::eagerly::__private::ForeignKey::<
-                    <<Author as ::eagerly::__private::Target>::Entity as ::eagerly::Entity>::Key,
+                    <<Author as ::eagerly::Entity>::Itself as ::eagerly::Entity>::Key,
                 >::referenced_key(&parent.author_id),
             },
             {
@@ -90,11 +90,9 @@ impl Book {
         )
     };
 }
-impl ::eagerly::__private::Target for Book {
-    type Entity = Self;
-}
 impl ::eagerly::Entity for Book {
     type Key = i64;
+    type Itself = Self;
     const META: &'static ::eagerly::EntityMeta = &::eagerly::__private::EntityMetaParts {
         name: "Book",
         table: "books",

@@ -29,7 +29,7 @@ impl Author {
     ///Relation `books`: one-to-many to `Book`, foreign key `author_id` on `Book`; default strategy `selectin`. Pass it to `session.load` or to loader options such as `selectin(Author::BOOKS)`. Its type is `Relation<Author, Book, Many<Book>>`.
     pub const BOOKS: ::eagerly::Relation<
         Author,
-        <Book as ::eagerly::__private::Target>::Entity,
+        <Book as ::eagerly::Entity>::Itself,
         Many<Book>,
     > = {
         #[allow(non_camel_case_types)]
@@ -60,52 +60,44 @@ impl Author {
                 chunk_size: 100usize,
                 join_depth: 1usize,
                 order_by: &[
-                    (
-                        <<Book as ::eagerly::__private::Target>::Entity>::TITLE
-                            .quoted_name(),
-                        true,
-                    ),
-                    (
-                        <<Book as ::eagerly::__private::Target>::Entity>::ID
-                            .quoted_name(),
-                        false,
-                    ),
+                    (<<Book as ::eagerly::Entity>::Itself>::TITLE.quoted_name(), true),
+                    (<<Book as ::eagerly::Entity>::Itself>::ID.quoted_name(), false),
                 ],
                 foreign_key: &[
-                    <<Book as ::eagerly::__private::Target>::Entity>::AUTHOR_ID
-                        .quoted_name(),
+                    <<Book as ::eagerly::Entity>::Itself>::AUTHOR_ID.quoted_name(),
                 ],
                 secondary: ::core::option::Option::None,
                 target_foreign_key: &[],
                 optional: false,
                 owner_meta: || <Author as ::eagerly::Entity>::META,
                 target_meta: || {
-                    <<Book as ::eagerly::__private::Target>::Entity as ::eagerly::Entity>::META
+                    <<Book as ::eagerly::Entity>::Itself as ::eagerly::Entity>::META
                 },
                 owner_type: ::core::any::TypeId::of::<Author>,
                 target_type: ::core::any::TypeId::of::<
-                    <Book as ::eagerly::__private::Target>::Entity,
+                    <Book as ::eagerly::Entity>::Itself,
                 >,
             }
                 .build(),
             |parent: &Author| &parent.books,
             ::eagerly::__private::Link::Remote {
-                foreign_key: |target: &<Book as ::eagerly::__private::Target>::Entity| ::eagerly::__private::ForeignKey::<
-                    <Author as ::eagerly::Entity>::Key,
-                >::referenced_key(
-                    <<Book as ::eagerly::__private::Target>::Entity>::AUTHOR_ID
-                        .value(target),
-                ),
+                foreign_key: |target: &<Book as ::eagerly::Entity>::Itself| {
+                    let field0 = <<Book as ::eagerly::Entity>::Itself>::AUTHOR_ID
+                        .value(target);
+                    ::eagerly::__private::ForeignKey::<
+                        <Author as ::eagerly::Entity>::Key,
+                    >::referenced_key(field0)
+                },
                 set_foreign_key: |
-                    target: &mut <Book as ::eagerly::__private::Target>::Entity,
+                    target: &mut <Book as ::eagerly::Entity>::Itself,
                     key: &<Author as ::eagerly::Entity>::Key|
-                ::eagerly::__private::ForeignKey::<
-                    <Author as ::eagerly::Entity>::Key,
-                >::set_key(
-                    <<Book as ::eagerly::__private::Target>::Entity>::AUTHOR_ID
-                        .value_mut(target),
-                    key,
-                ),
+                {
+                    let field0 = <<Book as ::eagerly::Entity>::Itself>::AUTHOR_ID
+                        .value_mut(target);
+                    ::eagerly::__private::ForeignKey::<
+                        <Author as ::eagerly::Entity>::Key,
+                    >::set_key(field0, key)
+                },
             },
             {
                 fn sql() -> &'static ::eagerly::__private::RelationSql {
@@ -121,11 +113,9 @@ impl Author {
         )
     };
 }
-impl ::eagerly::__private::Target for Author {
-    type Entity = Self;
-}
 impl ::eagerly::Entity for Author {
     type Key = i64;
+    type Itself = Self;
     const META: &'static ::eagerly::EntityMeta = &::eagerly::__private::EntityMetaParts {
         name: "Author",
         table: "authors",

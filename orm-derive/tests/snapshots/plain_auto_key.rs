@@ -39,11 +39,9 @@ impl Author {
         |entity: &mut Author| &mut entity.born,
     );
 }
-impl ::eagerly::__private::Target for Author {
-    type Entity = Self;
-}
 impl ::eagerly::Entity for Author {
     type Key = i64;
+    type Itself = Self;
     const META: &'static ::eagerly::EntityMeta = &::eagerly::__private::EntityMetaParts {
         name: "Author",
         table: "authors",

@@ -34,7 +34,7 @@ impl Node {
     ///Relation `parent`: many-to-one to `Node`, foreign key `nodes.parent_id`; default strategy `select`. Pass it to `session.load` or to loader options such as `selectin(Node::PARENT)`. Its type is `Relation<Node, Node, One<Node>>`.
     pub const PARENT: ::eagerly::Relation<
         Node,
-        <Node as ::eagerly::__private::Target>::Entity,
+        <Node as ::eagerly::Entity>::Itself,
         One<Node>,
     > = {
         ::eagerly::Relation::new(
@@ -54,18 +54,18 @@ impl Node {
                 optional: true,
                 owner_meta: || <Node as ::eagerly::Entity>::META,
                 target_meta: || {
-                    <<Node as ::eagerly::__private::Target>::Entity as ::eagerly::Entity>::META
+                    <<Node as ::eagerly::Entity>::Itself as ::eagerly::Entity>::META
                 },
                 owner_type: ::core::any::TypeId::of::<Node>,
                 target_type: ::core::any::TypeId::of::<
-                    <Node as ::eagerly::__private::Target>::Entity,
+                    <Node as ::eagerly::Entity>::Itself,
                 >,
             }
                 .build(),
             |parent: &Node| &parent.parent,
             ::eagerly::__private::Link::ManyToOne {
                 foreign_key: |parent: &Node| ::eagerly::__private::ForeignKey::<
-                    <<Node as ::eagerly::__private::Target>::Entity as ::eagerly::Entity>::Key,
+                    <<Node as ::eagerly::Entity>::Itself as ::eagerly::Entity>::Key,
                 >::referenced_key(&parent.parent_id),
             },
             {
@@ -84,7 +84,7 @@ impl Node {
     ///Relation `children`: one-to-many to `Node`, foreign key `parent_id` on `Node`; default strategy `joined`. Pass it to `session.load` or to loader options such as `selectin(Node::CHILDREN)`. Its type is `Relation<Node, Node, Many<Node>>`.
     pub const CHILDREN: ::eagerly::Relation<
         Node,
-        <Node as ::eagerly::__private::Target>::Entity,
+        <Node as ::eagerly::Entity>::Itself,
         Many<Node>,
     > = {
         #[allow(non_camel_case_types)]
@@ -108,40 +108,40 @@ impl Node {
                 join_depth: 3usize,
                 order_by: &[],
                 foreign_key: &[
-                    <<Node as ::eagerly::__private::Target>::Entity>::PARENT_ID
-                        .quoted_name(),
+                    <<Node as ::eagerly::Entity>::Itself>::PARENT_ID.quoted_name(),
                 ],
                 secondary: ::core::option::Option::None,
                 target_foreign_key: &[],
                 optional: false,
                 owner_meta: || <Node as ::eagerly::Entity>::META,
                 target_meta: || {
-                    <<Node as ::eagerly::__private::Target>::Entity as ::eagerly::Entity>::META
+                    <<Node as ::eagerly::Entity>::Itself as ::eagerly::Entity>::META
                 },
                 owner_type: ::core::any::TypeId::of::<Node>,
                 target_type: ::core::any::TypeId::of::<
-                    <Node as ::eagerly::__private::Target>::Entity,
+                    <Node as ::eagerly::Entity>::Itself,
                 >,
             }
                 .build(),
             |parent: &Node| &parent.children,
             ::eagerly::__private::Link::Remote {
-                foreign_key: |target: &<Node as ::eagerly::__private::Target>::Entity| ::eagerly::__private::ForeignKey::<
-                    <Node as ::eagerly::Entity>::Key,
-                >::referenced_key(
-                    <<Node as ::eagerly::__private::Target>::Entity>::PARENT_ID
-                        .value(target),
-                ),
+                foreign_key: |target: &<Node as ::eagerly::Entity>::Itself| {
+                    let field0 = <<Node as ::eagerly::Entity>::Itself>::PARENT_ID
+                        .value(target);
+                    ::eagerly::__private::ForeignKey::<
+                        <Node as ::eagerly::Entity>::Key,
+                    >::referenced_key(field0)
+                },
                 set_foreign_key: |
-                    target: &mut <Node as ::eagerly::__private::Target>::Entity,
+                    target: &mut <Node as ::eagerly::Entity>::Itself,
                     key: &<Node as ::eagerly::Entity>::Key|
-                ::eagerly::__private::ForeignKey::<
-                    <Node as ::eagerly::Entity>::Key,
-                >::set_key(
-                    <<Node as ::eagerly::__private::Target>::Entity>::PARENT_ID
-                        .value_mut(target),
-                    key,
-                ),
+                {
+                    let field0 = <<Node as ::eagerly::Entity>::Itself>::PARENT_ID
+                        .value_mut(target);
+                    ::eagerly::__private::ForeignKey::<
+                        <Node as ::eagerly::Entity>::Key,
+                    >::set_key(field0, key)
+                },
             },
             {
                 fn sql() -> &'static ::eagerly::__private::RelationSql {
@@ -157,11 +157,9 @@ impl Node {
         )
     };
 }
-impl ::eagerly::__private::Target for Node {
-    type Entity = Self;
-}
 impl ::eagerly::Entity for Node {
     type Key = i64;
+    type Itself = Self;
     const META: &'static ::eagerly::EntityMeta = &::eagerly::__private::EntityMetaParts {
         name: "Node",
         table: "nodes",
