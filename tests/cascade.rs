@@ -440,5 +440,5 @@ fn the_way_back_does_not_depend_on_how_the_target_is_spelt() {
         books[0].author.get().unwrap().unwrap().books.state(),
         LoadState::Unloaded
     );
-    assert_eq!(qualified::Author::BOOKS.meta.target, "Book");
+    assert_eq!(qualified::Author::BOOKS.meta().target(), "Book");
 }

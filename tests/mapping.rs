@@ -152,47 +152,47 @@ fn session_with(metas: &[&'static eagerly::EntityMeta]) -> Session {
 #[test]
 fn entity_meta_names_table_columns_and_key() {
     let meta = Author::META;
-    assert_eq!(meta.name, "Author");
-    assert_eq!(meta.table, "authors");
-    let names: Vec<&str> = meta.columns.iter().map(|c| c.name).collect();
+    assert_eq!(meta.name(), "Author");
+    assert_eq!(meta.table(), "authors");
+    let names: Vec<&str> = meta.columns().iter().map(|c| c.name()).collect();
     assert_eq!(names, ["id", "name", "birth_year"]);
-    let fields: Vec<&str> = meta.columns.iter().map(|c| c.field).collect();
+    let fields: Vec<&str> = meta.columns().iter().map(|c| c.field()).collect();
     assert_eq!(fields, ["id", "name", "born"]);
-    assert_eq!(meta.primary_key, &[0]);
-    assert!(meta.auto_key);
+    assert_eq!(meta.primary_key(), &[0]);
+    assert!(meta.auto_key());
 
-    assert!(meta.columns[0].primary_key);
-    assert!(!meta.columns[1].primary_key);
-    assert_eq!(meta.columns[0].sql_type, SqlType::Integer);
-    assert_eq!(meta.columns[1].sql_type, SqlType::Text);
-    assert_eq!(meta.columns[2].sql_type, SqlType::Integer);
-    assert!(!meta.columns[0].nullable);
-    assert!(!meta.columns[1].nullable);
-    assert!(meta.columns[2].nullable);
+    assert!(meta.columns()[0].primary_key());
+    assert!(!meta.columns()[1].primary_key());
+    assert_eq!(meta.columns()[0].sql_type(), SqlType::Integer);
+    assert_eq!(meta.columns()[1].sql_type(), SqlType::Text);
+    assert_eq!(meta.columns()[2].sql_type(), SqlType::Integer);
+    assert!(!meta.columns()[0].nullable());
+    assert!(!meta.columns()[1].nullable());
+    assert!(meta.columns()[2].nullable());
 }
 
 #[test]
 fn default_table_name_is_snake_case_plural() {
-    assert_eq!(BookTag::META.table, "book_tags");
-    assert_eq!(BookTag::META.name, "BookTag");
-    assert_eq!(Group::META.table, "groups");
+    assert_eq!(BookTag::META.table(), "book_tags");
+    assert_eq!(BookTag::META.name(), "BookTag");
+    assert_eq!(Group::META.table(), "groups");
 }
 
 #[test]
 fn composite_primary_key_positions() {
     let meta = BookTag::META;
-    assert_eq!(meta.primary_key, &[0, 1]);
-    assert!(!meta.auto_key);
-    assert!(meta.columns[0].primary_key && meta.columns[1].primary_key);
-    assert!(!meta.columns[2].primary_key);
-    assert_eq!(meta.columns[2].sql_type, SqlType::Real);
+    assert_eq!(meta.primary_key(), &[0, 1]);
+    assert!(!meta.auto_key());
+    assert!(meta.columns()[0].primary_key() && meta.columns()[1].primary_key());
+    assert!(!meta.columns()[2].primary_key());
+    assert_eq!(meta.columns()[2].sql_type(), SqlType::Real);
 }
 
 #[test]
 fn key_not_first_and_not_integer() {
     let meta = SkuItem::META;
-    assert_eq!(meta.primary_key, &[1]);
-    assert!(!meta.auto_key);
+    assert_eq!(meta.primary_key(), &[1]);
+    assert!(!meta.auto_key());
     let mut session = session_with(&[SkuItem::META]);
     let item = session
         .insert(SkuItem {
@@ -562,7 +562,7 @@ fn keyword_table_and_column_names() {
 
 #[test]
 fn names_with_spaces_and_quotes() {
-    assert_eq!(Odd::META.table, "odd \"table\" name");
+    assert_eq!(Odd::META.table(), "odd \"table\" name");
     assert_eq!(Odd::GREETING.name(), "say \"hi\"");
     let ddl = ddl(Odd::META);
     assert!(ddl.contains("\"odd \"\"table\"\" name\""), "{ddl}");

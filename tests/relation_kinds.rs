@@ -81,7 +81,7 @@ fn loaded<P: Entity, T: Entity, F>(
     shape: support::matrix::Shape<P>,
 ) -> eagerly::Result<Vec<Arc<P>>>
 where
-    F: eagerly::relation::RelationField<T> + support::graph::Targets<T>,
+    F: eagerly::relation::Loadable<T> + support::graph::Targets<T>,
 {
     session.expunge_all();
     let parents = try_query_parents(session, relation, Some(strategy), shape, u64::MAX >> 1)?;

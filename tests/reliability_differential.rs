@@ -33,7 +33,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use eagerly::prelude::*;
-use eagerly::relation::RelationField;
+use eagerly::relation::Loadable;
 use eagerly::{LoadOption, Relation, Value};
 use model::*;
 use proptest::prelude::*;
@@ -275,7 +275,10 @@ impl S {
     }
 }
 
-fn opt<P: Entity, T: Entity, F>(s: S, relation: Relation<P, T, F>) -> LoadOption<P, T> {
+fn opt<P: Entity, T: Entity, F: Loadable<T>>(
+    s: S,
+    relation: Relation<P, T, F>,
+) -> LoadOption<P, T> {
     match s {
         S::Joined => joined(relation),
         S::Selectin => selectin(relation),
@@ -369,13 +372,13 @@ impl Identity {
         let address = Arc::as_ptr(object) as usize;
         let seen = *self
             .0
-            .entry((T::META.name, format!("{:?}", object.key())))
+            .entry((T::META.name(), format!("{:?}", object.key())))
             .or_insert(address);
         prop_assert_eq!(
             seen,
             address,
             "two instances of {} {:?}",
-            T::META.name,
+            T::META.name(),
             object.key()
         );
         Ok(())
@@ -395,7 +398,7 @@ fn step<P, T, F>(
 where
     P: Snap,
     T: Snap,
-    F: RelationField<T> + Targets<T>,
+    F: Loadable<T> + Targets<T>,
 {
     let before = session.statement_count();
     let mut edges = Vec::new();
@@ -431,9 +434,9 @@ where
         edges.push((format!("{:?}", parent.key()), row));
     }
     let level = Level {
-        relation: relation.meta.path(),
-        to_one: relation.meta.kind.is_to_one(),
-        target: T::META.name,
+        relation: relation.meta().path(),
+        to_one: relation.meta().kind().is_to_one(),
+        target: T::META.name(),
         edges,
     };
     Ok((level, next, session.statement_count() - before))

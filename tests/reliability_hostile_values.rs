@@ -408,7 +408,10 @@ enum S {
     Bulk,
 }
 
-fn opt<P: Entity, T: Entity, F>(s: S, r: eagerly::Relation<P, T, F>) -> eagerly::LoadOption<P, T> {
+fn opt<P: Entity, T: Entity, F: eagerly::relation::Loadable<T>>(
+    s: S,
+    r: eagerly::Relation<P, T, F>,
+) -> eagerly::LoadOption<P, T> {
     match s {
         S::Joined => joined(r),
         S::Selectin => selectin(r),

@@ -72,7 +72,7 @@ fn self_referential_parent() {
 
 #[test]
 fn mapping_default_bulk_for_every_kind() {
-    assert_eq!(mapped::AuthorBooks::BOOKS.meta.lazy, Strategy::Bulk);
+    assert_eq!(mapped::AuthorBooks::BOOKS.meta().lazy(), Strategy::Bulk);
     mapped_kinds!(mapped, Strategy::Bulk);
 }
 

@@ -88,7 +88,7 @@ fn self_referential_parent() {
 
 #[test]
 fn mapping_default_joined_for_every_kind() {
-    assert_eq!(mapped::AuthorBooks::BOOKS.meta.lazy, Strategy::Joined);
+    assert_eq!(mapped::AuthorBooks::BOOKS.meta().lazy(), Strategy::Joined);
     mapped_kinds!(mapped, Strategy::Joined);
 }
 

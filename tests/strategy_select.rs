@@ -68,7 +68,7 @@ fn every_kind_sends_one_statement_per_parent() {
 
 #[test]
 fn mapping_default_select_matches_the_select_option_for_every_kind() {
-    assert_eq!(mapped::AuthorBooks::BOOKS.meta.lazy, Strategy::Select);
+    assert_eq!(mapped::AuthorBooks::BOOKS.meta().lazy(), Strategy::Select);
     mapped_kinds!(mapped, Strategy::Select);
 }
 

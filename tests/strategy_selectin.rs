@@ -61,14 +61,14 @@ fn self_referential_parent() {
 
 #[test]
 fn mapping_default_selectin_for_every_kind() {
-    assert_eq!(mapped::AuthorBooks::BOOKS.meta.lazy, Strategy::Selectin);
+    assert_eq!(mapped::AuthorBooks::BOOKS.meta().lazy(), Strategy::Selectin);
     mapped_kinds!(mapped, Strategy::Selectin);
 }
 
 #[test]
 fn chunk_size_changes_the_chunking() {
     use chunked::*;
-    assert_eq!(AuthorBooks::BOOKS.meta.chunk_size, 7);
+    assert_eq!(AuthorBooks::BOOKS.meta().chunk_size(), 7);
     let s = &mut big_library();
     check_chunked(
         s,

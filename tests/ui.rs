@@ -10,6 +10,7 @@ const COMPILE_FAIL: &[&str] = &[
     "accumulated",
     "conflict",
     "duplicate-attribute",
+    "dynamic-misuse",
     "loader-option-path",
     "malformed-value",
     "missing-primary-key",

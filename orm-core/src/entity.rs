@@ -20,6 +20,13 @@ pub trait Entity: Sized + Send + Sync + 'static {
     /// types (in field order) for a composite key.
     type Key: Clone + Eq + Ord + Hash + Debug + Send + Sync + 'static;
 
+    /// `Self`. Generated code names a relationship's target only as
+    /// `<Target as Entity>::Itself`: for a type that is not an entity that
+    /// projection fails once, where the target is written, and what is built
+    /// on it stays silent instead of repeating the error.
+    #[doc(hidden)]
+    type Itself: Entity;
+
     /// Table, columns and SQL of this entity.
     const META: &'static EntityMeta;
 
@@ -67,61 +74,253 @@ pub trait Entity: Sized + Send + Sync + 'static {
     }
 }
 
-/// Table-level metadata of an entity.
+/// Table-level metadata of an entity: `Author::META`. Built by the derive;
+/// read through its methods.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct EntityMeta {
-    /// The struct's name.
-    pub name: &'static str,
-    /// The table's name.
-    pub table: &'static str,
-    /// Every mapped column, in field order.
-    pub columns: &'static [ColumnMeta],
-    /// Positions in `columns` of the primary-key columns.
-    pub primary_key: &'static [usize],
-    /// Whether the key is a single integer the database can assign.
-    pub auto_key: bool,
-    /// The statements of this entity, built by the derive.
-    pub sql: EntitySql,
-    /// The entity's relationships.
-    pub relations: &'static [&'static crate::relation::RelationMeta],
+    pub(crate) name: &'static str,
+    pub(crate) table: &'static str,
+    pub(crate) columns: &'static [ColumnMeta],
+    pub(crate) primary_key: &'static [usize],
+    pub(crate) auto_key: bool,
+    pub(crate) sql: EntitySql,
+    pub(crate) relations: &'static [&'static RelationMeta],
 }
 
 /// A column of an entity.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct ColumnMeta {
-    /// The column's name in the database.
-    pub name: &'static str,
-    /// The Rust field it maps to.
-    pub field: &'static str,
-    /// The declared SQL type.
-    pub sql_type: SqlType,
-    /// Whether NULL is allowed (the field is an `Option`).
-    pub nullable: bool,
-    /// Whether the column is part of the primary key.
-    pub primary_key: bool,
+    pub(crate) name: &'static str,
+    pub(crate) field: &'static str,
+    pub(crate) sql_type: SqlType,
+    pub(crate) nullable: bool,
+    pub(crate) primary_key: bool,
 }
 
 /// The constant statements of an entity. Identifiers are double-quoted and
 /// every value is a `?` placeholder.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct EntitySql {
-    /// `SELECT <columns> FROM <table>`.
+    pub(crate) select: &'static str,
+    pub(crate) key_match: &'static str,
+    pub(crate) count: &'static str,
+    pub(crate) insert: &'static str,
+    pub(crate) insert_without_key: &'static str,
+    pub(crate) update: &'static str,
+    pub(crate) delete: &'static str,
+}
+
+// The derive names every part, so the generated code reads like the data it
+// is; the public types keep their fields private and can grow.
+
+/// The parts of an [`EntityMeta`], as the derive writes them.
+#[doc(hidden)]
+pub struct EntityMetaParts {
+    pub name: &'static str,
+    pub table: &'static str,
+    pub columns: &'static [ColumnMeta],
+    pub primary_key: &'static [usize],
+    pub auto_key: bool,
+    pub sql: EntitySqlParts,
+    pub relations: &'static [&'static RelationMeta],
+}
+
+impl EntityMetaParts {
+    /// The metadata.
+    pub const fn build(self) -> EntityMeta {
+        let EntityMetaParts {
+            name,
+            table,
+            columns,
+            primary_key,
+            auto_key,
+            sql,
+            relations,
+        } = self;
+        EntityMeta {
+            name,
+            table,
+            columns,
+            primary_key,
+            auto_key,
+            sql: sql.build(),
+            relations,
+        }
+    }
+}
+
+/// The parts of a [`ColumnMeta`], as the derive writes them.
+#[doc(hidden)]
+pub struct ColumnMetaParts {
+    pub name: &'static str,
+    pub field: &'static str,
+    pub sql_type: SqlType,
+    pub nullable: bool,
+    pub primary_key: bool,
+}
+
+impl ColumnMetaParts {
+    /// The metadata.
+    pub const fn build(self) -> ColumnMeta {
+        let ColumnMetaParts {
+            name,
+            field,
+            sql_type,
+            nullable,
+            primary_key,
+        } = self;
+        ColumnMeta {
+            name,
+            field,
+            sql_type,
+            nullable,
+            primary_key,
+        }
+    }
+}
+
+/// The parts of an [`EntitySql`], as the derive writes them.
+#[doc(hidden)]
+pub struct EntitySqlParts {
     pub select: &'static str,
+    pub key_match: &'static str,
+    pub count: &'static str,
+    pub insert: &'static str,
+    pub insert_without_key: &'static str,
+    pub update: &'static str,
+    pub delete: &'static str,
+}
+
+impl EntitySqlParts {
+    /// The statements.
+    pub const fn build(self) -> EntitySql {
+        let EntitySqlParts {
+            select,
+            key_match,
+            count,
+            insert,
+            insert_without_key,
+            update,
+            delete,
+        } = self;
+        EntitySql {
+            select,
+            key_match,
+            count,
+            insert,
+            insert_without_key,
+            update,
+            delete,
+        }
+    }
+}
+
+impl EntityMeta {
+    /// The struct's name.
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The table's name, unquoted.
+    pub const fn table(&self) -> &'static str {
+        self.table
+    }
+
+    /// Every mapped column, in field order.
+    pub const fn columns(&self) -> &'static [ColumnMeta] {
+        self.columns
+    }
+
+    /// Positions in [`columns`](Self::columns) of the primary-key columns,
+    /// in field order.
+    pub const fn primary_key(&self) -> &'static [usize] {
+        self.primary_key
+    }
+
+    /// Whether the key is a single integer the database can assign on insert.
+    pub const fn auto_key(&self) -> bool {
+        self.auto_key
+    }
+
+    /// The statements of this entity, built by the derive.
+    pub const fn sql(&self) -> &EntitySql {
+        &self.sql
+    }
+
+    /// The entity's relationships, in field order.
+    pub const fn relations(&self) -> &'static [&'static RelationMeta] {
+        self.relations
+    }
+}
+
+impl ColumnMeta {
+    /// The column's name in the database, unquoted.
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The Rust field it maps to.
+    pub const fn field(&self) -> &'static str {
+        self.field
+    }
+
+    /// The declared SQL type.
+    pub const fn sql_type(&self) -> SqlType {
+        self.sql_type
+    }
+
+    /// Whether NULL is allowed (the field is an `Option`).
+    pub const fn nullable(&self) -> bool {
+        self.nullable
+    }
+
+    /// Whether the column is part of the primary key.
+    pub const fn primary_key(&self) -> bool {
+        self.primary_key
+    }
+}
+
+impl EntitySql {
+    /// `SELECT <columns> FROM <table>`.
+    pub const fn select(&self) -> &'static str {
+        self.select
+    }
+
     /// `<key column> = ?` (joined by AND for a composite key), the condition
     /// every statement by key uses.
-    pub key_match: &'static str,
+    pub const fn key_match(&self) -> &'static str {
+        self.key_match
+    }
+
     /// `SELECT COUNT(*) FROM <table>`.
-    pub count: &'static str,
+    pub const fn count(&self) -> &'static str {
+        self.count
+    }
+
     /// `INSERT` of every column.
-    pub insert: &'static str,
+    pub const fn insert(&self) -> &'static str {
+        self.insert
+    }
+
     /// `INSERT` without the key column, for a key the database assigns
-    /// (the same as `insert` when the key is never assigned).
-    pub insert_without_key: &'static str,
+    /// (the same as [`insert`](Self::insert) when the key is never assigned).
+    pub const fn insert_without_key(&self) -> &'static str {
+        self.insert_without_key
+    }
+
     /// `UPDATE ... SET <non-key columns> WHERE <key>`; empty when every
     /// column is part of the key.
-    pub update: &'static str,
+    pub const fn update(&self) -> &'static str {
+        self.update
+    }
+
     /// `DELETE ... WHERE <key>`.
-    pub delete: &'static str,
+    pub const fn delete(&self) -> &'static str {
+        self.delete
+    }
 }
 
 impl EntityMeta {

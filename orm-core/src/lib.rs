@@ -28,11 +28,62 @@ pub use value::{ColumnType, DecodeFailure, IntoColumnValue, SqlType, Value, Valu
 #[doc(hidden)]
 pub mod __private {
     pub use crate::backend::Row;
+    pub use crate::entity::{ColumnMetaParts, EntityMetaParts, EntitySqlParts};
     pub use crate::loader::{ErasedRelation, RelationSql};
-    pub use crate::relation::{ForeignKey, Link};
+    pub use crate::relation::{ForeignKey, Link, RelationMetaParts};
     pub use std::sync::{Arc, OnceLock};
 
+    use std::marker::PhantomData;
+
     use crate::{DecodeFailure, Error, Result, ValueRef};
+
+    /// Whether `Self` has a column field named `Name` (a marker type named
+    /// after the field). Nothing implements it: an entity's column constants
+    /// are inherent, and this bound is met only by [`NoColumn`], the stand-in
+    /// a relation falls back to when the target has no such constant.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` has no field `{Name}`",
+        label = "not a field of `{Self}`",
+        note = "a relationship's `foreign_key` (on the target) and `order_by` name fields of the target entity"
+    )]
+    pub trait HasField<Name> {}
+
+    /// The value of a field that does not exist. Nothing implements it, so
+    /// [`NoColumn::value`] is never called.
+    pub trait Absent {
+        /// Never called.
+        fn absent<'a>() -> &'a mut Self;
+    }
+
+    /// What a relation reads of a target without a column constant of that
+    /// name. Its methods need bounds nothing meets, so they are never called:
+    /// where the target is not an entity they stay silent next to that
+    /// error, and where it is one `quoted_name` reports the missing field
+    /// (once: only it names `HasField`).
+    pub struct NoColumn<T: ?Sized, Name>(PhantomData<fn(&T)>, PhantomData<Name>);
+
+    impl<T: ?Sized, Name> NoColumn<T, Name> {
+        /// The stand-in.
+        pub const NEW: Self = NoColumn(PhantomData, PhantomData);
+
+        /// Never called.
+        pub const fn quoted_name(&self) -> &'static str
+        where
+            T: HasField<Name>,
+        {
+            ""
+        }
+
+        /// Never called.
+        pub fn value<'e, V: Absent>(&self, _entity: &'e T) -> &'e V {
+            V::absent()
+        }
+
+        /// Never called.
+        pub fn value_mut<'e, V: Absent>(&self, _entity: &'e mut T) -> &'e mut V {
+            V::absent()
+        }
+    }
 
     /// Decodes column `index` of `row` with `from_value` (the field type's
     /// `ColumnType::from_value`), naming table and column on failure. No

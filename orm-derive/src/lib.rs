@@ -8,6 +8,8 @@
 mod check;
 mod expand;
 mod model;
+#[cfg(test)]
+mod tests;
 
 #[doc = include_str!("../DERIVE.md")]
 #[proc_macro_derive(Entity, attributes(orm, relationship))]

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use eagerly::relation::RelationField;
+use eagerly::relation::Loadable;
 use eagerly::{Entity, LoadState, Many, One, Relation, Session};
 
 /// Reading a loaded relation field as a list of targets, whatever its kind.
@@ -57,7 +57,7 @@ pub fn graph_of<P: Entity, T: Entity, F: Targets<T>>(
 
 /// Loads `relation` of every parent through `session.load` (the object's
 /// strategy), then reads the graph.
-pub fn load_graph<P: Entity, T: Entity, F: RelationField<T> + Targets<T>>(
+pub fn load_graph<P: Entity, T: Entity, F: Loadable<T> + Targets<T>>(
     session: &mut Session,
     relation: Relation<P, T, F>,
     parents: &[Arc<P>],

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use eagerly::relation::RelationField;
+use eagerly::relation::Loadable;
 use eagerly::{Entity, Query, Relation, Session, Strategy};
 
 use super::graph::{all_loaded, chunks, distinct_targets, load_graph, Graph, Targets};
@@ -33,7 +33,7 @@ pub type Shape<P> = for<'s> fn(Query<'s, P>) -> Query<'s, P>;
 
 /// Queries `n` parents with `strategy` as a per-query option (`None`: the
 /// mapping's default).
-pub fn query_parents<P: Entity, T: Entity, F>(
+pub fn query_parents<P: Entity, T: Entity, F: Loadable<T>>(
     session: &mut Session,
     relation: Relation<P, T, F>,
     strategy: Option<Strategy>,
@@ -44,7 +44,7 @@ pub fn query_parents<P: Entity, T: Entity, F>(
 }
 
 /// [`query_parents`], returning the query's error.
-pub fn try_query_parents<P: Entity, T: Entity, F>(
+pub fn try_query_parents<P: Entity, T: Entity, F: Loadable<T>>(
     session: &mut Session,
     relation: Relation<P, T, F>,
     strategy: Option<Strategy>,
@@ -67,7 +67,7 @@ pub fn try_query_parents<P: Entity, T: Entity, F>(
 
 /// Runs `n` parents through `strategy` on a fresh identity map: the query,
 /// then `session.load` on every parent, then the graph read without a session.
-pub fn run<P: Entity, T: Entity, F: RelationField<T> + Targets<T>>(
+pub fn run<P: Entity, T: Entity, F: Loadable<T> + Targets<T>>(
     session: &mut Session,
     relation: Relation<P, T, F>,
     strategy: Option<Strategy>,
@@ -113,7 +113,7 @@ pub fn per_key<P: Entity, T: Entity>(run: &Run<P, T>) -> usize {
 /// `select` baseline (the `select` option on the same relation) for every
 /// size in [`SIZES`]: the same parents, the same graph, and exactly the
 /// expected extra statements.
-pub fn check<P: Entity, T: Entity, F: RelationField<T> + Targets<T>>(
+pub fn check<P: Entity, T: Entity, F: Loadable<T> + Targets<T>>(
     session: &mut Session,
     relation: Relation<P, T, F>,
     strategy: Strategy,
@@ -125,7 +125,7 @@ pub fn check<P: Entity, T: Entity, F: RelationField<T> + Targets<T>>(
 }
 
 /// [`check`] for a relation whose `chunk_size` is `chunk`.
-pub fn check_chunked<P: Entity, T: Entity, F: RelationField<T> + Targets<T>>(
+pub fn check_chunked<P: Entity, T: Entity, F: Loadable<T> + Targets<T>>(
     session: &mut Session,
     relation: Relation<P, T, F>,
     strategy: Strategy,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::{Cascade, OptionNode};
 use crate::hash::FastMap;
 use crate::relation::FILL;
-use crate::relation::{Link, Relation, RelationField, RelationMeta, Strategy};
+use crate::relation::{Link, Loadable, Relation, RelationMeta, Strategy};
 use crate::{Entity, Error, Result, Session};
 
 /// What the session does when a lazy `select` load repeats for many objects
@@ -118,7 +118,10 @@ impl Session {
     /// - `bulk`: one `IN` statement per chunk for every object of this type in
     ///   the session whose relation is not loaded, this one included;
     /// - `raise`: [`Error::RelationRefused`]; `noload`: empty, no SQL.
-    pub fn load<P: Entity, T: Entity, F: RelationField<T>>(
+    ///
+    /// A `Dynamic` relation does not compile here: it is a query, run with
+    /// [`Session::dynamic`].
+    pub fn load<P: Entity, T: Entity, F: Loadable<T>>(
         &mut self,
         relation: Relation<P, T, F>,
         parent: &P,

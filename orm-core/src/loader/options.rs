@@ -2,7 +2,7 @@
 
 use std::marker::PhantomData;
 
-use crate::relation::{Relation, Strategy};
+use crate::relation::{Loadable, Relation, Strategy};
 use crate::Entity;
 
 /// One step of an option path, erased: which relation, which strategy, and
@@ -58,7 +58,10 @@ impl<P, T> LoadOption<P, T> {
 macro_rules! option_fns {
     ($($(#[$doc:meta])* $name:ident => $strategy:ident;)*) => {$(
         $(#[$doc])*
-        pub fn $name<P: Entity, T: Entity, F>(relation: Relation<P, T, F>) -> LoadOption<P, T> {
+        ///
+        /// Takes a `One` or `Many` relation: a `Dynamic` one is a query and
+        /// does not compile here.
+        pub fn $name<P: Entity, T: Entity, F: Loadable<T>>(relation: Relation<P, T, F>) -> LoadOption<P, T> {
             LoadOption::new(relation.meta.name, Strategy::$strategy)
         }
     )*};

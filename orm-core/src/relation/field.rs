@@ -617,3 +617,26 @@ impl<T: Send + Sync + 'static> RelationField<T> for Dynamic<T> {
         None
     }
 }
+
+/// Keeps [`Loadable`] to the field types of this module.
+mod loadable {
+    pub trait Sealed {}
+}
+
+/// A relation field that loads: [`One`] and [`Many`], never [`Dynamic`].
+/// Loader options ([`joined`](crate::joined), [`selectin`](crate::selectin),
+/// [`select`](crate::select), [`bulk`](crate::bulk), [`raise`](crate::raise),
+/// [`noload`](crate::noload)) and [`Session::load`](crate::Session::load)
+/// take only relations whose field is `Loadable`, so misusing a `dynamic`
+/// relation fails to compile instead of at run time. Sealed.
+#[diagnostic::on_unimplemented(
+    message = "`Dynamic` relations are queries: use session.dynamic(&parent, RELATION) to filter, order, count or page them",
+    label = "this relation's field is `{Self}`, not `One<_>` or `Many<_>`",
+    note = "loader options (joined, selectin, select, bulk, raise, noload) and session.load take relations whose field is `One<T>` or `Many<T>`"
+)]
+pub trait Loadable<T>: RelationField<T> + loadable::Sealed {}
+
+impl<T> loadable::Sealed for One<T> {}
+impl<T> loadable::Sealed for Many<T> {}
+impl<T: Send + Sync + 'static> Loadable<T> for One<T> {}
+impl<T: Send + Sync + 'static> Loadable<T> for Many<T> {}

@@ -10,7 +10,7 @@ use std::any::TypeId;
 use std::marker::PhantomData;
 
 pub(crate) use field::FILL;
-pub use field::{Dynamic, LoadState, Many, One, RelationField};
+pub use field::{Dynamic, LoadState, Loadable, Many, One, RelationField};
 
 use crate::{Entity, EntityMeta};
 
@@ -78,48 +78,178 @@ impl RelationKind {
     }
 }
 
-/// Everything the derive knows about one relationship. Column and table
-/// names are stored double-quoted.
+/// Everything the derive knows about one relationship (`Author::BOOKS.meta()`).
+/// Column and table names are stored double-quoted. Built by the derive;
+/// read through its methods.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct RelationMeta {
-    /// The struct holding the relation.
+    pub(crate) owner: &'static str,
+    pub(crate) name: &'static str,
+    pub(crate) target: &'static str,
+    pub(crate) kind: RelationKind,
+    pub(crate) lazy: Strategy,
+    pub(crate) innerjoin: bool,
+    pub(crate) chunk_size: usize,
+    pub(crate) join_depth: usize,
+    pub(crate) order_by: &'static [(&'static str, bool)],
+    pub(crate) foreign_key: &'static [&'static str],
+    pub(crate) secondary: Option<&'static str>,
+    pub(crate) target_foreign_key: &'static [&'static str],
+    pub(crate) optional: bool,
+    pub(crate) owner_meta: fn() -> &'static EntityMeta,
+    pub(crate) target_meta: fn() -> &'static EntityMeta,
+    pub(crate) owner_type: fn() -> TypeId,
+    pub(crate) target_type: fn() -> TypeId,
+}
+
+/// The parts of a [`RelationMeta`], as the derive writes them: named, so
+/// the generated code reads like the data it is.
+#[doc(hidden)]
+pub struct RelationMetaParts {
     pub owner: &'static str,
-    /// The field's name.
     pub name: &'static str,
-    /// The target struct.
     pub target: &'static str,
-    /// The relationship's shape.
     pub kind: RelationKind,
-    /// The mapping's default strategy.
     pub lazy: Strategy,
-    /// `joined` with an INNER JOIN instead of LEFT OUTER.
     pub innerjoin: bool,
-    /// How many keys go in one `IN` list.
     pub chunk_size: usize,
+    pub join_depth: usize,
+    pub order_by: &'static [(&'static str, bool)],
+    pub foreign_key: &'static [&'static str],
+    pub secondary: Option<&'static str>,
+    pub target_foreign_key: &'static [&'static str],
+    pub optional: bool,
+    pub owner_meta: fn() -> &'static EntityMeta,
+    pub target_meta: fn() -> &'static EntityMeta,
+    pub owner_type: fn() -> TypeId,
+    pub target_type: fn() -> TypeId,
+}
+
+impl RelationMetaParts {
+    /// The metadata.
+    pub const fn build(self) -> RelationMeta {
+        let RelationMetaParts {
+            owner,
+            name,
+            target,
+            kind,
+            lazy,
+            innerjoin,
+            chunk_size,
+            join_depth,
+            order_by,
+            foreign_key,
+            secondary,
+            target_foreign_key,
+            optional,
+            owner_meta,
+            target_meta,
+            owner_type,
+            target_type,
+        } = self;
+        RelationMeta {
+            owner,
+            name,
+            target,
+            kind,
+            lazy,
+            innerjoin,
+            chunk_size,
+            join_depth,
+            order_by,
+            foreign_key,
+            secondary,
+            target_foreign_key,
+            optional,
+            owner_meta,
+            target_meta,
+            owner_type,
+            target_type,
+        }
+    }
+}
+
+impl RelationMeta {
+    /// The struct holding the relation.
+    pub const fn owner(&self) -> &'static str {
+        self.owner
+    }
+
+    /// The field's name.
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The target struct.
+    pub const fn target(&self) -> &'static str {
+        self.target
+    }
+
+    /// The relationship's shape.
+    pub const fn kind(&self) -> RelationKind {
+        self.kind
+    }
+
+    /// The mapping's default strategy.
+    pub const fn lazy(&self) -> Strategy {
+        self.lazy
+    }
+
+    /// `joined` with an INNER JOIN instead of LEFT OUTER.
+    pub const fn innerjoin(&self) -> bool {
+        self.innerjoin
+    }
+
+    /// How many keys go in one `IN` list.
+    pub const fn chunk_size(&self) -> usize {
+        self.chunk_size
+    }
+
     /// For a self-referential `joined` relation, how many levels one
     /// statement joins.
-    pub join_depth: usize,
+    pub const fn join_depth(&self) -> usize {
+        self.join_depth
+    }
+
     /// ORDER BY of a collection: quoted target columns and "descending".
-    pub order_by: &'static [(&'static str, bool)],
-    /// The key columns of the link: for many-to-one, on the owner table and
-    /// referencing the target's key; for one-to-many and one-to-one, on the
-    /// target table and referencing the owner's key; for many-to-many, on
-    /// the secondary table and referencing the owner's key.
-    pub foreign_key: &'static [&'static str],
+    pub const fn order_by(&self) -> &'static [(&'static str, bool)] {
+        self.order_by
+    }
+
+    /// The quoted key columns of the link: for many-to-one, on the owner
+    /// table and referencing the target's key; for one-to-many and
+    /// one-to-one, on the target table and referencing the owner's key; for
+    /// many-to-many, on the secondary table and referencing the owner's key.
+    pub const fn foreign_key(&self) -> &'static [&'static str] {
+        self.foreign_key
+    }
+
     /// The quoted association table of a many-to-many.
-    pub secondary: Option<&'static str>,
-    /// For many-to-many, the secondary's columns referencing the target's key.
-    pub target_foreign_key: &'static [&'static str],
+    pub const fn secondary(&self) -> Option<&'static str> {
+        self.secondary
+    }
+
+    /// For many-to-many, the secondary's quoted columns referencing the
+    /// target's key.
+    pub const fn target_foreign_key(&self) -> &'static [&'static str] {
+        self.target_foreign_key
+    }
+
     /// Whether the foreign key is nullable, so the target may be absent.
-    pub optional: bool,
+    pub const fn optional(&self) -> bool {
+        self.optional
+    }
+
     /// The owner's metadata.
-    pub owner_meta: fn() -> &'static EntityMeta,
+    pub fn owner_meta(&self) -> &'static EntityMeta {
+        (self.owner_meta)()
+    }
+
     /// The target's metadata.
-    pub target_meta: fn() -> &'static EntityMeta,
-    /// The owner's type, to tell relations apart whatever their names.
-    pub owner_type: fn() -> TypeId,
-    /// The target's type.
-    pub target_type: fn() -> TypeId,
+    pub fn target_meta(&self) -> &'static EntityMeta {
+        (self.target_meta)()
+    }
 }
 
 impl RelationMeta {
@@ -205,8 +335,7 @@ pub enum Link<P: Entity, T: Entity> {
 /// how to reach its field, and how its ends link. `F` is the field type, so
 /// loads return `&[Arc<T>]` for `Many` and `Option<&Arc<T>>` for `One`.
 pub struct Relation<P: Entity, T: Entity, F> {
-    /// The relation's metadata.
-    pub meta: &'static RelationMeta,
+    pub(crate) meta: &'static RelationMeta,
     pub(crate) field: fn(&P) -> &F,
     pub(crate) link: Link<P, T>,
     pub(crate) sql: fn() -> &'static crate::loader::RelationSql,
@@ -229,6 +358,11 @@ impl<P: Entity, T: Entity, F> Relation<P, T, F> {
             sql,
             _types: PhantomData,
         }
+    }
+
+    /// The relation's metadata.
+    pub const fn meta(&self) -> &'static RelationMeta {
+        self.meta
     }
 
     /// The field of `parent` this relation fills.

@@ -8,7 +8,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use crate::check;
-use crate::model::ast::Model;
+use crate::model::ast::{Link, Model};
 use crate::model::ctxt::Ctxt;
 
 /// The whole derive: parse, validate, expand. Errors come back as
@@ -25,6 +25,20 @@ pub fn derive_entity(input: TokenStream) -> TokenStream {
     }
     let expandable = model.as_ref().is_some_and(|m| check::expandable(m, &input));
     match (cx.finish(), model) {
+        // An invalid link is built only next to its error; should one ever
+        // come without, refuse rather than expand a relation that reads nothing.
+        (Ok(()), Some(model))
+            if model
+                .relations
+                .iter()
+                .any(|r| matches!(r.link, Link::Invalid)) =>
+        {
+            syn::Error::new_spanned(
+                &model.ident,
+                "#[derive(Entity)]: a relationship's link could not be read",
+            )
+            .to_compile_error()
+        }
         (Ok(()), Some(model)) => expand(&model),
         // Like thiserror's fallback: when the struct's shape is sound, emit
         // the impl next to the errors so one bad attribute does not cascade
@@ -74,13 +88,14 @@ fn expand(model: &Model) -> TokenStream {
         let field = column.ident.to_string();
         let primary_key = column.primary_key;
         quote_spanned! {ty.span()=>
-            #krate::ColumnMeta {
+            #krate::__private::ColumnMetaParts {
                 name: #column_name,
                 field: #field,
                 sql_type: <#ty as #krate::ColumnType>::SQL_TYPE,
                 nullable: <#ty as #krate::ColumnType>::NULLABLE,
                 primary_key: #primary_key,
             }
+            .build()
         }
     });
 
@@ -118,13 +133,11 @@ fn expand(model: &Model) -> TokenStream {
                 .map(|r| relation::field_init(model, r)),
         );
     let relation_constants = model.relations.iter().map(|r| relation::constant(model, r));
-    // Spanned at each field, so "not an entity" for a target is reported there.
     let relation_refs = model.relations.iter().map(|r| {
-        let owner = syn::Ident::new(&ident.to_string(), r.ty.span());
-        let constant = syn::Ident::new(&r.constant.to_string(), r.ty.span());
-        quote_spanned!(r.ty.span()=> &#owner::#constant)
+        let this = relation::path(model, r);
+        quote_spanned!(syn::spanned::Spanned::span(&r.target)=> &#this)
     });
-    let relation_metas = model.relations.iter().map(|r| &r.constant);
+    let relation_metas = model.relations.iter().map(|r| relation::path(model, r));
     let key_at = key_of(
         model
             .primary_key
@@ -208,14 +221,15 @@ fn expand(model: &Model) -> TokenStream {
 
         impl #krate::Entity for #ident {
             type Key = #key_type;
+            type Itself = Self;
 
-            const META: &'static #krate::EntityMeta = &#krate::EntityMeta {
+            const META: &'static #krate::EntityMeta = &#krate::__private::EntityMetaParts {
                 name: #name,
                 table: #table,
                 columns: &[#(#column_metas),*],
                 primary_key: &[#(#primary_key),*],
                 auto_key: #auto_key,
-                sql: #krate::EntitySql {
+                sql: #krate::__private::EntitySqlParts {
                     select: #select,
                     key_match: #key_match,
                     count: #count,
@@ -224,8 +238,9 @@ fn expand(model: &Model) -> TokenStream {
                     update: #update,
                     delete: #delete,
                 },
-                relations: &[#(#ident::#relation_metas.meta),*],
-            };
+                relations: &[#(#relation_metas.meta()),*],
+            }
+            .build();
 
             fn relations() -> &'static [&'static dyn #krate::__private::ErasedRelation<Self>] {
                 const RELATIONS: &[&dyn #krate::__private::ErasedRelation<#ident>] = &[#(#relation_refs),*];

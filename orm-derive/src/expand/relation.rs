@@ -42,6 +42,8 @@ fn kind_variant(relation: &Relation) -> (syn::Ident, &'static str) {
         (Link::Remote { .. }, Wrapper::One) => (format_ident!("OneToOne"), "one-to-one"),
         (Link::Remote { .. }, _) => (format_ident!("OneToMany"), "one-to-many"),
         (Link::Secondary { .. }, _) => (format_ident!("ManyToMany"), "many-to-many"),
+        (Link::Invalid, Wrapper::One) => (format_ident!("ManyToOne"), "many-to-one"),
+        (Link::Invalid, _) => (format_ident!("OneToMany"), "one-to-many"),
     }
 }
 
@@ -60,6 +62,19 @@ pub fn constant(model: &Model, relation: &Relation) -> TokenStream {
         _ => None,
     }
     .unwrap_or_else(|| quote!(#target).to_string().replace(' ', ""));
+    // Every use of the target goes through `<T as Entity>::Itself`, spanned
+    // at the target type: when `T` is not an entity, that projection fails
+    // with one message at one place, and what is built on it (its key, its
+    // column constants, the relation's type) stays silent instead of
+    // repeating the error.
+    let target_span = syn::spanned::Spanned::span(target);
+    let target = &respan(quote!(<#target as #krate::Entity>::Itself), target_span);
+    // The target's column constants this relation reads (foreign key on the
+    // target, order_by), for the stand-in below. The path to one is spanned
+    // at the target type and what is done with it at the attribute naming it.
+    let mut target_columns: Vec<(syn::Ident, String)> = Vec::new();
+    let column_path = |constant: &syn::Ident| respan(quote!(<#target>::#constant), target_span);
+    let this = path(model, relation);
     let ty = &relation.ty;
     let (kind, kind_text) = kind_variant(relation);
     let strategy = strategy_variant(relation.strategy);
@@ -68,24 +83,25 @@ pub fn constant(model: &Model, relation: &Relation) -> TokenStream {
     let join_depth = relation.join_depth;
     let optional = relation.optional;
     let span = relation.link_span;
-    // Spanned at the target type, so a target that is not an entity is
-    // reported there rather than at the derive.
-    let relation_type = respan(
-        quote!(#krate::Relation<#owner, #target, #ty>),
-        syn::spanned::Spanned::span(target),
-    );
+    let relation_type = respan(quote!(#krate::Relation<#owner, #target, #ty>), target_span);
     let fk_trait = respan(quote!(#krate::__private::ForeignKey), span);
     let owner_key = quote!(<#owner as #krate::Entity>::Key);
     let target_key = quote!(<#target as #krate::Entity>::Key);
 
-    let order_by = relation.order_by.iter().map(|(column, descending)| {
-        let constant = format_ident!(
-            "{}",
-            column.to_string().to_uppercase(),
-            span = column.span()
-        );
-        quote_spanned!(column.span()=> (<#target>::#constant.quoted_name(), #descending))
-    });
+    let order_by: Vec<TokenStream> = relation
+        .order_by
+        .iter()
+        .map(|(column, descending)| {
+            let constant = format_ident!(
+                "{}",
+                column.to_string().to_uppercase(),
+                span = column.span()
+            );
+            target_columns.push((constant.clone(), column.to_string()));
+            let path = column_path(&constant);
+            quote_spanned!(column.span()=> (#path.quoted_name(), #descending))
+        })
+        .collect();
 
     let (foreign_key, secondary, target_foreign_key, link, link_text) = match &relation.link {
         Link::ManyToOne { columns } => {
@@ -120,21 +136,48 @@ pub fn constant(model: &Model, relation: &Relation) -> TokenStream {
                 .iter()
                 .map(|f| format_ident!("{}", f.to_string().to_uppercase(), span = span))
                 .collect();
-            let quoted = constants
+            target_columns.extend(
+                constants
+                    .iter()
+                    .cloned()
+                    .zip(fields.iter().map(|f| f.to_string())),
+            );
+            let paths: Vec<TokenStream> = constants.iter().map(column_path).collect();
+            let quoted = paths
                 .iter()
-                .map(|c| quote_spanned!(span=> <#target>::#c.quoted_name()));
-            let (extract, assign) = if let [single] = constants.as_slice() {
-                (
-                    quote_spanned!(span=> #fk_trait::<#owner_key>::referenced_key(<#target>::#single.value(target))),
-                    quote_spanned!(span=> #fk_trait::<#owner_key>::set_key(<#target>::#single.value_mut(target), key)),
-                )
-            } else {
-                let positions = (0..constants.len()).map(syn::Index::from);
-                (
-                    quote_spanned!(span=> ::core::option::Option::Some((#(#fk_trait::referenced_key(<#target>::#constants.value(target))?,)*))),
-                    quote_spanned!(span=> { #(#fk_trait::set_key(<#target>::#constants.value_mut(target), &key.#positions);)* }),
-                )
-            };
+                .map(|c| quote_spanned!(span=> #c.quoted_name()));
+            // The field is bound first, so that a foreign key of the wrong
+            // type is reported at the attribute alone.
+            let bound: Vec<syn::Ident> = (0..paths.len())
+                .map(|i| format_ident!("field{}", i, span = span))
+                .collect();
+            let (extract, assign) =
+                if let ([single], [field]) = (paths.as_slice(), bound.as_slice()) {
+                    (
+                        quote_spanned!(span=> {
+                            let #field = #single.value(target);
+                            #fk_trait::<#owner_key>::referenced_key(#field)
+                        }),
+                        quote_spanned!(span=> {
+                            let #field = #single.value_mut(target);
+                            #fk_trait::<#owner_key>::set_key(#field, key)
+                        }),
+                    )
+                } else {
+                    let positions = (0..paths.len()).map(syn::Index::from);
+                    (
+                        quote_spanned!(span=> {
+                            #(let #bound = #paths.value(target);)*
+                            ::core::option::Option::Some((#(#fk_trait::referenced_key(#bound)?,)*))
+                        }),
+                        quote_spanned!(span=> {
+                            #({
+                                let #bound = #paths.value_mut(target);
+                                #fk_trait::set_key(#bound, &key.#positions);
+                            })*
+                        }),
+                    )
+                };
             let names: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
             (
                 quote!(&[#(#quoted),*]),
@@ -149,6 +192,14 @@ pub fn constant(model: &Model, relation: &Relation) -> TokenStream {
                 format!("foreign key `{}` on `{target_name}`", names.join(", ")),
             )
         }
+        // Only ever expanded next to the error that made it invalid.
+        Link::Invalid => (
+            quote!(&[]),
+            quote!(::core::option::Option::None),
+            quote!(&[]),
+            quote!(#krate::__private::Link::Secondary),
+            "with an invalid link".to_owned(),
+        ),
         Link::Secondary {
             table,
             foreign_key,
@@ -171,15 +222,56 @@ pub fn constant(model: &Model, relation: &Relation) -> TokenStream {
         }
     };
 
+    let use_text = if relation.wrapper == Wrapper::Dynamic {
+        format!(
+            "A query: pass it to `session.dynamic(&parent, {owner_name}::{constant})` \
+             (loader options and `session.load` do not take it)."
+        )
+    } else {
+        format!(
+            "Pass it to `session.load` or to loader options such as `selectin({owner_name}::{constant})`."
+        )
+    };
+    let field_type = quote!(#ty).to_string().replace(' ', "");
     let doc = format!(
         "Relation `{field_name}`: {kind_text} to `{target_name}`, {link_text}; default strategy `{}`. \
-         Pass it to `session.load`, to loader options such as `selectin({owner_name}::{constant})`, or to `session.dynamic`.",
+         {use_text} Its type is `Relation<{owner_name}, {target_name}, {field_type}>`.",
         relation.strategy
     );
-    quote! {
-        #[doc = #doc]
-        pub const #constant: #relation_type = #krate::Relation::new(
-            &#krate::RelationMeta {
+    target_columns.sort();
+    target_columns.dedup_by(|a, b| a.0 == b.0);
+    // Stand-ins for the target's column constants, in a trait in scope
+    // implemented for every type. An entity's own constants are inherent and
+    // win; a lookup falls back to a stand-in only when the target has no such
+    // constant: when it is not an entity (reported once, at the type: the
+    // stand-in stays silent) or when it has no such field (the stand-in's
+    // `HasField` bound reports that, at the attribute naming the field).
+    let stand_in = (!target_columns.is_empty()).then(|| {
+        let constants = target_columns.iter().map(|(constant, _)| constant);
+        let constants_again = constants.clone();
+        let names: Vec<syn::Ident> = target_columns
+            .iter()
+            .map(|(constant, field)| marker(field, constant.span()))
+            .collect();
+        quote! {
+            // Named after the fields for the message; enums, so that no
+            // value of that name shadows a binding below.
+            #(#[allow(non_camel_case_types)] enum #names {})*
+            #[allow(dead_code, non_camel_case_types)]
+            trait target_columns {
+                #(const #constants: #krate::__private::NoColumn<Self, #names>;)*
+            }
+            impl<T: ?::core::marker::Sized> target_columns for T {
+                #(const #constants_again: #krate::__private::NoColumn<Self, #names> = #krate::__private::NoColumn::NEW;)*
+            }
+        }
+    });
+    // Spanned at the target type like every use of it, so that when the
+    // target is not an entity the failures coincide and are reported once.
+    let value = quote_spanned! {target_span=> {
+        #stand_in
+        #krate::Relation::new(
+            &#krate::__private::RelationMetaParts {
                 owner: #owner_name,
                 name: #field_name,
                 target: #target_name,
@@ -197,29 +289,58 @@ pub fn constant(model: &Model, relation: &Relation) -> TokenStream {
                 target_meta: || <#target as #krate::Entity>::META,
                 owner_type: ::core::any::TypeId::of::<#owner>,
                 target_type: ::core::any::TypeId::of::<#target>,
-            },
+            }
+            .build(),
             |parent: &#owner| &parent.#field,
             #link,
             {
                 fn sql() -> &'static #krate::__private::RelationSql {
                     static SQL: #krate::__private::OnceLock<#krate::__private::RelationSql> = #krate::__private::OnceLock::new();
-                    SQL.get_or_init(|| #krate::__private::RelationSql::build(#owner::#constant.meta))
+                    SQL.get_or_init(|| #krate::__private::RelationSql::build(#this.meta()))
                 }
                 sql
             },
-        );
+        )
+    }};
+    quote! {
+        #[doc = #doc]
+        pub const #constant: #relation_type = #value;
     }
+}
+
+/// The marker type named after field `name`, for the missing-field message:
+/// the name itself when it is an identifier, raw when it is a keyword.
+fn marker(name: &str, span: Span) -> syn::Ident {
+    if syn::parse_str::<syn::Ident>(name).is_ok() {
+        syn::Ident::new(name, span)
+    } else if matches!(name, "self" | "Self" | "super" | "crate") {
+        // Keywords that cannot be raw identifiers.
+        format_ident!("field_{}", name, span = span)
+    } else {
+        syn::Ident::new_raw(name, span)
+    }
+}
+
+/// `Owner::CONSTANT`, spanned at the target type: the constant's type names
+/// the target, so a target that is not an entity is reported where every
+/// reference to it is, once.
+pub fn path(model: &Model, relation: &Relation) -> TokenStream {
+    let owner = &model.ident;
+    let constant = &relation.constant;
+    respan(
+        quote!(#owner::#constant),
+        syn::spanned::Spanned::span(&relation.target),
+    )
 }
 
 /// The field initializer of a freshly decoded object: unloaded, knowing its relation.
 pub fn field_init(model: &Model, relation: &Relation) -> TokenStream {
     let krate = &model.krate;
-    let owner = &model.ident;
     let field = &relation.ident;
-    let constant = &relation.constant;
+    let this = path(model, relation);
     match relation.wrapper {
-        Wrapper::One => quote!(#field: #krate::One::for_relation(#owner::#constant.meta)),
-        Wrapper::Many => quote!(#field: #krate::Many::for_relation(#owner::#constant.meta)),
+        Wrapper::One => quote!(#field: #krate::One::for_relation(#this.meta())),
+        Wrapper::Many => quote!(#field: #krate::Many::for_relation(#this.meta())),
         Wrapper::Dynamic => quote!(#field: #krate::Dynamic::new()),
     }
 }

@@ -41,6 +41,10 @@ pub enum Link {
         foreign_key: Vec<String>,
         target_foreign_key: Vec<String>,
     },
+    /// A link whose attribute was wrong (the error is recorded). Expanded,
+    /// next to that error only, as a link that reads no field, so that the
+    /// relation constant still exists and its uses add no errors.
+    Invalid,
 }
 
 /// A relationship field.
@@ -194,7 +198,7 @@ impl Model {
             .collect();
         let relations = relationship_fields
             .into_iter()
-            .filter_map(|(field, ident, wrapper, target, attrs)| {
+            .map(|(field, ident, wrapper, target, attrs)| {
                 Relation::from_ast(
                     cx,
                     &owner_name,
@@ -338,6 +342,33 @@ fn positive(cx: &Ctxt, lit: &syn::LitInt, key: &str, minimum: usize) -> Option<u
 }
 
 impl Relation {
+    /// A relation whose link could not be read, its error already recorded:
+    /// kept with defaults so that the fallback expansion still has its field
+    /// and constant.
+    fn invalid(
+        field: &syn::Field,
+        ident: syn::Ident,
+        wrapper: Wrapper,
+        target: syn::Type,
+        strategy: &'static str,
+    ) -> Relation {
+        Relation {
+            constant: syn::Ident::new(&ident.unraw().to_string().to_uppercase(), ident.span()),
+            link_span: ident.span(),
+            ident,
+            wrapper,
+            ty: field.ty.clone(),
+            target,
+            strategy,
+            link: Link::Invalid,
+            innerjoin: false,
+            chunk_size: 500,
+            join_depth: 1,
+            order_by: Vec::new(),
+            optional: false,
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn from_ast(
         cx: &Ctxt,
@@ -348,7 +379,7 @@ impl Relation {
         wrapper: Wrapper,
         target: syn::Type,
         attrs: attr::Relationship,
-    ) -> Option<Relation> {
+    ) -> Relation {
         let field_name = ident.unraw().to_string();
         let default_strategy = if wrapper == Wrapper::Dynamic {
             "dynamic"
@@ -486,8 +517,14 @@ impl Relation {
             }
         } else if wrapper == Wrapper::One {
             let names = match &attrs.foreign_key {
-                Some(lit) => identifiers(cx, lit)?,
-                None => vec![syn::Ident::new(&format!("{field_name}_id"), ident.span())],
+                Some(lit) => identifiers(cx, lit),
+                None => Some(vec![syn::Ident::new(
+                    &format!("{field_name}_id"),
+                    ident.span(),
+                )]),
+            };
+            let Some(names) = names else {
+                return Relation::invalid(field, ident, wrapper, target, strategy);
             };
             let local: Vec<Option<usize>> = names.iter().map(local_column).collect();
             if local.iter().all(Option::is_some) && !names.is_empty() {
@@ -503,7 +540,7 @@ impl Relation {
                         "cannot infer the foreign key of `{field_name}`: `{owner}` has no field `{field_name}_id`; add #[relationship(foreign_key = \"...\")] naming a field of `{owner}` (many-to-one) or of `{target_name}` (one-to-one)"
                     ),
                 );
-                return None;
+                return Relation::invalid(field, ident, wrapper, target, strategy);
             } else if local.iter().any(Option::is_some) {
                 let elsewhere: Vec<String> = names
                     .iter()
@@ -512,28 +549,34 @@ impl Relation {
                     .map(|(name, _)| format!("`{name}`"))
                     .collect();
                 cx.error_spanned_by(
-                    attrs.foreign_key.as_ref()?,
+                    &attrs.foreign_key,
                     format!(
                         "the foreign key's fields must all be on `{owner}` (many-to-one) or all on `{target_name}` (one-to-one), but {} {} not a field of `{owner}`",
                         elsewhere.join(", "),
                         if elsewhere.len() == 1 { "is" } else { "are" }
                     ),
                 );
-                return None;
+                return Relation::invalid(field, ident, wrapper, target, strategy);
             } else {
                 Link::Remote { fields: names }
             }
         } else {
             let names = match &attrs.foreign_key {
-                Some(lit) => identifiers(cx, lit)?,
-                None => vec![syn::Ident::new(
+                Some(lit) => identifiers(cx, lit),
+                None => Some(vec![syn::Ident::new(
                     &format!("{}_id", snake_case(owner)),
                     ident.span(),
-                )],
+                )]),
             };
-            Link::Remote { fields: names }
+            match names {
+                Some(fields) => Link::Remote { fields },
+                None => Link::Invalid,
+            }
         };
-        Some(Relation {
+        if matches!(link, Link::Invalid) {
+            return Relation::invalid(field, ident, wrapper, target, strategy);
+        }
+        Relation {
             constant: syn::Ident::new(&field_name.to_uppercase(), ident.span()),
             ident,
             wrapper,
@@ -547,6 +590,6 @@ impl Relation {
             order_by,
             link_span: fk_span,
             optional,
-        })
+        }
     }
 }

@@ -11,7 +11,7 @@ pub struct BookTag {
 }
 
 fn main() -> eagerly::Result<()> {
-    assert_eq!(BookTag::META.primary_key, &[0, 1]);
+    assert_eq!(BookTag::META.primary_key(), &[0, 1]);
     let mut session = Session::in_memory()?;
     session.create_all(&[BookTag::META])?;
     session.insert(BookTag {

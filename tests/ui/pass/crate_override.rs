@@ -22,7 +22,7 @@ pub struct Book {
 
 fn main() {
     use eagerly::Entity as _;
-    assert_eq!(Author::META.table, "authors");
+    assert_eq!(Author::META.table(), "authors");
     assert_eq!(Author::NAME.name(), "name");
-    assert_eq!(Book::META.table, "books");
+    assert_eq!(Book::META.table(), "books");
 }

@@ -13,7 +13,7 @@ pub struct BookTag {
 }
 
 fn main() {
-    assert_eq!(Author::META.table, "authors");
-    assert_eq!(BookTag::META.table, "book_tags");
-    assert_eq!(BookTag::META.name, "BookTag");
+    assert_eq!(Author::META.table(), "authors");
+    assert_eq!(BookTag::META.table(), "book_tags");
+    assert_eq!(BookTag::META.name(), "BookTag");
 }

@@ -7,7 +7,7 @@ pub struct Author {
 }
 
 fn main() -> eagerly::Result<()> {
-    assert_eq!(Author::META.table, "authors");
+    assert_eq!(Author::META.table(), "authors");
     assert_eq!(Author::ID.name(), "id");
     let mut session = Session::in_memory()?;
     session.create_all(&[Author::META])?;

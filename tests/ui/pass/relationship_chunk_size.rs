@@ -20,8 +20,8 @@ pub struct Book {
 }
 
 fn main() -> eagerly::Result<()> {
-    assert_eq!(Author::BOOKS.meta.chunk_size, 2);
-    assert_eq!(Author::ALL_BOOKS.meta.chunk_size, 1_000);
+    assert_eq!(Author::BOOKS.meta().chunk_size(), 2);
+    assert_eq!(Author::ALL_BOOKS.meta().chunk_size(), 1_000);
     let mut session = Session::in_memory()?;
     session.create_all(&[Author::META, Book::META])?;
     for id in 1..=5 {

@@ -33,13 +33,13 @@ pub struct Book {
 
 fn main() -> eagerly::Result<()> {
     let strategies = [
-        (Author::BY_SELECT.meta.lazy, Strategy::Select),
-        (Author::BY_JOINED.meta.lazy, Strategy::Joined),
-        (Author::BY_SELECTIN.meta.lazy, Strategy::Selectin),
-        (Author::BY_BULK.meta.lazy, Strategy::Bulk),
-        (Author::BY_RAISE.meta.lazy, Strategy::Raise),
-        (Author::BY_NOLOAD.meta.lazy, Strategy::Noload),
-        (Author::BY_DYNAMIC.meta.lazy, Strategy::Dynamic),
+        (Author::BY_SELECT.meta().lazy(), Strategy::Select),
+        (Author::BY_JOINED.meta().lazy(), Strategy::Joined),
+        (Author::BY_SELECTIN.meta().lazy(), Strategy::Selectin),
+        (Author::BY_BULK.meta().lazy(), Strategy::Bulk),
+        (Author::BY_RAISE.meta().lazy(), Strategy::Raise),
+        (Author::BY_NOLOAD.meta().lazy(), Strategy::Noload),
+        (Author::BY_DYNAMIC.meta().lazy(), Strategy::Dynamic),
     ];
     for (mapped, expected) in strategies {
         assert_eq!(mapped, expected);

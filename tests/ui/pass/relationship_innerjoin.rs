@@ -22,8 +22,8 @@ pub struct Book {
 }
 
 fn main() -> eagerly::Result<()> {
-    assert!(Author::BOOKS.meta.innerjoin);
-    assert!(Book::AUTHOR.meta.innerjoin);
+    assert!(Author::BOOKS.meta().innerjoin());
+    assert!(Book::AUTHOR.meta().innerjoin());
     let mut session = Session::in_memory()?;
     session.create_all(&[Author::META, Book::META])?;
     session.execute("INSERT INTO authors (id, name) VALUES (1, 'Ann')", &[])?;

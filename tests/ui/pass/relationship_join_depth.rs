@@ -14,8 +14,8 @@ pub struct Node {
 }
 
 fn main() -> eagerly::Result<()> {
-    assert_eq!(Node::CHILDREN.meta.join_depth, 2);
-    assert!(Node::PARENT.meta.optional);
+    assert_eq!(Node::CHILDREN.meta().join_depth(), 2);
+    assert!(Node::PARENT.meta().optional());
     let mut session = Session::in_memory()?;
     session.create_all(&[Node::META])?;
     session.execute("INSERT INTO nodes (id, parent_id) VALUES (1, NULL), (2, 1), (3, 2)", &[])?;

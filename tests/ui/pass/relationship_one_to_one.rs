@@ -24,9 +24,9 @@ pub struct Biography {
 }
 
 fn main() -> eagerly::Result<()> {
-    assert_eq!(Author::BIO.meta.kind, eagerly::RelationKind::OneToOne);
-    assert_eq!(Author::MENTOR.meta.kind, eagerly::RelationKind::ManyToOne);
-    assert!(Author::MENTOR.meta.optional);
+    assert_eq!(Author::BIO.meta().kind(), eagerly::RelationKind::OneToOne);
+    assert_eq!(Author::MENTOR.meta().kind(), eagerly::RelationKind::ManyToOne);
+    assert!(Author::MENTOR.meta().optional());
     let mut session = Session::in_memory()?;
     session.create_all(&[Author::META, Biography::META])?;
     session.execute("INSERT INTO authors (id, mentor_id) VALUES (1, NULL), (2, 1)", &[])?;

@@ -1,0 +1,198 @@
+// Expansion of #[derive(Entity)] for the struct below, checked by
+// orm-derive/src/tests.rs. After an intended change, rewrite with
+// EAGERLY_SNAPSHOTS=overwrite cargo test -p orm-derive
+// and review the diff.
+//
+// #[derive(Entity)]
+// #[orm(table = "authors")]
+// pub struct Author {
+//     #[orm(primary_key)]
+//     pub id: i64,
+//     #[relationship(foreign_key = "author_id")]
+//     pub book_query: Dynamic<Book>,
+// }
+
+impl Author {
+    ///Column `id` of table `authors` (field `id`, part of the primary key), for filters and ordering.
+    pub const ID: ::eagerly::Column<Author, i64> = ::eagerly::Column::new(
+        "id",
+        "\"id\"",
+        0usize,
+        |entity: &Author| &entity.id,
+        |entity: &mut Author| &mut entity.id,
+    );
+    ///Relation `book_query`: one-to-many to `Book`, foreign key `author_id` on `Book`; default strategy `dynamic`. A query: pass it to `session.dynamic(&parent, Author::BOOK_QUERY)` (loader options and `session.load` do not take it). Its type is `Relation<Author, Book, Dynamic<Book>>`.
+    pub const BOOK_QUERY: ::eagerly::Relation<
+        Author,
+        <Book as ::eagerly::Entity>::Itself,
+        Dynamic<Book>,
+    > = {
+        #[allow(non_camel_case_types)]
+        enum author_id {}
+        #[allow(dead_code, non_camel_case_types)]
+        trait target_columns {
+            const AUTHOR_ID: ::eagerly::__private::NoColumn<Self, author_id>;
+        }
+        impl<T: ?::core::marker::Sized> target_columns for T {
+            const AUTHOR_ID: ::eagerly::__private::NoColumn<Self, author_id> = ::eagerly::__private::NoColumn::NEW;
+        }
+        ::eagerly::Relation::new(
+            &::eagerly::__private::RelationMetaParts {
+                owner: "Author",
+                name: "book_query",
+                target: "Book",
+                kind: ::eagerly::RelationKind::OneToMany,
+                lazy: ::eagerly::Strategy::Dynamic,
+                innerjoin: false,
+                chunk_size: 500usize,
+                join_depth: 1usize,
+                order_by: &[],
+                foreign_key: &[
+                    <<Book as ::eagerly::Entity>::Itself>::AUTHOR_ID.quoted_name(),
+                ],
+                secondary: ::core::option::Option::None,
+                target_foreign_key: &[],
+                optional: false,
+                owner_meta: || <Author as ::eagerly::Entity>::META,
+                target_meta: || {
+                    <<Book as ::eagerly::Entity>::Itself as ::eagerly::Entity>::META
+                },
+                owner_type: ::core::any::TypeId::of::<Author>,
+                target_type: ::core::any::TypeId::of::<
+                    <Book as ::eagerly::Entity>::Itself,
+                >,
+            }
+                .build(),
+            |parent: &Author| &parent.book_query,
+            ::eagerly::__private::Link::Remote {
+                foreign_key: |target: &<Book as ::eagerly::Entity>::Itself| {
+                    let field0 = <<Book as ::eagerly::Entity>::Itself>::AUTHOR_ID
+                        .value(target);
+                    ::eagerly::__private::ForeignKey::<
+                        <Author as ::eagerly::Entity>::Key,
+                    >::referenced_key(field0)
+                },
+                set_foreign_key: |
+                    target: &mut <Book as ::eagerly::Entity>::Itself,
+                    key: &<Author as ::eagerly::Entity>::Key|
+                {
+                    let field0 = <<Book as ::eagerly::Entity>::Itself>::AUTHOR_ID
+                        .value_mut(target);
+                    ::eagerly::__private::ForeignKey::<
+                        <Author as ::eagerly::Entity>::Key,
+                    >::set_key(field0, key)
+                },
+            },
+            {
+                fn sql() -> &'static ::eagerly::__private::RelationSql {
+                    static SQL: ::eagerly::__private::OnceLock<
+                        ::eagerly::__private::RelationSql,
+                    > = ::eagerly::__private::OnceLock::new();
+                    SQL.get_or_init(|| ::eagerly::__private::RelationSql::build(
+                        Author::BOOK_QUERY.meta(),
+                    ))
+                }
+                sql
+            },
+        )
+    };
+}
+impl ::eagerly::Entity for Author {
+    type Key = i64;
+    type Itself = Self;
+    const META: &'static ::eagerly::EntityMeta = &::eagerly::__private::EntityMetaParts {
+        name: "Author",
+        table: "authors",
+        columns: &[
+            ::eagerly::__private::ColumnMetaParts {
+                name: "id",
+                field: "id",
+                sql_type: <i64 as ::eagerly::ColumnType>::SQL_TYPE,
+                nullable: <i64 as ::eagerly::ColumnType>::NULLABLE,
+                primary_key: true,
+            }
+                .build(),
+        ],
+        primary_key: &[0usize],
+        auto_key: true,
+        sql: ::eagerly::__private::EntitySqlParts {
+            select: "SELECT \"id\" FROM \"authors\"",
+            key_match: "\"id\" = ?",
+            count: "SELECT COUNT(*) FROM \"authors\"",
+            insert: "INSERT INTO \"authors\" (\"id\") VALUES (?)",
+            insert_without_key: "INSERT INTO \"authors\" DEFAULT VALUES",
+            update: "",
+            delete: "DELETE FROM \"authors\" WHERE \"id\" = ?",
+        },
+        relations: &[Author::BOOK_QUERY.meta()],
+    }
+        .build();
+    fn relations() -> &'static [&'static dyn ::eagerly::__private::ErasedRelation<
+        Self,
+    >] {
+        const RELATIONS: &[&dyn ::eagerly::__private::ErasedRelation<Author>] = &[
+            &Author::BOOK_QUERY,
+        ];
+        RELATIONS
+    }
+    fn key_at(
+        row: &dyn ::eagerly::__private::Row,
+        start: usize,
+    ) -> ::eagerly::Result<Self::Key> {
+        let key = ::eagerly::__private::decode(
+            row,
+            start + 0usize,
+            "authors",
+            "id",
+            <i64 as ::eagerly::ColumnType>::from_value,
+        )?;
+        ::core::result::Result::Ok(key)
+    }
+    fn key(&self) -> Self::Key {
+        ::core::clone::Clone::clone(&self.id)
+    }
+    fn key_values(key: &Self::Key, out: &mut ::std::vec::Vec<::eagerly::Value>) {
+        out.push(<i64 as ::eagerly::ColumnType>::to_value(key));
+    }
+    fn key_from_row(
+        row: &dyn ::eagerly::__private::Row,
+        offset: usize,
+    ) -> ::eagerly::Result<Self::Key> {
+        let key = ::eagerly::__private::decode(
+            row,
+            offset + 0usize,
+            "authors",
+            "id",
+            <i64 as ::eagerly::ColumnType>::from_value,
+        )?;
+        ::core::result::Result::Ok(key)
+    }
+    fn from_row(
+        row: &dyn ::eagerly::__private::Row,
+        offset: usize,
+    ) -> ::eagerly::Result<Self> {
+        ::core::result::Result::Ok(Author {
+            id: ::eagerly::__private::decode(
+                row,
+                offset + 0usize,
+                "authors",
+                "id",
+                <i64 as ::eagerly::ColumnType>::from_value,
+            )?,
+            book_query: ::eagerly::Dynamic::new(),
+        })
+    }
+    fn column_values(&self, out: &mut ::std::vec::Vec<::eagerly::Value>) {
+        out.push(<i64 as ::eagerly::ColumnType>::to_value(&self.id));
+    }
+    fn key_unassigned(&self) -> bool {
+        self.id == 0
+    }
+    fn assign_key(&mut self, id: i64) -> ::eagerly::Result<()> {
+        self.id = ::eagerly::__private::assigned_key(id, "authors", "id", "i64")?;
+        ::core::result::Result::Ok(())
+    }
+    fn assigned_key_fits(id: i64) -> bool {
+        <i64 as ::core::convert::TryFrom<i64>>::try_from(id).is_ok()
+    }
+}
