@@ -44,6 +44,23 @@ mod inner {
         )]
         pub books: Many<library::Book>,
     }
+
+    #[derive(Entity, Debug)]
+    #[orm(table = "books")]
+    pub struct Book {
+        #[orm(primary_key)]
+        pub id: i64,
+        pub title: String,
+        #[relationship(
+            secondary = "book_tags",
+            foreign_key = "book_id",
+            target_foreign_key = "tag_id",
+            order_by = "name",
+            lazy = "joined",
+            innerjoin = true
+        )]
+        pub tags: Many<library::Tag>,
+    }
 }
 
 #[test]
@@ -265,7 +282,9 @@ fn nested_joined_chains_are_one_statement() {
         );
     }
     let sql = &sqls(&session)[0];
-    assert_eq!(sql.matches("LEFT OUTER JOIN").count(), 4, "{sql}");
+    // One per joined table: book_tags and books (the many-to-many's two
+    // chained joins), the author, the bio, the editor.
+    assert_eq!(sql.matches("LEFT OUTER JOIN").count(), 5, "{sql}");
 }
 
 #[test]
@@ -342,4 +361,68 @@ fn a_null_many_to_one_keeps_its_parent() {
     for book in &books {
         assert_eq!(book.editor.get().unwrap().map(|e| e.id), book.editor_id);
     }
+}
+
+/// A many-to-many is two chained joins, the association table then the
+/// target. An association row whose target is missing reads as no target;
+/// with `innerjoin` both joins are INNER, so a book whose only association
+/// row dangles is dropped like a book with none.
+#[test]
+fn many_to_many_chains_its_joins_and_reads_dangling_association_rows_as_absent() {
+    let mut session = library(12);
+    session.execute("PRAGMA foreign_keys = OFF", &[]).unwrap();
+    for sql in [
+        "INSERT INTO books (id, title, author_id) VALUES (100, 'dangling only', 1), (101, 'untagged', 1)",
+        "INSERT INTO book_tags (book_id, tag_id) VALUES (100, 999), (1, 999)",
+    ] {
+        session.execute(sql, &[]).unwrap();
+    }
+    let oracle = {
+        let books = session
+            .query::<Book>()
+            .options(selectin(Book::TAGS))
+            .order_by(Book::ID)
+            .all()
+            .unwrap();
+        graph_of(Book::TAGS, &books)
+    };
+    assert_eq!(oracle.len(), 20);
+    assert!(oracle.contains(&(100, vec![])) && oracle.contains(&(101, vec![])));
+    assert!(!oracle[0].1.is_empty(), "book 1 keeps its existing tags");
+    session.expunge_all();
+
+    let (books, statements) = counted(&mut session, |s| {
+        s.query::<Book>()
+            .options(joined(Book::TAGS))
+            .order_by(Book::ID)
+            .all()
+            .unwrap()
+    });
+    assert_eq!(statements, 1);
+    assert_eq!(graph_of(Book::TAGS, &books), oracle);
+    let sql = &sqls(&session)[0];
+    assert!(
+        sql.contains(
+            r#" LEFT OUTER JOIN "book_tags" AS sj1 ON sj1."book_id" = t0."id" LEFT OUTER JOIN "tags" AS j1 ON j1."id" = sj1."tag_id""#
+        ),
+        "{sql}"
+    );
+    session.expunge_all();
+
+    let (books, statements) = counted(&mut session, |s| {
+        s.query::<inner::Book>()
+            .order_by(inner::Book::ID)
+            .all()
+            .unwrap()
+    });
+    assert_eq!(statements, 1);
+    let tagged: Vec<_> = oracle.into_iter().filter(|(_, t)| !t.is_empty()).collect();
+    assert_eq!(graph_of(inner::Book::TAGS, &books), tagged);
+    let sql = &sqls(&session)[0];
+    assert!(
+        sql.contains(
+            r#" JOIN "book_tags" AS sj1 ON sj1."book_id" = t0."id" JOIN "tags" AS j1 ON j1."id" = sj1."tag_id""#
+        ) && !sql.contains("LEFT OUTER JOIN"),
+        "{sql}"
+    );
 }

@@ -376,11 +376,15 @@ impl Conn {
             }
             Shape::Join => {
                 self.statements += 1;
+                // Chained outer joins: SQLite searches book_tags by its
+                // primary key and tags by theirs. The nested form
+                // `LEFT JOIN (book_tags JOIN tags) ON ...` materializes the
+                // inner join and builds an automatic index on every run.
                 let mut st = self.conn.prepare_cached(
                     "SELECT a.id, a.name, a.bio, b.id, b.author_id, b.title, b.pages, t.id, t.name \
                      FROM authors AS a LEFT OUTER JOIN books AS b ON b.author_id = a.id \
-                     LEFT OUTER JOIN (book_tags AS s JOIN tags AS t ON t.id = s.tag_id) \
-                     ON s.book_id = b.id",
+                     LEFT OUTER JOIN book_tags AS bt ON bt.book_id = b.id \
+                     LEFT OUTER JOIN tags AS t ON t.id = bt.tag_id",
                 )?;
                 let mut rows = st.query([])?;
                 let mut authors: Vec<Author> = Vec::new();

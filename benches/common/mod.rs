@@ -11,6 +11,7 @@ pub mod orm;
 
 use std::any::Any;
 use std::path::Path;
+use std::sync::Arc;
 
 use eagerly::Session;
 
@@ -148,8 +149,14 @@ pub enum Prepared {
     Hand(hand::Conn),
 }
 
-/// What a run answers: the checksum, the statements sent, and the graph
-/// itself (so the caller drops it after stopping the clock).
+/// What a load answers: the statements sent and the loaded graph (so the
+/// caller can walk it and drop it outside the clock).
+pub struct Loaded {
+    pub statements: u64,
+    pub graph: Box<dyn Any>,
+}
+
+/// A load and its checksum.
 pub struct Outcome {
     pub checksum: u64,
     pub statements: u64,
@@ -164,66 +171,81 @@ pub fn prepare(imp: Imp, db: &Path) -> Prepared {
     }
 }
 
-/// Runs `workload` with `imp` on `prepared`: loads the graph and folds it
-/// into the checksum.
-pub fn execute(imp: Imp, workload: Workload, prepared: &mut Prepared) -> Outcome {
+/// Runs `workload` with `imp` on `prepared`: the query and every load until
+/// the whole graph is in memory.
+pub fn load(imp: Imp, workload: Workload, prepared: &mut Prepared) -> Loaded {
     match (imp, prepared) {
         (Imp::Orm(strategy), Prepared::Orm(session)) => {
             let before = session.statement_count();
-            let (checksum, graph): (u64, Box<dyn Any>) = match workload {
+            let graph: Box<dyn Any> = match workload {
                 Workload::W1 | Workload::W3 => {
                     let limit = (workload == Workload::W3).then_some(PAGE);
-                    let g = orm::authors_with_books(session, strategy, limit).expect("W1/W3");
-                    let c = if limit.is_some() {
-                        orm::checksum_ordered(&g)
-                    } else {
-                        orm::checksum_authors(&g)
-                    };
-                    (c, Box::new(g))
+                    Box::new(orm::authors_with_books(session, strategy, limit).expect("W1/W3"))
                 }
-                Workload::W2 => {
-                    let g = orm::books_with_author(session, strategy).expect("W2");
-                    (orm::checksum_books(&g), Box::new(g))
-                }
-                Workload::W4 => {
-                    let g = orm::authors_books_tags(session, strategy).expect("W4");
-                    (orm::checksum_nested(&g), Box::new(g))
-                }
+                Workload::W2 => Box::new(orm::books_with_author(session, strategy).expect("W2")),
+                Workload::W4 => Box::new(orm::authors_books_tags(session, strategy).expect("W4")),
             };
-            Outcome {
-                checksum,
+            Loaded {
                 statements: session.statement_count() - before,
                 graph,
             }
         }
         (Imp::Hand(shape), Prepared::Hand(conn)) => {
             let before = conn.statements;
-            let (checksum, graph): (u64, Box<dyn Any>) = match workload {
-                Workload::W1 => {
-                    let g = conn.authors_with_books(shape, None).expect("W1");
-                    (hand::checksum_authors(&g, false), Box::new(g))
-                }
-                Workload::W3 => {
-                    let g = conn
-                        .authors_with_books(shape, Some(PAGE as i64))
-                        .expect("W3");
-                    (hand::checksum_ordered(&g), Box::new(g))
-                }
-                Workload::W2 => {
-                    let g = conn.books_with_author(shape).expect("W2");
-                    (hand::checksum_books(&g), Box::new(g))
-                }
-                Workload::W4 => {
-                    let g = conn.authors_books_tags(shape).expect("W4");
-                    (hand::checksum_authors(&g, true), Box::new(g))
-                }
+            let graph: Box<dyn Any> = match workload {
+                Workload::W1 => Box::new(conn.authors_with_books(shape, None).expect("W1")),
+                Workload::W3 => Box::new(
+                    conn.authors_with_books(shape, Some(PAGE as i64))
+                        .expect("W3"),
+                ),
+                Workload::W2 => Box::new(conn.books_with_author(shape).expect("W2")),
+                Workload::W4 => Box::new(conn.authors_books_tags(shape).expect("W4")),
             };
-            Outcome {
-                checksum,
+            Loaded {
                 statements: conn.statements - before,
                 graph,
             }
         }
         _ => unreachable!("prepared for another implementation"),
+    }
+}
+
+/// Folds a graph that `load` answered for `imp` and `workload` into the
+/// checksum every implementation must agree on.
+pub fn checksum(imp: Imp, workload: Workload, graph: &dyn Any) -> u64 {
+    fn graph_as<T: 'static>(graph: &dyn Any) -> &T {
+        graph
+            .downcast_ref()
+            .expect("a graph of this implementation")
+    }
+    match (imp, workload) {
+        (Imp::Orm(_), Workload::W1) => orm::checksum_authors(graph_as(graph)),
+        (Imp::Orm(_), Workload::W3) => orm::checksum_ordered(graph_as(graph)),
+        (Imp::Orm(_), Workload::W2) => orm::checksum_books(graph_as::<Vec<Arc<orm::Book>>>(graph)),
+        (Imp::Orm(_), Workload::W4) => {
+            orm::checksum_nested(graph_as::<Vec<Arc<orm::Author>>>(graph))
+        }
+        (Imp::Hand(_), Workload::W1) => {
+            hand::checksum_authors(graph_as::<Vec<hand::Author>>(graph), false)
+        }
+        (Imp::Hand(_), Workload::W3) => {
+            hand::checksum_ordered(graph_as::<Vec<hand::Author>>(graph))
+        }
+        (Imp::Hand(_), Workload::W2) => {
+            hand::checksum_books(graph_as::<Vec<hand::BookWithAuthor>>(graph))
+        }
+        (Imp::Hand(_), Workload::W4) => {
+            hand::checksum_authors(graph_as::<Vec<hand::Author>>(graph), true)
+        }
+    }
+}
+
+/// `load`, then `checksum`.
+pub fn execute(imp: Imp, workload: Workload, prepared: &mut Prepared) -> Outcome {
+    let Loaded { statements, graph } = load(imp, workload, prepared);
+    Outcome {
+        checksum: checksum(imp, workload, graph.as_ref()),
+        statements,
+        graph,
     }
 }

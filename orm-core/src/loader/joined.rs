@@ -85,18 +85,24 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
                     &P::META.key_columns(&dot_parent)
                 )
             ),
+            // Two chained joins, not `LEFT JOIN (secondary JOIN target) ON
+            // ...`: SQLite materializes that nested join and builds an
+            // automatic index on it for every statement, where the chain
+            // searches both tables by their keys. An association row whose
+            // target is missing now yields a row with the target's columns
+            // NULL, which `on_row` reads as no match, as before.
             Link::Secondary => {
                 let secondary_alias = format!("s{alias}");
                 format!(
-                    "{join}({} AS {secondary_alias} JOIN {table} AS {alias} ON {}) ON {}",
+                    "{join}{} AS {secondary_alias} ON {}{join}{table} AS {alias} ON {}",
                     meta.secondary.unwrap_or("\"\""),
-                    on_clause(
-                        &target.key_columns(&dot_alias),
-                        &qualified(&secondary_alias, meta.target_foreign_key)
-                    ),
                     on_clause(
                         &qualified(&secondary_alias, meta.foreign_key),
                         &P::META.key_columns(&dot_parent)
+                    ),
+                    on_clause(
+                        &target.key_columns(&dot_alias),
+                        &qualified(&secondary_alias, meta.target_foreign_key)
                     ),
                 )
             }
