@@ -186,7 +186,6 @@ impl Session {
                 cascade.run(self)?;
             }
         }
-        self.identity.maybe_collect();
         relation.field(parent).read()
     }
 }

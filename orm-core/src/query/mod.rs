@@ -128,10 +128,7 @@ impl<'s, E: Entity> Query<'s, E> {
             self.session
                 .expire_reachable(E::META, std::any::TypeId::of::<E>(), &self.options);
         }
-        let objects =
-            crate::loader::load_roots::<E>(self.session, statement, &params, &self.options)?;
-        self.session.identity.maybe_collect();
-        Ok(objects)
+        crate::loader::load_roots::<E>(self.session, statement, &params, &self.options)
     }
 
     /// Every matching object, in the requested order.

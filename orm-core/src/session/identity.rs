@@ -133,14 +133,9 @@ impl<E: Entity> AnyEntityMap for EntityMap<E> {
     }
 }
 
-/// The collector first runs on its own once this many objects are tracked,
-/// then at twice what the last run left.
-const FIRST_COLLECT_AT: usize = 16 * 1024;
-
 /// One map per entity type, keyed by primary key.
 pub struct IdentityMap {
     maps: FastMap<TypeId, Box<dyn AnyEntityMap>>,
-    collect_at: usize,
     /// The session the objects belong to (0: none).
     owner: u32,
 }
@@ -156,7 +151,6 @@ impl IdentityMap {
     pub(crate) fn owned_by(owner: u32) -> Self {
         IdentityMap {
             maps: FastMap::default(),
-            collect_at: FIRST_COLLECT_AT,
             owner,
         }
     }
@@ -234,15 +228,6 @@ impl IdentityMap {
     /// How many objects of entities with relations are listed or tracked.
     pub(crate) fn tracked_len(&self) -> usize {
         self.maps.values().map(|m| m.tracked_len()).sum()
-    }
-
-    /// Runs the collector when the session tracks twice as many objects as
-    /// the last run left (amortized O(1) per object loaded).
-    pub(crate) fn maybe_collect(&mut self) {
-        if self.tracked_len() >= self.collect_at {
-            let left = self.collect();
-            self.collect_at = (left * 2).max(FIRST_COLLECT_AT);
-        }
     }
 
     /// Breaks every reference cycle among tracked objects that nothing
