@@ -189,3 +189,36 @@ fn sessions_in_two_threads_never_mix_their_objects() {
     }
     assert_eq!(first.load(Author::BOOKS, &shared[0]).unwrap().len(), 2);
 }
+
+#[test]
+fn set_committed_value_sets_a_relation_by_hand_from_the_sessions_own_objects() {
+    let mut s = seeded();
+    let ann = s.get::<Author>(1).unwrap().unwrap();
+    let ten = s.get::<Book>(10).unwrap().unwrap();
+    s.reset_statements();
+    // A custom loader fetched book 10 only: set it, no SQL, loaded.
+    s.set_committed_many(Author::BOOKS, &ann, vec![Arc::clone(&ten)])
+        .unwrap();
+    assert_eq!(s.statement_count(), 0);
+    assert_eq!(s.load(Author::BOOKS, &ann).unwrap().len(), 1);
+    s.set_committed_one(Book::AUTHOR, &ten, Some(Arc::clone(&ann)))
+        .unwrap();
+    assert!(Arc::ptr_eq(&ten.author.get().unwrap().unwrap(), &ann));
+    // Objects of another session, or built by hand, are refused.
+    let mut other = seeded();
+    let foreign = other.get::<Book>(11).unwrap().unwrap();
+    let refused = s.set_committed_many(Author::BOOKS, &ann, vec![foreign]);
+    assert!(matches!(
+        refused,
+        Err(Error::ForeignObject { entity: "Book" })
+    ));
+    let by_hand = Arc::new(book(12, 1));
+    assert!(s
+        .set_committed_many(Author::BOOKS, &ann, vec![by_hand])
+        .is_err());
+    assert!(other
+        .set_committed_many(Author::BOOKS, &ann, Vec::new())
+        .is_err());
+    // What was set stays.
+    assert_eq!(ann.books.get().unwrap().len(), 1);
+}

@@ -108,8 +108,8 @@ impl Session {
     }
 
     /// Loads `relation` of `parent` if it is not loaded yet, by the strategy
-    /// in force for that object, and returns it: `&[Arc<T>]` for a `Many`,
-    /// `Option<&Arc<T>>` for a `One`.
+    /// in force for that object, and returns it: a shared `Arc<[Arc<T>]>`
+    /// for a `Many`, `Option<Arc<T>>` for a `One`.
     ///
     /// - loaded already: no SQL;
     /// - `select` (and an eager relation read before it was loaded): one

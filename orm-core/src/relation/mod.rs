@@ -9,8 +9,8 @@ pub(crate) use coherence::Written;
 use std::any::TypeId;
 use std::marker::PhantomData;
 
-pub(crate) use field::FILL;
 pub use field::{Dynamic, LoadState, Loadable, Many, One, RelationField};
+pub(crate) use field::{Fill, FILL};
 
 use crate::{Entity, EntityMeta};
 

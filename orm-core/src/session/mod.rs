@@ -1,6 +1,7 @@
 //! The session: a connection, its identity map and its statement log.
 
 mod collector;
+mod committed;
 mod freshness;
 mod identity;
 mod log;
