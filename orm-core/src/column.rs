@@ -2,7 +2,7 @@
 
 use std::marker::PhantomData;
 
-use crate::query::{CompareOp, Expr, Filter, OrderBy};
+use crate::filter::{CompareOp, Expr, Filter, OrderBy};
 use crate::value::IntoColumnValue;
 use crate::Value;
 
@@ -11,7 +11,6 @@ use crate::Value;
 /// parameters.
 pub struct Column<E, T> {
     name: &'static str,
-    quoted: &'static str,
     index: usize,
     get: fn(&E) -> &T,
     get_mut: fn(&mut E) -> &mut T,
@@ -35,29 +34,22 @@ impl<E, T> std::fmt::Debug for Column<E, T> {
 }
 
 impl<E, T> Column<E, T> {
-    /// Used by the derive: the column's name, its quoted form, its
-    /// position in the entity's select list, and its field.
+    /// Used by the derive: the column's name, its position in the
+    /// entity's select list, and its field.
     #[doc(hidden)]
     pub const fn new(
         name: &'static str,
-        quoted: &'static str,
         index: usize,
         get: fn(&E) -> &T,
         get_mut: fn(&mut E) -> &mut T,
     ) -> Self {
         Column {
             name,
-            quoted,
             index,
             get,
             get_mut,
             _types: PhantomData,
         }
-    }
-
-    /// The column's name, double-quoted for SQL.
-    pub const fn quoted_name(&self) -> &'static str {
-        self.quoted
     }
 
     /// This column's field of `entity`.
@@ -82,7 +74,7 @@ impl<E, T> Column<E, T> {
 
     fn compare(self, op: CompareOp, value: impl IntoColumnValue<T>) -> Filter<E> {
         Filter::new(Expr::Compare {
-            column: self.quoted,
+            column: self.name,
             op,
             value: value.into_column_value(),
         })
@@ -134,7 +126,7 @@ impl<E, T> Column<E, T> {
             })
             .collect();
         Filter::new(Expr::In {
-            column: self.quoted,
+            column: self.name,
             values,
             negated,
             null,
@@ -169,12 +161,12 @@ impl<E, T> Column<E, T> {
 
     /// Ascending order on this column.
     pub fn asc(self) -> OrderBy<E> {
-        OrderBy::new(self.quoted, false)
+        OrderBy::new(self.name, false)
     }
 
     /// Descending order on this column.
     pub fn desc(self) -> OrderBy<E> {
-        OrderBy::new(self.quoted, true)
+        OrderBy::new(self.name, true)
     }
 }
 
@@ -196,7 +188,7 @@ impl<E, T> Column<E, Option<T>> {
     /// `column IS NULL`.
     pub fn is_null(self) -> Filter<E> {
         Filter::new(Expr::Null {
-            column: self.quoted,
+            column: self.name,
             negated: false,
         })
     }
@@ -204,7 +196,7 @@ impl<E, T> Column<E, Option<T>> {
     /// `column IS NOT NULL`.
     pub fn is_not_null(self) -> Filter<E> {
         Filter::new(Expr::Null {
-            column: self.quoted,
+            column: self.name,
             negated: true,
         })
     }

@@ -4,12 +4,12 @@ use std::fmt::Debug;
 use std::hash::Hash;
 
 use crate::backend::Row;
-use crate::query::quote_ident;
-use crate::relation::{RelationKind, RelationMeta};
+use crate::relation::RelationMeta;
 use crate::{Result, SqlType, Value};
 
 /// A struct mapped to a table. Implemented by `#[derive(Entity)]`; the
-/// generated impl carries its SQL as constant strings.
+/// generated impl describes the table (names and structure), and the `sql`
+/// layer renders its statements from that for each dialect.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an entity",
     label = "not an entity",
@@ -84,7 +84,6 @@ pub struct EntityMeta {
     pub(crate) columns: &'static [ColumnMeta],
     pub(crate) primary_key: &'static [usize],
     pub(crate) auto_key: bool,
-    pub(crate) sql: EntitySql,
     pub(crate) relations: &'static [&'static RelationMeta],
 }
 
@@ -99,20 +98,6 @@ pub struct ColumnMeta {
     pub(crate) primary_key: bool,
 }
 
-/// The constant statements of an entity. Identifiers are double-quoted and
-/// every value is a `?` placeholder.
-#[derive(Debug)]
-#[non_exhaustive]
-pub struct EntitySql {
-    pub(crate) select: &'static str,
-    pub(crate) key_match: &'static str,
-    pub(crate) count: &'static str,
-    pub(crate) insert: &'static str,
-    pub(crate) insert_without_key: &'static str,
-    pub(crate) update: &'static str,
-    pub(crate) delete: &'static str,
-}
-
 // The derive names every part, so the generated code reads like the data it
 // is; the public types keep their fields private and can grow.
 
@@ -124,7 +109,6 @@ pub struct EntityMetaParts {
     pub columns: &'static [ColumnMeta],
     pub primary_key: &'static [usize],
     pub auto_key: bool,
-    pub sql: EntitySqlParts,
     pub relations: &'static [&'static RelationMeta],
 }
 
@@ -137,7 +121,6 @@ impl EntityMetaParts {
             columns,
             primary_key,
             auto_key,
-            sql,
             relations,
         } = self;
         EntityMeta {
@@ -146,7 +129,6 @@ impl EntityMetaParts {
             columns,
             primary_key,
             auto_key,
-            sql: sql.build(),
             relations,
         }
     }
@@ -182,42 +164,6 @@ impl ColumnMetaParts {
     }
 }
 
-/// The parts of an [`EntitySql`], as the derive writes them.
-#[doc(hidden)]
-pub struct EntitySqlParts {
-    pub select: &'static str,
-    pub key_match: &'static str,
-    pub count: &'static str,
-    pub insert: &'static str,
-    pub insert_without_key: &'static str,
-    pub update: &'static str,
-    pub delete: &'static str,
-}
-
-impl EntitySqlParts {
-    /// The statements.
-    pub const fn build(self) -> EntitySql {
-        let EntitySqlParts {
-            select,
-            key_match,
-            count,
-            insert,
-            insert_without_key,
-            update,
-            delete,
-        } = self;
-        EntitySql {
-            select,
-            key_match,
-            count,
-            insert,
-            insert_without_key,
-            update,
-            delete,
-        }
-    }
-}
-
 impl EntityMeta {
     /// The struct's name.
     pub const fn name(&self) -> &'static str {
@@ -243,11 +189,6 @@ impl EntityMeta {
     /// Whether the key is a single integer the database can assign on insert.
     pub const fn auto_key(&self) -> bool {
         self.auto_key
-    }
-
-    /// The statements of this entity, built by the derive.
-    pub const fn sql(&self) -> &EntitySql {
-        &self.sql
     }
 
     /// The entity's relationships, in field order.
@@ -283,206 +224,17 @@ impl ColumnMeta {
     }
 }
 
-impl EntitySql {
-    /// `SELECT <columns> FROM <table>`.
-    pub const fn select(&self) -> &'static str {
-        self.select
-    }
-
-    /// `<key column> = ?` (joined by AND for a composite key), the condition
-    /// every statement by key uses.
-    pub const fn key_match(&self) -> &'static str {
-        self.key_match
-    }
-
-    /// `SELECT COUNT(*) FROM <table>`.
-    pub const fn count(&self) -> &'static str {
-        self.count
-    }
-
-    /// `INSERT` of every column.
-    pub const fn insert(&self) -> &'static str {
-        self.insert
-    }
-
-    /// `INSERT` without the key column, for a key the database assigns
-    /// (the same as [`insert`](Self::insert) when the key is never assigned).
-    pub const fn insert_without_key(&self) -> &'static str {
-        self.insert_without_key
-    }
-
-    /// `UPDATE ... SET <non-key columns> WHERE <key>`; empty when every
-    /// column is part of the key.
-    pub const fn update(&self) -> &'static str {
-        self.update
-    }
-
-    /// `DELETE ... WHERE <key>`.
-    pub const fn delete(&self) -> &'static str {
-        self.delete
-    }
-}
-
 impl EntityMeta {
-    /// The DDL of this entity: `CREATE TABLE IF NOT EXISTS` with its primary
-    /// key, NOT NULL for non-`Option` fields and a FOREIGN KEY per
-    /// many-to-one; an index per foreign key; and the association table of
-    /// each many-to-many. Built at run time because a column's SQL type comes
-    /// from its [`ColumnType`](crate::ColumnType) impl, which the derive
-    /// cannot see.
-    pub fn schema_sql(&self) -> Vec<String> {
-        let mut statements = Vec::new();
-        let mut foreign_keys = Vec::new();
-        for relation in self.relations {
-            let target = (relation.target_meta)();
-            match (relation.kind, relation.secondary) {
-                (RelationKind::ManyToOne, _) => {
-                    foreign_keys.push(format!(
-                        "FOREIGN KEY ({}) REFERENCES {} ({})",
-                        relation.foreign_key.join(", "),
-                        quote_ident(target.table),
-                        target.key_column_list()
-                    ));
-                }
-                (RelationKind::ManyToMany, Some(secondary)) => {
-                    statements.extend(association_table_sql(secondary, relation, self, target));
-                }
-                _ => {}
-            }
-        }
-        statements.insert(0, self.create_table_sql(&foreign_keys));
-        for relation in self
-            .relations
-            .iter()
-            .filter(|r| r.kind == RelationKind::ManyToOne)
-        {
-            statements.push(index_sql(self.table, relation.foreign_key));
-        }
-        statements
-    }
-
-    /// Indexes on the foreign keys this entity's one-to-many and one-to-one
-    /// relations hold on their targets' tables, for targets in `created`
-    /// (tables that exist once `create_all` made them): without one, every
-    /// `WHERE fk IN (...)` load scans the whole target table, and loading a
-    /// self-referential tree level by level costs quadratic time.
-    pub(crate) fn target_index_sql(&self, created: &[&str]) -> Vec<String> {
-        self.relations
-            .iter()
-            .filter(|r| {
-                matches!(r.kind, RelationKind::OneToMany | RelationKind::OneToOne)
-                    && r.secondary.is_none()
-                    && created.contains(&(r.target_meta)().table)
-            })
-            .map(|r| index_sql((r.target_meta)().table, r.foreign_key))
-            .collect()
-    }
-
-    fn key_column_list(&self) -> String {
-        self.key_columns("").join(", ")
-    }
-
-    /// The quoted key columns, each prefixed with `qualifier` (`"t0."` or `""`).
-    pub(crate) fn key_columns(&self, qualifier: &str) -> Vec<String> {
+    /// The primary key's column names, in key order.
+    pub(crate) fn key_names(&self) -> Vec<&'static str> {
         self.primary_key
             .iter()
-            .map(|&i| format!("{qualifier}{}", quote_ident(self.columns[i].name)))
+            .map(|&i| self.columns[i].name)
             .collect()
-    }
-
-    /// Every quoted column, each prefixed with `qualifier`, comma-separated.
-    pub(crate) fn column_list(&self, qualifier: &str) -> String {
-        self.columns
-            .iter()
-            .map(|c| format!("{qualifier}{}", quote_ident(c.name)))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-
-    fn create_table_sql(&self, foreign_keys: &[String]) -> String {
-        let single_key = self.primary_key.len() == 1;
-        let mut sql = format!("CREATE TABLE IF NOT EXISTS {} (", quote_ident(self.table));
-        for (i, column) in self.columns.iter().enumerate() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&quote_ident(column.name));
-            sql.push(' ');
-            sql.push_str(column.sql_type.ddl_name());
-            if single_key && column.primary_key {
-                // A single INTEGER PRIMARY KEY column is SQLite's rowid alias.
-                sql.push_str(" PRIMARY KEY");
-            }
-            if !column.nullable {
-                sql.push_str(" NOT NULL");
-            }
-        }
-        if !single_key {
-            sql.push_str(&format!(", PRIMARY KEY ({})", self.key_column_list()));
-        }
-        for foreign_key in foreign_keys {
-            sql.push_str(", ");
-            sql.push_str(foreign_key);
-        }
-        sql.push(')');
-        sql
     }
 
     /// Column positions that are not part of the primary key.
     pub(crate) fn non_key_columns(&self) -> impl Iterator<Item = usize> + '_ {
         (0..self.columns.len()).filter(|i| !self.primary_key.contains(i))
     }
-}
-
-/// `CREATE INDEX IF NOT EXISTS` on already-quoted `columns` of `table`.
-fn index_sql(table: &str, columns: &[&str]) -> String {
-    let bare: Vec<String> = columns
-        .iter()
-        .map(|c| c.trim_matches('"').replace("\"\"", "\""))
-        .collect();
-    format!(
-        "CREATE INDEX IF NOT EXISTS {} ON {} ({})",
-        quote_ident(&format!("ix_{}_{}", table, bare.join("_"))),
-        quote_ident(table),
-        columns.join(", ")
-    )
-}
-
-/// The association table of a many-to-many, keyed by both foreign keys.
-fn association_table_sql(
-    secondary: &str,
-    relation: &RelationMeta,
-    owner: &EntityMeta,
-    target: &EntityMeta,
-) -> Vec<String> {
-    let typed = |columns: &[&str], meta: &EntityMeta| -> Vec<String> {
-        columns
-            .iter()
-            .zip(meta.primary_key)
-            .map(|(c, &k)| format!("{c} {} NOT NULL", meta.columns[k].sql_type.ddl_name()))
-            .collect()
-    };
-    let mut columns = typed(relation.foreign_key, owner);
-    columns.extend(typed(relation.target_foreign_key, target));
-    let all: Vec<&str> = relation
-        .foreign_key
-        .iter()
-        .chain(relation.target_foreign_key)
-        .copied()
-        .collect();
-    let bare_table = secondary.trim_matches('"').replace("\"\"", "\"");
-    vec![
-        format!(
-            "CREATE TABLE IF NOT EXISTS {secondary} ({}, PRIMARY KEY ({}), FOREIGN KEY ({}) REFERENCES {} ({}), FOREIGN KEY ({}) REFERENCES {} ({}))",
-            columns.join(", "),
-            all.join(", "),
-            relation.foreign_key.join(", "),
-            quote_ident(owner.table),
-            owner.key_column_list(),
-            relation.target_foreign_key.join(", "),
-            quote_ident(target.table),
-            target.key_column_list(),
-        ),
-        index_sql(&bare_table, relation.target_foreign_key),
-    ]
 }

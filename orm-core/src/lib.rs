@@ -8,28 +8,32 @@ pub mod backend;
 mod column;
 mod entity;
 mod error;
+mod filter;
 mod hash;
 pub mod loader;
 mod query;
 pub mod relation;
 mod session;
+mod sql;
 mod value;
 
 pub use column::Column;
-pub use entity::{ColumnMeta, Entity, EntityMeta, EntitySql};
+pub use entity::{ColumnMeta, Entity, EntityMeta};
 pub use error::{DatabaseError, DatabaseErrorKind, Error, Result};
+pub use filter::{Filter, OrderBy};
 pub use loader::{bulk, joined, noload, raise, select, selectin, LoadOption, NPlusOneGuard};
-pub use query::{Filter, OrderBy, Query};
+pub use query::Query;
 pub use relation::{Dynamic, LoadState, Many, One, Relation, RelationKind, RelationMeta, Strategy};
 pub use session::{LoggedStatement, Session, DEFAULT_LOG_CAPACITY};
+pub use sql::{Dialect, Sql, Sqlite};
 pub use value::{ColumnType, DecodeFailure, IntoColumnValue, SqlType, Value, ValueRef};
 
 /// Items the derive's generated code uses; not a public API.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::backend::Row;
-    pub use crate::entity::{ColumnMetaParts, EntityMetaParts, EntitySqlParts};
-    pub use crate::loader::{ErasedRelation, RelationSql};
+    pub use crate::entity::{ColumnMetaParts, EntityMetaParts};
+    pub use crate::loader::ErasedRelation;
     pub use crate::relation::{ForeignKey, Link, RelationMetaParts};
     pub use std::sync::{Arc, OnceLock};
 
@@ -58,7 +62,7 @@ pub mod __private {
     /// What a relation reads of a target without a column constant of that
     /// name. Its methods need bounds nothing meets, so they are never called:
     /// where the target is not an entity they stay silent next to that
-    /// error, and where it is one `quoted_name` reports the missing field
+    /// error, and where it is one `name` reports the missing field
     /// (once: only it names `HasField`).
     pub struct NoColumn<T: ?Sized, Name>(PhantomData<fn(&T)>, PhantomData<Name>);
 
@@ -67,7 +71,7 @@ pub mod __private {
         pub const NEW: Self = NoColumn(PhantomData, PhantomData);
 
         /// Never called.
-        pub const fn quoted_name(&self) -> &'static str
+        pub const fn name(&self) -> &'static str
         where
             T: HasField<Name>,
         {

@@ -18,6 +18,10 @@ struct Recording {
 }
 
 impl Backend for Recording {
+    fn dialect(&self) -> &'static dyn eagerly::Dialect {
+        self.inner.dialect()
+    }
+
     fn execute(&mut self, sql: &str, params: &[Value]) -> eagerly::Result<u64> {
         self.inner.execute(sql, params)
     }

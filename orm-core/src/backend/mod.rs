@@ -1,14 +1,15 @@
 //! The boundary between the session and a database engine.
 //!
 //! The session speaks only these two traits, so another engine (PostgreSQL is
-//! the next one planned) plugs in without touching the derive or the loaders.
-//! Generated SQL uses `?` placeholders and double-quoted identifiers; a backend
-//! whose engine numbers its placeholders rewrites them when it prepares.
+//! the next one planned) plugs in without touching the derive or the loaders:
+//! a backend names the [`Dialect`] its statements are written in, runs them
+//! and streams their rows, nothing else.
 
 pub mod sqlite;
 
 use std::borrow::Cow;
 
+use crate::sql::Dialect;
 use crate::{Result, Value, ValueRef};
 
 /// One row of a result set, read by column position.
@@ -19,6 +20,9 @@ pub trait Row {
 
 /// A database connection the session sends statements to.
 pub trait Backend: Send {
+    /// The SQL dialect this connection's engine speaks.
+    fn dialect(&self) -> &'static dyn Dialect;
+
     /// Runs a statement that returns no rows; answers the changed row count.
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64>;
 

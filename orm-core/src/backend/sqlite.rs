@@ -142,6 +142,10 @@ impl Row for SqliteRow<'_, '_> {
 }
 
 impl Backend for SqliteBackend {
+    fn dialect(&self) -> &'static dyn crate::sql::Dialect {
+        &crate::sql::Sqlite
+    }
+
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
         let mut statement = self.connection.prepare_cached(sql)?;
         let changed = statement.execute(rusqlite::params_from_iter(params.iter().map(Bind)))?;

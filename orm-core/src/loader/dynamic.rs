@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use crate::query::{Expr, Query};
+use crate::filter::Expr;
+use crate::query::Query;
 use crate::relation::{Dynamic, Link, Relation};
 use crate::{Entity, Error, Result, Session};
 
@@ -20,36 +21,32 @@ impl Session {
         let condition = match relation.link {
             Link::Remote { .. } => {
                 P::key_values(&parent.key(), &mut key);
-                Expr::Raw {
-                    sql: format!("({})", equal_to_placeholders(meta.foreign_key)),
-                    params: key,
+                Expr::Equal {
+                    columns: meta.foreign_key.to_vec(),
+                    values: key,
+                    grouped: true,
                 }
             }
             Link::Secondary => {
                 P::key_values(&parent.key(), &mut key);
-                Expr::Raw {
-                    sql: format!(
-                        "({}) IN (SELECT {} FROM {} WHERE {})",
-                        T::META.key_columns("").join(", "),
-                        meta.target_foreign_key.join(", "),
-                        meta.secondary.unwrap_or("\"\""),
-                        equal_to_placeholders(meta.foreign_key)
-                    ),
-                    params: key,
+                Expr::Linked {
+                    keys: T::META.key_names(),
+                    table: meta.secondary.unwrap_or(""),
+                    selected: meta.target_foreign_key,
+                    matched: meta.foreign_key,
+                    values: key,
                 }
             }
             Link::ManyToOne { foreign_key } => match foreign_key(parent) {
                 Some(target) => {
                     T::key_values(&target, &mut key);
-                    Expr::Raw {
-                        sql: format!("({})", T::META.sql.key_match),
-                        params: key,
+                    Expr::Equal {
+                        columns: T::META.key_names(),
+                        values: key,
+                        grouped: true,
                     }
                 }
-                None => Expr::Raw {
-                    sql: "1 = 0".into(),
-                    params: Vec::new(),
-                },
+                None => Expr::Nothing,
             },
         };
         Query::with_condition(self, condition)
@@ -73,18 +70,7 @@ impl Session {
             }
             Link::Secondary => {
                 let meta = relation.meta;
-                let columns: Vec<&str> = meta
-                    .foreign_key
-                    .iter()
-                    .chain(meta.target_foreign_key)
-                    .copied()
-                    .collect();
-                let marks = vec!["?"; columns.len()].join(", ");
-                let sql = format!(
-                    "INSERT INTO {} ({}) VALUES ({marks})",
-                    meta.secondary.unwrap_or("\"\""),
-                    columns.join(", ")
-                );
+                let sql = crate::sql::link_insert(meta, self.dialect());
                 // The row, then its link: both or neither.
                 let child = self.atomic(|s| {
                     let child = s.insert(child)?;
@@ -109,13 +95,4 @@ impl Session {
             ))),
         }
     }
-}
-
-/// `"a" = ? AND "b" = ?` for already-quoted `columns`.
-fn equal_to_placeholders(columns: &[&str]) -> String {
-    columns
-        .iter()
-        .map(|c| format!("{c} = ?"))
-        .collect::<Vec<_>>()
-        .join(" AND ")
 }

@@ -5,13 +5,13 @@
 use std::sync::Arc;
 
 use super::selectin::Group;
-use super::{build_joins, Cascade, JoinBuilder, JoinState, OptionNode, Pending};
+use super::{build_joins, Cascade, JoinState, OptionNode, Pending};
 use crate::backend::Row;
 use crate::hash::FastMap;
-use crate::query::quote_ident;
 use crate::relation::FILL;
 use crate::relation::{Link, Relation, RelationField, RelationMeta};
 use crate::session::IdentityMap;
+use crate::sql::{JoinBuilder, JoinClause};
 use crate::{Entity, Result, ValueRef};
 
 /// One joined relation's accumulator over the rows of a statement.
@@ -38,18 +38,6 @@ struct Joined<P: Entity, T: Entity, F> {
     deferred: Vec<&'static str>,
 }
 
-fn on_clause(left: &[String], right: &[String]) -> String {
-    left.iter()
-        .zip(right)
-        .map(|(l, r)| format!("{l} = {r}"))
-        .collect::<Vec<_>>()
-        .join(" AND ")
-}
-
-fn qualified(alias: &str, columns: &[&str]) -> Vec<String> {
-    columns.iter().map(|c| format!("{alias}.{c}")).collect()
-}
-
 impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
     pub(crate) fn join_state(
         &self,
@@ -59,61 +47,13 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         path: &mut Vec<&'static RelationMeta>,
     ) -> Box<dyn JoinState<P>> {
         let meta = self.meta;
-        let alias = builder.next_alias();
-        let (dot_alias, dot_parent) = (format!("{alias}."), format!("{parent_alias}."));
         let target = T::META;
-        let table = quote_ident(target.table);
-        // INNER only directly under the root: under an outer join it would
-        // drop the outer row.
-        let join = if meta.innerjoin && parent_alias == "t0" {
-            " JOIN "
-        } else {
-            " LEFT OUTER JOIN "
-        };
         let clause = match self.link {
-            Link::ManyToOne { .. } => format!(
-                "{join}{table} AS {alias} ON {}",
-                on_clause(
-                    &target.key_columns(&dot_alias),
-                    &qualified(parent_alias, meta.foreign_key)
-                )
-            ),
-            Link::Remote { .. } => format!(
-                "{join}{table} AS {alias} ON {}",
-                on_clause(
-                    &qualified(&alias, meta.foreign_key),
-                    &P::META.key_columns(&dot_parent)
-                )
-            ),
-            // Two chained joins, not `LEFT JOIN (secondary JOIN target) ON
-            // ...`: SQLite materializes that nested join and builds an
-            // automatic index on it for every statement, where the chain
-            // searches both tables by their keys. An association row whose
-            // target is missing now yields a row with the target's columns
-            // NULL, which `on_row` reads as no match, as before.
-            Link::Secondary => {
-                let secondary_alias = format!("s{alias}");
-                format!(
-                    "{join}{} AS {secondary_alias} ON {}{join}{table} AS {alias} ON {}",
-                    meta.secondary.unwrap_or("\"\""),
-                    on_clause(
-                        &qualified(&secondary_alias, meta.foreign_key),
-                        &P::META.key_columns(&dot_parent)
-                    ),
-                    on_clause(
-                        &target.key_columns(&dot_alias),
-                        &qualified(&secondary_alias, meta.target_foreign_key)
-                    ),
-                )
-            }
+            Link::ManyToOne { .. } => JoinClause::ManyToOne,
+            Link::Remote { .. } => JoinClause::Remote,
+            Link::Secondary => JoinClause::Secondary,
         };
-        builder.from.push_str(&clause);
-        builder.select.push_str(", ");
-        builder.select.push_str(&target.column_list(&dot_alias));
-        let offset = builder.columns;
-        builder.multiplies_rows |= !meta.kind.is_to_one();
-        builder.columns += target.columns.len();
-        builder.order.extend(meta.order_terms(&dot_alias));
+        let (alias, offset) = builder.join(meta, clause, P::META, parent_alias, target);
         path.push(meta);
         let level = build_joins::<T>(builder, &alias, options, path);
         path.pop();
@@ -124,9 +64,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
                 Link::Remote { .. } => target
                     .columns
                     .iter()
-                    .position(|c| {
-                        Some(quote_ident(c.name).as_str()) == meta.foreign_key.first().copied()
-                    })
+                    .position(|c| Some(&c.name) == meta.foreign_key.first())
                     .unwrap_or(target.primary_key[0]),
                 _ => target.primary_key[0],
             },

@@ -7,7 +7,6 @@ mod joined;
 mod lazy;
 mod options;
 mod selectin;
-mod sql;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -17,12 +16,12 @@ pub(crate) use lazy::{LazyOptions, NPlusOneCounter};
 pub(crate) use options::find as find_option;
 pub use options::OptionNode;
 pub use options::{bulk, joined, noload, raise, select, selectin, LoadOption};
-pub use sql::RelationSql;
 
 use crate::backend::Row;
 use crate::relation::FILL;
 use crate::relation::{Relation, RelationField, RelationMeta, Strategy};
 use crate::session::IdentityMap;
+use crate::sql::{wrap_with_joins, EntityStatements, JoinBuilder};
 use crate::{Entity, Result, Session, Value};
 
 /// SQLite allows 64 tables in a join; stay well below it.
@@ -158,33 +157,6 @@ pub trait JoinState<P: Entity> {
     fn finish(self: Box<Self>, cascade: &mut Cascade);
 }
 
-/// SQL fragments of a join tree under construction.
-#[doc(hidden)]
-#[derive(Default)]
-pub struct JoinBuilder {
-    pub(crate) select: String,
-    pub(crate) from: String,
-    pub(crate) order: Vec<String>,
-    pub(crate) columns: usize,
-    aliases: usize,
-    /// Whether a joined collection repeats its parents' rows.
-    pub(crate) multiplies_rows: bool,
-}
-
-impl JoinBuilder {
-    fn starting_at(columns: usize) -> JoinBuilder {
-        JoinBuilder {
-            columns,
-            ..JoinBuilder::default()
-        }
-    }
-
-    pub(crate) fn next_alias(&mut self) -> String {
-        self.aliases += 1;
-        format!("j{}", self.aliases)
-    }
-}
-
 /// The joined relations of one entity level, and which joined relations were
 /// cut off (by `join_depth` or the table limit) and stay lazy.
 pub(crate) struct JoinLevel<T: Entity> {
@@ -228,7 +200,8 @@ pub(crate) fn build_joins<T: Entity>(
         } else {
             1
         };
-        if (option.is_none() && repeats >= allowed) || builder.aliases >= MAX_JOINED_TABLES {
+        if (option.is_none() && repeats >= allowed) || builder.joined_tables() >= MAX_JOINED_TABLES
+        {
             level.deferred.push(meta.name);
             continue;
         }
@@ -385,41 +358,6 @@ pub(crate) fn run_graph<T: Entity>(
     })
 }
 
-/// Wraps an inner statement producing rows of `T` as alias `t0` and adds the
-/// join tree: `SELECT t0.<cols>[, extra][, joined cols] FROM (inner) AS t0 ...`.
-pub(crate) fn wrap_with_joins<T: Entity>(
-    inner: &str,
-    extra_columns: &str,
-    builder: &JoinBuilder,
-    root_order: &[String],
-) -> String {
-    let mut sql = format!("SELECT {}", T::META.column_list("t0."));
-    sql.push_str(extra_columns);
-    sql.push_str(&builder.select);
-    sql.push_str(" FROM (");
-    sql.push_str(inner);
-    sql.push_str(") AS t0");
-    sql.push_str(&builder.from);
-    // Joined collections are ordered within their parent, so the parents'
-    // rows stay grouped and in the parents' own order.
-    let root_key: Vec<String> = if builder.order.is_empty() {
-        Vec::new()
-    } else {
-        T::META.key_columns("t0.")
-    };
-    let order: Vec<&str> = root_order
-        .iter()
-        .chain(&root_key)
-        .chain(&builder.order)
-        .map(String::as_str)
-        .collect();
-    if !order.is_empty() {
-        sql.push_str(" ORDER BY ");
-        sql.push_str(&order.join(", "));
-    }
-    sql
-}
-
 /// The statement of root objects: WHERE, ORDER BY and LIMIT clauses on
 /// unqualified columns, and the ORDER BY terms qualified by `t0` that the
 /// wrapped form repeats outside.
@@ -437,25 +375,23 @@ pub(crate) fn load_roots<E: Entity>(
     params: &[Value],
     options: &[OptionNode],
 ) -> Result<Vec<Arc<E>>> {
-    let mut builder = JoinBuilder::starting_at(E::META.columns.len());
+    let dialect = session.dialect();
+    let statements = EntityStatements::of(E::META, dialect);
+    let mut builder = JoinBuilder::starting_at(dialect, E::META.columns.len());
     let mut level = build_joins::<E>(&mut builder, "t0", options, &mut Vec::new());
     let mut objects = Vec::new();
     if level.states.is_empty() {
-        let sql = format!("{}{}", E::META.sql.select, statement.clauses);
+        let sql = format!("{}{}", statements.select, statement.clauses);
         run_graph::<E>(session, &sql, params, &mut [], &mut |object, _| {
             objects.push(Arc::clone(object));
             Ok(())
         })?;
     } else {
-        let inner = format!(
-            "SELECT * FROM {}{}",
-            crate::query::quote_ident(E::META.table),
-            statement.clauses
-        );
-        let sql = wrap_with_joins::<E>(&inner, "", &builder, &statement.order);
+        let inner = format!("{}{}", statements.select_star, statement.clauses);
+        let sql = wrap_with_joins(E::META, &inner, "", &builder, &statement.order);
         // Only a joined collection repeats a parent's row.
         let mut seen = crate::hash::FastSet::default();
-        let multiplies = builder.multiplies_rows;
+        let multiplies = builder.multiplies_rows();
         run_graph::<E>(
             session,
             &sql,

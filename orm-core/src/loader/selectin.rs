@@ -5,10 +5,11 @@
 
 use std::sync::Arc;
 
-use super::{build_joins, run_graph, wrap_with_joins, Cascade, JoinBuilder, OptionNode, Pending};
+use super::{build_joins, run_graph, Cascade, OptionNode, Pending};
 use crate::hash::{FastMap, FastSet};
 use crate::relation::FILL;
 use crate::relation::{Link, Relation, RelationField};
+use crate::sql::{wrap_with_joins, JoinBuilder, RelationStatements};
 use crate::{Entity, Error, Result, Session, Value};
 
 /// Groups smaller than this check for a repeated target by scanning; larger
@@ -248,8 +249,9 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         cascade: &mut Cascade,
         on_target: &mut OnTarget<'_, T, P::Key>,
     ) -> Result<Vec<&'static str>> {
-        let sql = (self.sql)();
-        let mut builder = JoinBuilder::starting_at(T::META.columns.len() + sql.link_width);
+        let dialect = session.dialect();
+        let sql = RelationStatements::of(self.meta, dialect);
+        let mut builder = JoinBuilder::starting_at(dialect, T::META.columns.len() + sql.link_width);
         let mut path = vec![self.meta];
         let mut level = build_joins::<T>(&mut builder, "t0", options, &mut path);
         let link_offset = T::META.columns.len();
@@ -263,18 +265,18 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
             let statement = if level.states.is_empty() {
                 sql.for_keys(chunk.len())
             } else {
-                let mut inner = sql.inner_head.clone();
-                super::sql::push_key_placeholders(&mut inner, chunk.len(), sql.key_width);
-                inner.push(')');
-                let links: String = (0..sql.link_width)
-                    .map(|i| format!(", t0.\"__link{i}\""))
-                    .collect();
                 let order: Vec<String> = if sql.outer_order.is_empty() {
                     Vec::new()
                 } else {
                     vec![sql.outer_order.clone()]
                 };
-                std::borrow::Cow::Owned(wrap_with_joins::<T>(&inner, &links, &builder, &order))
+                std::borrow::Cow::Owned(wrap_with_joins(
+                    T::META,
+                    &sql.inner_for_keys(chunk.len()),
+                    &sql.outer_links(),
+                    &builder,
+                    &order,
+                ))
             };
             run_graph::<T>(
                 session,

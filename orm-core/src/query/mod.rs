@@ -1,15 +1,13 @@
 //! Typed queries: `session.query::<Author>().filter(...).order_by(...).all()`.
 
-mod filter;
-
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-pub(crate) use filter::{CompareOp, Expr};
-pub use filter::{Filter, OrderBy};
+use crate::filter::{Expr, Filter, OrderBy};
+use crate::sql::{ClauseOptions, EntityStatements, Sql};
 
 use crate::loader::{LoadOption, OptionNode};
-use crate::{Entity, Error, Result, Session, Value, ValueRef};
+use crate::{Entity, Error, Result, Session, ValueRef};
 
 /// A query for objects of entity `E`, borrowing the session until it runs.
 /// Every value is a bound parameter, LIMIT and OFFSET included.
@@ -88,17 +86,25 @@ impl<'s, E: Entity> Query<'s, E> {
         self
     }
 
-    /// Appends WHERE, ORDER BY, LIMIT and OFFSET to `sql`.
-    fn push_clauses(&self, limit: Option<u64>, sql: &mut String, params: &mut Vec<Value>) {
-        if let Some(filter) = &self.filter {
-            sql.push_str(" WHERE ");
-            filter.expr.render(sql, params);
+    /// WHERE, ORDER BY, LIMIT and OFFSET, as `sql` renders them.
+    fn clauses<'a>(
+        &'a self,
+        order: &'a [(&'static str, bool)],
+        limit: Option<u64>,
+    ) -> ClauseOptions<'a> {
+        ClauseOptions {
+            filter: self.filter.as_ref().map(|f| &f.expr),
+            order,
+            limit,
+            offset: self.offset,
         }
-        for (i, order) in self.order.iter().enumerate() {
-            sql.push_str(if i == 0 { " ORDER BY " } else { ", " });
-            order.render(None, sql);
-        }
-        push_limit_offset(limit, self.offset, sql, params);
+    }
+
+    fn order_terms(&self) -> Vec<(&'static str, bool)> {
+        self.order
+            .iter()
+            .map(|o| (o.column, o.descending))
+            .collect()
     }
 
     /// Refuses a filter SQLite would refuse for its depth, before anything
@@ -109,18 +115,19 @@ impl<'s, E: Entity> Query<'s, E> {
 
     fn fetch(self, limit: Option<u64>) -> Result<Vec<Arc<E>>> {
         self.check_filter()?;
+        let dialect = self.session.dialect();
+        let order = self.order_terms();
         let mut params = Vec::new();
-        let mut clauses = String::new();
-        self.push_clauses(limit, &mut clauses, &mut params);
+        let mut clauses = Sql::new(dialect);
+        self.clauses(&order, limit).push(&mut clauses, &mut params);
         let statement = crate::loader::RootStatement {
-            clauses,
-            order: self
-                .order
+            clauses: clauses.finish(),
+            order: order
                 .iter()
-                .map(|o| {
-                    let mut term = String::new();
-                    o.render(Some("t0"), &mut term);
-                    term
+                .map(|&(column, descending)| {
+                    let mut term = Sql::new(dialect);
+                    crate::sql::render_order(&mut term, "t0", column, descending);
+                    term.finish()
                 })
                 .collect(),
         };
@@ -171,15 +178,21 @@ impl<'s, E: Entity> Query<'s, E> {
     /// The number of matching rows, honouring LIMIT and OFFSET.
     pub fn count(self) -> Result<u64> {
         self.check_filter()?;
+        let dialect = self.session.dialect();
+        let statements = EntityStatements::of(E::META, dialect);
+        let order = self.order_terms();
         let mut params = Vec::new();
         let sql = if self.limit.is_some() || self.offset.is_some() {
-            let mut inner = format!("SELECT 1 FROM {}", quote_ident(E::META.table));
-            self.push_clauses(self.limit, &mut inner, &mut params);
-            format!("SELECT COUNT(*) FROM ({inner})")
+            let mut inner = Sql::new(dialect);
+            inner.push(&statements.select_one);
+            self.clauses(&order, self.limit)
+                .push(&mut inner, &mut params);
+            format!("SELECT COUNT(*) FROM ({})", inner.as_str())
         } else {
-            let mut sql = String::from(E::META.sql.count);
-            self.push_clauses(None, &mut sql, &mut params);
-            sql
+            let mut sql = Sql::new(dialect);
+            sql.push(&statements.count);
+            self.clauses(&order, None).push(&mut sql, &mut params);
+            sql.finish()
         };
         let mut count = 0;
         self.session.stream(&sql, &params, &mut |_, row| {
@@ -198,33 +211,4 @@ impl<'s, E: Entity> Query<'s, E> {
         })?;
         Ok(count)
     }
-}
-
-/// Double-quotes an identifier, doubling embedded quotes (the derive does the
-/// same for the SQL it writes at compile time).
-pub(crate) fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-/// Appends `LIMIT ? OFFSET ?` as needed; SQLite needs a LIMIT before any
-/// OFFSET, and -1 means no limit.
-pub(crate) fn push_limit_offset(
-    limit: Option<u64>,
-    offset: Option<u64>,
-    sql: &mut String,
-    params: &mut Vec<Value>,
-) {
-    if limit.is_none() && offset.is_none() {
-        return;
-    }
-    sql.push_str(" LIMIT ?");
-    params.push(Value::Integer(limit.map_or(-1, clamp_to_i64)));
-    if let Some(offset) = offset {
-        sql.push_str(" OFFSET ?");
-        params.push(Value::Integer(clamp_to_i64(offset)));
-    }
-}
-
-fn clamp_to_i64(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
 }

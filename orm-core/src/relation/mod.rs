@@ -79,7 +79,7 @@ impl RelationKind {
 }
 
 /// Everything the derive knows about one relationship (`Author::BOOKS.meta()`).
-/// Column and table names are stored double-quoted. Built by the derive;
+/// Column and table names are stored unquoted. Built by the derive;
 /// read through its methods.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -212,12 +212,12 @@ impl RelationMeta {
         self.join_depth
     }
 
-    /// ORDER BY of a collection: quoted target columns and "descending".
+    /// ORDER BY of a collection: target columns and "descending".
     pub const fn order_by(&self) -> &'static [(&'static str, bool)] {
         self.order_by
     }
 
-    /// The quoted key columns of the link: for many-to-one, on the owner
+    /// The key columns of the link: for many-to-one, on the owner
     /// table and referencing the target's key; for one-to-many and
     /// one-to-one, on the target table and referencing the owner's key; for
     /// many-to-many, on the secondary table and referencing the owner's key.
@@ -225,12 +225,12 @@ impl RelationMeta {
         self.foreign_key
     }
 
-    /// The quoted association table of a many-to-many.
+    /// The association table of a many-to-many.
     pub const fn secondary(&self) -> Option<&'static str> {
         self.secondary
     }
 
-    /// For many-to-many, the secondary's quoted columns referencing the
+    /// For many-to-many, the secondary's columns referencing the
     /// target's key.
     pub const fn target_foreign_key(&self) -> &'static [&'static str] {
         self.target_foreign_key
@@ -267,16 +267,6 @@ impl RelationMeta {
             (RelationKind::ManyToOne, None) => ((self.owner_meta)().table, self.foreign_key),
             (_, None) => ((self.target_meta)().table, self.foreign_key),
         }
-    }
-
-    /// The ORDER BY terms of a collection, columns prefixed with `qualifier`.
-    pub(crate) fn order_terms(&self, qualifier: &str) -> Vec<String> {
-        self.order_by
-            .iter()
-            .map(|(column, desc)| {
-                format!("{qualifier}{column}{}", if *desc { " DESC" } else { "" })
-            })
-            .collect()
     }
 
     /// Whether `other` is this very relation.
@@ -338,24 +328,17 @@ pub struct Relation<P: Entity, T: Entity, F> {
     pub(crate) meta: &'static RelationMeta,
     pub(crate) field: fn(&P) -> &F,
     pub(crate) link: Link<P, T>,
-    pub(crate) sql: fn() -> &'static crate::loader::RelationSql,
     _types: PhantomData<fn() -> (P, T)>,
 }
 
 impl<P: Entity, T: Entity, F> Relation<P, T, F> {
     /// Used by the derive.
     #[doc(hidden)]
-    pub const fn new(
-        meta: &'static RelationMeta,
-        field: fn(&P) -> &F,
-        link: Link<P, T>,
-        sql: fn() -> &'static crate::loader::RelationSql,
-    ) -> Self {
+    pub const fn new(meta: &'static RelationMeta, field: fn(&P) -> &F, link: Link<P, T>) -> Self {
         Relation {
             meta,
             field,
             link,
-            sql,
             _types: PhantomData,
         }
     }

@@ -17,6 +17,7 @@ pub use log::{LoggedStatement, DEFAULT_LOG_CAPACITY};
 use crate::backend::sqlite::SqliteBackend;
 use crate::backend::{Backend, Row};
 use crate::query::Query;
+use crate::sql::EntityStatements;
 use crate::{Entity, EntityMeta, Error, Result, Value};
 
 /// A unit of work with one database connection.
@@ -27,6 +28,7 @@ use crate::{Entity, EntityMeta, Error, Result, Value};
 /// returns.
 pub struct Session {
     backend: Box<dyn Backend>,
+    dialect: &'static dyn crate::sql::Dialect,
     /// This session's number, marked on the objects it loads.
     id: u32,
     pub(crate) identity: IdentityMap,
@@ -86,6 +88,7 @@ impl Session {
             }
         };
         Session {
+            dialect: backend.dialect(),
             backend,
             id,
             identity: IdentityMap::owned_by(id),
@@ -148,6 +151,11 @@ impl Session {
         }
     }
 
+    /// The SQL dialect of the session's connection.
+    pub fn dialect(&self) -> &'static dyn crate::sql::Dialect {
+        self.dialect
+    }
+
     // ----- statement log --------------------------------------------------
 
     /// How many statements were sent since the session opened or the count
@@ -178,7 +186,7 @@ impl Session {
     /// `session.create_all(&[Author::META, Book::META])`.
     pub fn create_all(&mut self, entities: &[&EntityMeta]) -> Result<()> {
         for meta in entities {
-            for statement in meta.schema_sql() {
+            for statement in crate::sql::schema(meta, self.dialect) {
                 self.execute(&statement, &[])?;
             }
         }
@@ -186,7 +194,7 @@ impl Session {
         // once every table of the call exists.
         let created: Vec<&str> = entities.iter().map(|m| m.table).collect();
         for meta in entities {
-            for statement in meta.target_index_sql(&created) {
+            for statement in crate::sql::target_indexes(meta, &created) {
                 self.execute(&statement, &[])?;
             }
         }
@@ -208,9 +216,10 @@ impl Session {
         }
         let mut params = Vec::with_capacity(E::META.primary_key.len());
         E::key_values(&key, &mut params);
-        let condition = crate::query::Expr::Raw {
-            sql: E::META.sql.key_match.to_owned(),
-            params,
+        let condition = crate::filter::Expr::Equal {
+            columns: E::META.key_names(),
+            values: params,
+            grouped: false,
         };
         Ok(Query::with_condition(self, condition)
             .all()?
@@ -266,6 +275,7 @@ impl Session {
     /// [`Error::Misuse`] before anything is sent: only columns are written.
     pub fn insert<E: Entity>(&mut self, mut object: E) -> Result<Arc<E>> {
         let meta = E::META;
+        let statements = EntityStatements::of(meta, self.dialect);
         // Only columns are written: a relation that holds objects would
         // read as loaded with rows the database never got.
         if let Some(relation) = E::relations().iter().find(|r| r.is_loaded_on(&object)) {
@@ -285,16 +295,16 @@ impl Session {
             // the database picks; the INSERT then runs in a savepoint and
             // is undone, so no row the mapping cannot read is left behind.
             if E::assigned_key_fits(i64::MAX) {
-                self.execute(meta.sql.insert_without_key, &values)?;
+                self.execute(&statements.insert_without_key, &values)?;
                 object.assign_key(self.backend.last_insert_id())?;
             } else {
                 self.atomic(|s| {
-                    s.execute(meta.sql.insert_without_key, &values)?;
+                    s.execute(&statements.insert_without_key, &values)?;
                     object.assign_key(s.backend.last_insert_id())
                 })?;
             }
         } else {
-            self.execute(meta.sql.insert, &values)?;
+            self.execute(&statements.insert, &values)?;
         }
         let object = Arc::new(object);
         self.registered_write(&object);
@@ -315,19 +325,19 @@ impl Session {
         for relation in E::relations() {
             relation.clear_on(&object);
         }
-        if meta.sql.update.is_empty() {
+        let Some(update) = &EntityStatements::of(meta, self.dialect).update else {
             return Err(Error::Misuse(format!(
                 "{} has no column outside its primary key to update",
                 meta.name
             )));
-        }
+        };
         let mut columns = Vec::with_capacity(meta.columns.len());
         object.column_values(&mut columns);
         // SET columns first, then the key, as the UPDATE's placeholders go.
         let mut take = |i: usize| std::mem::replace(&mut columns[i], Value::Null);
         let mut params: Vec<Value> = meta.non_key_columns().map(&mut take).collect();
         params.extend(meta.primary_key.iter().map(|&i| take(i)));
-        if self.execute(meta.sql.update, &params)? == 0 {
+        if self.execute(update, &params)? == 0 {
             return Err(Error::NotFound { table: meta.table });
         }
         let object = Arc::new(object);
@@ -345,7 +355,7 @@ impl Session {
     pub fn delete_by_key<E: Entity>(&mut self, key: E::Key) -> Result<()> {
         let mut params = Vec::with_capacity(E::META.primary_key.len());
         E::key_values(&key, &mut params);
-        if self.execute(E::META.sql.delete, &params)? == 0 {
+        if self.execute(&EntityStatements::of(E::META, self.dialect).delete, &params)? == 0 {
             return Err(Error::NotFound {
                 table: E::META.table,
             });
@@ -513,7 +523,9 @@ impl Session {
 
     /// Sends `BEGIN` (or `SAVEPOINT` inside a transaction) and opens a level.
     fn open_level(&mut self, managed: bool, internal: bool) -> Result<()> {
-        let sql = self.transaction.open_sql(self.begin_immediate);
+        let sql = self
+            .transaction
+            .open_sql(self.dialect, self.begin_immediate);
         self.execute(&sql, &[])?;
         self.transaction.push(managed, internal);
         Ok(())

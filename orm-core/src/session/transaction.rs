@@ -92,12 +92,12 @@ impl TransactionState {
     }
 
     /// The statement that opens the next level.
-    pub(crate) fn open_sql(&self, begin_immediate: bool) -> String {
-        match self.levels.len() {
-            0 if begin_immediate => "BEGIN IMMEDIATE".to_owned(),
-            0 => "BEGIN".to_owned(),
-            depth => format!("SAVEPOINT {}", savepoint_name(depth)),
-        }
+    pub(crate) fn open_sql(
+        &self,
+        dialect: &dyn crate::sql::Dialect,
+        begin_immediate: bool,
+    ) -> String {
+        crate::sql::open_level(dialect, self.levels.len(), begin_immediate)
     }
 
     /// The first failure if it lies at the innermost level or deeper.
@@ -129,20 +129,10 @@ impl TransactionState {
             .failure
             .as_ref()
             .is_some_and(|(level, _)| *level < depth - 1);
-        match (depth, outcome) {
-            (1, Outcome::Commit) => vec!["COMMIT".to_owned()],
-            (1, Outcome::Rollback) => vec!["ROLLBACK".to_owned()],
-            (_, _) if outer_failed => Vec::new(),
-            (_, Outcome::Commit) => {
-                vec![format!("RELEASE SAVEPOINT {}", savepoint_name(depth - 1))]
-            }
-            (_, Outcome::Rollback) => {
-                let name = savepoint_name(depth - 1);
-                vec![
-                    format!("ROLLBACK TO SAVEPOINT {name}"),
-                    format!("RELEASE SAVEPOINT {name}"),
-                ]
-            }
+        match outcome {
+            _ if depth > 1 && outer_failed => Vec::new(),
+            Outcome::Commit => crate::sql::commit_level(depth - 1),
+            Outcome::Rollback => crate::sql::rollback_level(depth - 1),
         }
     }
 
@@ -161,9 +151,4 @@ impl TransactionState {
         }
         internal
     }
-}
-
-/// Savepoint names by depth: `eagerly_sp1` inside the outer transaction.
-fn savepoint_name(depth: usize) -> String {
-    format!("eagerly_sp{depth}")
 }

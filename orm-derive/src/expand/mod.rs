@@ -1,7 +1,6 @@
 //! Code generation from the validated model.
 
 mod relation;
-mod sql;
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -57,13 +56,11 @@ fn expand(model: &Model) -> TokenStream {
     let ident = &model.ident;
     let table = &model.table;
     let name = ident.to_string();
-    let statements = sql::statements(model);
 
     let constants = model.columns.iter().enumerate().map(|(index, column)| {
         let constant = &column.constant;
         let ty = &column.ty;
         let column_name = &column.name;
-        let quoted = sql::quote_ident(column_name);
         let role = if column.primary_key { ", part of the primary key" } else { "" };
         let doc = format!(
             "Column `{column_name}` of table `{table}` (field `{}`{role}), for filters and ordering.",
@@ -74,7 +71,6 @@ fn expand(model: &Model) -> TokenStream {
             #[doc = #doc]
             pub const #constant: #krate::Column<#ident, #ty> = #krate::Column::new(
                 #column_name,
-                #quoted,
                 #index,
                 |entity: &#ident| &entity.#field,
                 |entity: &mut #ident| &mut entity.#field,
@@ -203,15 +199,6 @@ fn expand(model: &Model) -> TokenStream {
     });
 
     let primary_key = &model.primary_key;
-    let sql::Statements {
-        select,
-        key_match,
-        count,
-        insert,
-        insert_without_key,
-        update,
-        delete,
-    } = statements;
 
     quote! {
         impl #ident {
@@ -229,15 +216,6 @@ fn expand(model: &Model) -> TokenStream {
                 columns: &[#(#column_metas),*],
                 primary_key: &[#(#primary_key),*],
                 auto_key: #auto_key,
-                sql: #krate::__private::EntitySqlParts {
-                    select: #select,
-                    key_match: #key_match,
-                    count: #count,
-                    insert: #insert,
-                    insert_without_key: #insert_without_key,
-                    update: #update,
-                    delete: #delete,
-                },
                 relations: &[#(#relation_metas.meta()),*],
             }
             .build();

@@ -6,7 +6,6 @@
 use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 
-use super::sql::quote_ident;
 use crate::model::ast::{Link, Model, Relation, Wrapper};
 
 /// Gives every token of `tokens` the span `span`, so a type error in the
@@ -74,7 +73,6 @@ pub fn constant(model: &Model, relation: &Relation) -> TokenStream {
     // at the target type and what is done with it at the attribute naming it.
     let mut target_columns: Vec<(syn::Ident, String)> = Vec::new();
     let column_path = |constant: &syn::Ident| respan(quote!(<#target>::#constant), target_span);
-    let this = path(model, relation);
     let ty = &relation.ty;
     let (kind, kind_text) = kind_variant(relation);
     let strategy = strategy_variant(relation.strategy);
@@ -99,13 +97,13 @@ pub fn constant(model: &Model, relation: &Relation) -> TokenStream {
             );
             target_columns.push((constant.clone(), column.to_string()));
             let path = column_path(&constant);
-            quote_spanned!(column.span()=> (#path.quoted_name(), #descending))
+            quote_spanned!(column.span()=> (#path.name(), #descending))
         })
         .collect();
 
     let (foreign_key, secondary, target_foreign_key, link, link_text) = match &relation.link {
         Link::ManyToOne { columns } => {
-            let quoted = columns.iter().map(|&i| quote_ident(&model.columns[i].name));
+            let names_of = columns.iter().map(|&i| model.columns[i].name.as_str());
             let fields: Vec<syn::Ident> = columns
                 .iter()
                 .map(|&i| {
@@ -124,7 +122,7 @@ pub fn constant(model: &Model, relation: &Relation) -> TokenStream {
                 .map(|&i| model.columns[i].name.clone())
                 .collect();
             (
-                quote!(&[#(#quoted),*]),
+                quote!(&[#(#names_of),*]),
                 quote!(::core::option::Option::None),
                 quote!(&[]),
                 quote!(#krate::__private::Link::ManyToOne { foreign_key: |parent: &#owner| #extract }),
@@ -143,9 +141,7 @@ pub fn constant(model: &Model, relation: &Relation) -> TokenStream {
                     .zip(fields.iter().map(|f| f.to_string())),
             );
             let paths: Vec<TokenStream> = constants.iter().map(column_path).collect();
-            let quoted = paths
-                .iter()
-                .map(|c| quote_spanned!(span=> #c.quoted_name()));
+            let column_names = paths.iter().map(|c| quote_spanned!(span=> #c.name()));
             // The field is bound first, so that a foreign key of the wrong
             // type is reported at the attribute alone.
             let bound: Vec<syn::Ident> = (0..paths.len())
@@ -180,7 +176,7 @@ pub fn constant(model: &Model, relation: &Relation) -> TokenStream {
                 };
             let names: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
             (
-                quote!(&[#(#quoted),*]),
+                quote!(&[#(#column_names),*]),
                 quote!(::core::option::Option::None),
                 quote!(&[]),
                 quote! {
@@ -205,12 +201,11 @@ pub fn constant(model: &Model, relation: &Relation) -> TokenStream {
             foreign_key,
             target_foreign_key,
         } => {
-            let quoted_table = quote_ident(table);
-            let fk = foreign_key.iter().map(|c| quote_ident(c));
-            let target_fk = target_foreign_key.iter().map(|c| quote_ident(c));
+            let fk = foreign_key.iter();
+            let target_fk = target_foreign_key.iter();
             (
                 quote!(&[#(#fk),*]),
-                quote!(::core::option::Option::Some(#quoted_table)),
+                quote!(::core::option::Option::Some(#table)),
                 quote!(&[#(#target_fk),*]),
                 quote!(#krate::__private::Link::Secondary),
                 format!(
@@ -293,13 +288,6 @@ pub fn constant(model: &Model, relation: &Relation) -> TokenStream {
             .build(),
             |parent: &#owner| &parent.#field,
             #link,
-            {
-                fn sql() -> &'static #krate::__private::RelationSql {
-                    static SQL: #krate::__private::OnceLock<#krate::__private::RelationSql> = #krate::__private::OnceLock::new();
-                    SQL.get_or_init(|| #krate::__private::RelationSql::build(#this.meta()))
-                }
-                sql
-            },
         )
     }};
     quote! {

@@ -17,7 +17,6 @@ impl Edition {
     ///Column `book_id` of table `editions` (field `book_id`, part of the primary key), for filters and ordering.
     pub const BOOK_ID: ::eagerly::Column<Edition, i64> = ::eagerly::Column::new(
         "book_id",
-        "\"book_id\"",
         0usize,
         |entity: &Edition| &entity.book_id,
         |entity: &mut Edition| &mut entity.book_id,
@@ -25,7 +24,6 @@ impl Edition {
     ///Column `number` of table `editions` (field `number`, part of the primary key), for filters and ordering.
     pub const NUMBER: ::eagerly::Column<Edition, i32> = ::eagerly::Column::new(
         "number",
-        "\"number\"",
         1usize,
         |entity: &Edition| &entity.number,
         |entity: &mut Edition| &mut entity.number,
@@ -67,13 +65,11 @@ impl Edition {
                 chunk_size: 500usize,
                 join_depth: 1usize,
                 order_by: &[
-                    (<<Printing as ::eagerly::Entity>::Itself>::ID.quoted_name(), false),
+                    (<<Printing as ::eagerly::Entity>::Itself>::ID.name(), false),
                 ],
                 foreign_key: &[
-                    <<Printing as ::eagerly::Entity>::Itself>::EDITION_BOOK_ID
-                        .quoted_name(),
-                    <<Printing as ::eagerly::Entity>::Itself>::EDITION_NUMBER
-                        .quoted_name(),
+                    <<Printing as ::eagerly::Entity>::Itself>::EDITION_BOOK_ID.name(),
+                    <<Printing as ::eagerly::Entity>::Itself>::EDITION_NUMBER.name(),
                 ],
                 secondary: ::core::option::Option::None,
                 target_foreign_key: &[],
@@ -116,17 +112,6 @@ impl Edition {
                     }
                 },
             },
-            {
-                fn sql() -> &'static ::eagerly::__private::RelationSql {
-                    static SQL: ::eagerly::__private::OnceLock<
-                        ::eagerly::__private::RelationSql,
-                    > = ::eagerly::__private::OnceLock::new();
-                    SQL.get_or_init(|| ::eagerly::__private::RelationSql::build(
-                        Edition::PRINTINGS.meta(),
-                    ))
-                }
-                sql
-            },
         )
     };
 }
@@ -156,15 +141,6 @@ impl ::eagerly::Entity for Edition {
         ],
         primary_key: &[0usize, 1usize],
         auto_key: false,
-        sql: ::eagerly::__private::EntitySqlParts {
-            select: "SELECT \"book_id\", \"number\" FROM \"editions\"",
-            key_match: "\"book_id\" = ? AND \"number\" = ?",
-            count: "SELECT COUNT(*) FROM \"editions\"",
-            insert: "INSERT INTO \"editions\" (\"book_id\", \"number\") VALUES (?, ?)",
-            insert_without_key: "INSERT INTO \"editions\" (\"book_id\", \"number\") VALUES (?, ?)",
-            update: "",
-            delete: "DELETE FROM \"editions\" WHERE \"book_id\" = ? AND \"number\" = ?",
-        },
         relations: &[Edition::PRINTINGS.meta()],
     }
         .build();

@@ -16,7 +16,6 @@ impl BookTag {
     ///Column `book_id` of table `book_tags` (field `book_id`, part of the primary key), for filters and ordering.
     pub const BOOK_ID: ::eagerly::Column<BookTag, i64> = ::eagerly::Column::new(
         "book_id",
-        "\"book_id\"",
         0usize,
         |entity: &BookTag| &entity.book_id,
         |entity: &mut BookTag| &mut entity.book_id,
@@ -24,7 +23,6 @@ impl BookTag {
     ///Column `tag_id` of table `book_tags` (field `tag_id`, part of the primary key), for filters and ordering.
     pub const TAG_ID: ::eagerly::Column<BookTag, i64> = ::eagerly::Column::new(
         "tag_id",
-        "\"tag_id\"",
         1usize,
         |entity: &BookTag| &entity.tag_id,
         |entity: &mut BookTag| &mut entity.tag_id,
@@ -32,7 +30,6 @@ impl BookTag {
     ///Column `weight` of table `book_tags` (field `weight`), for filters and ordering.
     pub const WEIGHT: ::eagerly::Column<BookTag, f64> = ::eagerly::Column::new(
         "weight",
-        "\"weight\"",
         2usize,
         |entity: &BookTag| &entity.weight,
         |entity: &mut BookTag| &mut entity.weight,
@@ -72,15 +69,6 @@ impl ::eagerly::Entity for BookTag {
         ],
         primary_key: &[0usize, 1usize],
         auto_key: false,
-        sql: ::eagerly::__private::EntitySqlParts {
-            select: "SELECT \"book_id\", \"tag_id\", \"weight\" FROM \"book_tags\"",
-            key_match: "\"book_id\" = ? AND \"tag_id\" = ?",
-            count: "SELECT COUNT(*) FROM \"book_tags\"",
-            insert: "INSERT INTO \"book_tags\" (\"book_id\", \"tag_id\", \"weight\") VALUES (?, ?, ?)",
-            insert_without_key: "INSERT INTO \"book_tags\" (\"book_id\", \"tag_id\", \"weight\") VALUES (?, ?, ?)",
-            update: "UPDATE \"book_tags\" SET \"weight\" = ? WHERE \"book_id\" = ? AND \"tag_id\" = ?",
-            delete: "DELETE FROM \"book_tags\" WHERE \"book_id\" = ? AND \"tag_id\" = ?",
-        },
         relations: &[],
     }
         .build();

@@ -16,7 +16,6 @@ impl Author {
     ///Column `id` of table `authors` (field `id`, part of the primary key), for filters and ordering.
     pub const ID: ::eagerly::Column<Author, i64> = ::eagerly::Column::new(
         "id",
-        "\"id\"",
         0usize,
         |entity: &Author| &entity.id,
         |entity: &mut Author| &mut entity.id,
@@ -47,9 +46,7 @@ impl Author {
                 chunk_size: 500usize,
                 join_depth: 1usize,
                 order_by: &[],
-                foreign_key: &[
-                    <<Book as ::eagerly::Entity>::Itself>::AUTHOR_ID.quoted_name(),
-                ],
+                foreign_key: &[<<Book as ::eagerly::Entity>::Itself>::AUTHOR_ID.name()],
                 secondary: ::core::option::Option::None,
                 target_foreign_key: &[],
                 optional: false,
@@ -83,17 +80,6 @@ impl Author {
                     >::set_key(field0, key)
                 },
             },
-            {
-                fn sql() -> &'static ::eagerly::__private::RelationSql {
-                    static SQL: ::eagerly::__private::OnceLock<
-                        ::eagerly::__private::RelationSql,
-                    > = ::eagerly::__private::OnceLock::new();
-                    SQL.get_or_init(|| ::eagerly::__private::RelationSql::build(
-                        Author::BOOK_QUERY.meta(),
-                    ))
-                }
-                sql
-            },
         )
     };
 }
@@ -115,15 +101,6 @@ impl ::eagerly::Entity for Author {
         ],
         primary_key: &[0usize],
         auto_key: true,
-        sql: ::eagerly::__private::EntitySqlParts {
-            select: "SELECT \"id\" FROM \"authors\"",
-            key_match: "\"id\" = ?",
-            count: "SELECT COUNT(*) FROM \"authors\"",
-            insert: "INSERT INTO \"authors\" (\"id\") VALUES (?)",
-            insert_without_key: "INSERT INTO \"authors\" DEFAULT VALUES",
-            update: "",
-            delete: "DELETE FROM \"authors\" WHERE \"id\" = ?",
-        },
         relations: &[Author::BOOK_QUERY.meta()],
     }
         .build();

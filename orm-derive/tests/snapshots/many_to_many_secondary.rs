@@ -16,7 +16,6 @@ impl Book {
     ///Column `id` of table `books` (field `id`, part of the primary key), for filters and ordering.
     pub const ID: ::eagerly::Column<Book, i64> = ::eagerly::Column::new(
         "id",
-        "\"id\"",
         0usize,
         |entity: &Book| &entity.id,
         |entity: &mut Book| &mut entity.id,
@@ -38,9 +37,9 @@ impl Book {
                 chunk_size: 500usize,
                 join_depth: 1usize,
                 order_by: &[],
-                foreign_key: &["\"book_id\""],
-                secondary: ::core::option::Option::Some("\"book_tags\""),
-                target_foreign_key: &["\"tag_id\""],
+                foreign_key: &["book_id"],
+                secondary: ::core::option::Option::Some("book_tags"),
+                target_foreign_key: &["tag_id"],
                 optional: false,
                 owner_meta: || <Book as ::eagerly::Entity>::META,
                 target_meta: || {
@@ -54,17 +53,6 @@ impl Book {
                 .build(),
             |parent: &Book| &parent.tags,
             ::eagerly::__private::Link::Secondary,
-            {
-                fn sql() -> &'static ::eagerly::__private::RelationSql {
-                    static SQL: ::eagerly::__private::OnceLock<
-                        ::eagerly::__private::RelationSql,
-                    > = ::eagerly::__private::OnceLock::new();
-                    SQL.get_or_init(|| ::eagerly::__private::RelationSql::build(
-                        Book::TAGS.meta(),
-                    ))
-                }
-                sql
-            },
         )
     };
 }
@@ -86,15 +74,6 @@ impl ::eagerly::Entity for Book {
         ],
         primary_key: &[0usize],
         auto_key: true,
-        sql: ::eagerly::__private::EntitySqlParts {
-            select: "SELECT \"id\" FROM \"books\"",
-            key_match: "\"id\" = ?",
-            count: "SELECT COUNT(*) FROM \"books\"",
-            insert: "INSERT INTO \"books\" (\"id\") VALUES (?)",
-            insert_without_key: "INSERT INTO \"books\" DEFAULT VALUES",
-            update: "",
-            delete: "DELETE FROM \"books\" WHERE \"id\" = ?",
-        },
         relations: &[Book::TAGS.meta()],
     }
         .build();

@@ -18,7 +18,6 @@ impl Book {
     ///Column `id` of table `books` (field `id`, part of the primary key), for filters and ordering.
     pub const ID: ::eagerly::Column<Book, i64> = ::eagerly::Column::new(
         "id",
-        "\"id\"",
         0usize,
         |entity: &Book| &entity.id,
         |entity: &mut Book| &mut entity.id,
@@ -26,7 +25,6 @@ impl Book {
     ///Column `title` of table `books` (field `title`), for filters and ordering.
     pub const TITLE: ::eagerly::Column<Book, String> = ::eagerly::Column::new(
         "title",
-        "\"title\"",
         1usize,
         |entity: &Book| &entity.title,
         |entity: &mut Book| &mut entity.title,
@@ -34,7 +32,6 @@ impl Book {
     ///Column `author_id` of table `books` (field `author_id`), for filters and ordering.
     pub const AUTHOR_ID: ::eagerly::Column<Book, Option<i64>> = ::eagerly::Column::new(
         "author_id",
-        "\"author_id\"",
         2usize,
         |entity: &Book| &entity.author_id,
         |entity: &mut Book| &mut entity.author_id,
@@ -56,7 +53,7 @@ impl Book {
                 chunk_size: 500usize,
                 join_depth: 1usize,
                 order_by: &[],
-                foreign_key: &["\"author_id\""],
+                foreign_key: &["author_id"],
                 secondary: ::core::option::Option::None,
                 target_foreign_key: &[],
                 optional: true,
@@ -75,17 +72,6 @@ impl Book {
                 foreign_key: |parent: &Book| ::eagerly::__private::ForeignKey::<
                     <<Author as ::eagerly::Entity>::Itself as ::eagerly::Entity>::Key,
                 >::referenced_key(&parent.author_id),
-            },
-            {
-                fn sql() -> &'static ::eagerly::__private::RelationSql {
-                    static SQL: ::eagerly::__private::OnceLock<
-                        ::eagerly::__private::RelationSql,
-                    > = ::eagerly::__private::OnceLock::new();
-                    SQL.get_or_init(|| ::eagerly::__private::RelationSql::build(
-                        Book::AUTHOR.meta(),
-                    ))
-                }
-                sql
             },
         )
     };
@@ -124,15 +110,6 @@ impl ::eagerly::Entity for Book {
         ],
         primary_key: &[0usize],
         auto_key: true,
-        sql: ::eagerly::__private::EntitySqlParts {
-            select: "SELECT \"id\", \"title\", \"author_id\" FROM \"books\"",
-            key_match: "\"id\" = ?",
-            count: "SELECT COUNT(*) FROM \"books\"",
-            insert: "INSERT INTO \"books\" (\"id\", \"title\", \"author_id\") VALUES (?, ?, ?)",
-            insert_without_key: "INSERT INTO \"books\" (\"title\", \"author_id\") VALUES (?, ?)",
-            update: "UPDATE \"books\" SET \"title\" = ?, \"author_id\" = ? WHERE \"id\" = ?",
-            delete: "DELETE FROM \"books\" WHERE \"id\" = ?",
-        },
         relations: &[Book::AUTHOR.meta()],
     }
         .build();

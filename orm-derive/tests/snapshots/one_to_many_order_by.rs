@@ -21,7 +21,6 @@ impl Author {
     ///Column `id` of table `authors` (field `id`, part of the primary key), for filters and ordering.
     pub const ID: ::eagerly::Column<Author, i64> = ::eagerly::Column::new(
         "id",
-        "\"id\"",
         0usize,
         |entity: &Author| &entity.id,
         |entity: &mut Author| &mut entity.id,
@@ -60,12 +59,10 @@ impl Author {
                 chunk_size: 100usize,
                 join_depth: 1usize,
                 order_by: &[
-                    (<<Book as ::eagerly::Entity>::Itself>::TITLE.quoted_name(), true),
-                    (<<Book as ::eagerly::Entity>::Itself>::ID.quoted_name(), false),
+                    (<<Book as ::eagerly::Entity>::Itself>::TITLE.name(), true),
+                    (<<Book as ::eagerly::Entity>::Itself>::ID.name(), false),
                 ],
-                foreign_key: &[
-                    <<Book as ::eagerly::Entity>::Itself>::AUTHOR_ID.quoted_name(),
-                ],
+                foreign_key: &[<<Book as ::eagerly::Entity>::Itself>::AUTHOR_ID.name()],
                 secondary: ::core::option::Option::None,
                 target_foreign_key: &[],
                 optional: false,
@@ -99,17 +96,6 @@ impl Author {
                     >::set_key(field0, key)
                 },
             },
-            {
-                fn sql() -> &'static ::eagerly::__private::RelationSql {
-                    static SQL: ::eagerly::__private::OnceLock<
-                        ::eagerly::__private::RelationSql,
-                    > = ::eagerly::__private::OnceLock::new();
-                    SQL.get_or_init(|| ::eagerly::__private::RelationSql::build(
-                        Author::BOOKS.meta(),
-                    ))
-                }
-                sql
-            },
         )
     };
 }
@@ -131,15 +117,6 @@ impl ::eagerly::Entity for Author {
         ],
         primary_key: &[0usize],
         auto_key: true,
-        sql: ::eagerly::__private::EntitySqlParts {
-            select: "SELECT \"id\" FROM \"authors\"",
-            key_match: "\"id\" = ?",
-            count: "SELECT COUNT(*) FROM \"authors\"",
-            insert: "INSERT INTO \"authors\" (\"id\") VALUES (?)",
-            insert_without_key: "INSERT INTO \"authors\" DEFAULT VALUES",
-            update: "",
-            delete: "DELETE FROM \"authors\" WHERE \"id\" = ?",
-        },
         relations: &[Author::BOOKS.meta()],
     }
         .build();

@@ -17,7 +17,6 @@ impl Author {
     ///Column `id` of table `authors` (field `id`, part of the primary key), for filters and ordering.
     pub const ID: ::eagerly::Column<Author, i64> = ::eagerly::Column::new(
         "id",
-        "\"id\"",
         0usize,
         |entity: &Author| &entity.id,
         |entity: &mut Author| &mut entity.id,
@@ -25,7 +24,6 @@ impl Author {
     ///Column `name` of table `authors` (field `name`), for filters and ordering.
     pub const NAME: ::eagerly::Column<Author, String> = ::eagerly::Column::new(
         "name",
-        "\"name\"",
         1usize,
         |entity: &Author| &entity.name,
         |entity: &mut Author| &mut entity.name,
@@ -33,7 +31,6 @@ impl Author {
     ///Column `birth_year` of table `authors` (field `born`), for filters and ordering.
     pub const BORN: ::eagerly::Column<Author, Option<i32>> = ::eagerly::Column::new(
         "birth_year",
-        "\"birth_year\"",
         2usize,
         |entity: &Author| &entity.born,
         |entity: &mut Author| &mut entity.born,
@@ -73,15 +70,6 @@ impl ::eagerly::Entity for Author {
         ],
         primary_key: &[0usize],
         auto_key: true,
-        sql: ::eagerly::__private::EntitySqlParts {
-            select: "SELECT \"id\", \"name\", \"birth_year\" FROM \"authors\"",
-            key_match: "\"id\" = ?",
-            count: "SELECT COUNT(*) FROM \"authors\"",
-            insert: "INSERT INTO \"authors\" (\"id\", \"name\", \"birth_year\") VALUES (?, ?, ?)",
-            insert_without_key: "INSERT INTO \"authors\" (\"name\", \"birth_year\") VALUES (?, ?)",
-            update: "UPDATE \"authors\" SET \"name\" = ?, \"birth_year\" = ? WHERE \"id\" = ?",
-            delete: "DELETE FROM \"authors\" WHERE \"id\" = ?",
-        },
         relations: &[],
     }
         .build();

@@ -18,7 +18,6 @@ impl Node {
     ///Column `id` of table `nodes` (field `id`, part of the primary key), for filters and ordering.
     pub const ID: ::eagerly::Column<Node, i64> = ::eagerly::Column::new(
         "id",
-        "\"id\"",
         0usize,
         |entity: &Node| &entity.id,
         |entity: &mut Node| &mut entity.id,
@@ -26,7 +25,6 @@ impl Node {
     ///Column `parent_id` of table `nodes` (field `parent_id`), for filters and ordering.
     pub const PARENT_ID: ::eagerly::Column<Node, Option<i64>> = ::eagerly::Column::new(
         "parent_id",
-        "\"parent_id\"",
         1usize,
         |entity: &Node| &entity.parent_id,
         |entity: &mut Node| &mut entity.parent_id,
@@ -48,7 +46,7 @@ impl Node {
                 chunk_size: 500usize,
                 join_depth: 1usize,
                 order_by: &[],
-                foreign_key: &["\"parent_id\""],
+                foreign_key: &["parent_id"],
                 secondary: ::core::option::Option::None,
                 target_foreign_key: &[],
                 optional: true,
@@ -67,17 +65,6 @@ impl Node {
                 foreign_key: |parent: &Node| ::eagerly::__private::ForeignKey::<
                     <<Node as ::eagerly::Entity>::Itself as ::eagerly::Entity>::Key,
                 >::referenced_key(&parent.parent_id),
-            },
-            {
-                fn sql() -> &'static ::eagerly::__private::RelationSql {
-                    static SQL: ::eagerly::__private::OnceLock<
-                        ::eagerly::__private::RelationSql,
-                    > = ::eagerly::__private::OnceLock::new();
-                    SQL.get_or_init(|| ::eagerly::__private::RelationSql::build(
-                        Node::PARENT.meta(),
-                    ))
-                }
-                sql
             },
         )
     };
@@ -107,9 +94,7 @@ impl Node {
                 chunk_size: 500usize,
                 join_depth: 3usize,
                 order_by: &[],
-                foreign_key: &[
-                    <<Node as ::eagerly::Entity>::Itself>::PARENT_ID.quoted_name(),
-                ],
+                foreign_key: &[<<Node as ::eagerly::Entity>::Itself>::PARENT_ID.name()],
                 secondary: ::core::option::Option::None,
                 target_foreign_key: &[],
                 optional: false,
@@ -143,17 +128,6 @@ impl Node {
                     >::set_key(field0, key)
                 },
             },
-            {
-                fn sql() -> &'static ::eagerly::__private::RelationSql {
-                    static SQL: ::eagerly::__private::OnceLock<
-                        ::eagerly::__private::RelationSql,
-                    > = ::eagerly::__private::OnceLock::new();
-                    SQL.get_or_init(|| ::eagerly::__private::RelationSql::build(
-                        Node::CHILDREN.meta(),
-                    ))
-                }
-                sql
-            },
         )
     };
 }
@@ -183,15 +157,6 @@ impl ::eagerly::Entity for Node {
         ],
         primary_key: &[0usize],
         auto_key: true,
-        sql: ::eagerly::__private::EntitySqlParts {
-            select: "SELECT \"id\", \"parent_id\" FROM \"nodes\"",
-            key_match: "\"id\" = ?",
-            count: "SELECT COUNT(*) FROM \"nodes\"",
-            insert: "INSERT INTO \"nodes\" (\"id\", \"parent_id\") VALUES (?, ?)",
-            insert_without_key: "INSERT INTO \"nodes\" (\"parent_id\") VALUES (?)",
-            update: "UPDATE \"nodes\" SET \"parent_id\" = ? WHERE \"id\" = ?",
-            delete: "DELETE FROM \"nodes\" WHERE \"id\" = ?",
-        },
         relations: &[Node::PARENT.meta(), Node::CHILDREN.meta()],
     }
         .build();

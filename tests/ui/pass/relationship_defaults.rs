@@ -23,9 +23,9 @@ pub struct Book {
 
 fn main() -> eagerly::Result<()> {
     assert_eq!(Author::BOOKS.meta().lazy(), Strategy::Select);
-    assert_eq!(Author::BOOKS.meta().foreign_key(), &["\"author_id\""]);
+    assert_eq!(Author::BOOKS.meta().foreign_key(), &["author_id"]);
     assert_eq!(Book::AUTHOR.meta().lazy(), Strategy::Select);
-    assert_eq!(Book::AUTHOR.meta().foreign_key(), &["\"author_id\""]);
+    assert_eq!(Book::AUTHOR.meta().foreign_key(), &["author_id"]);
     let mut session = Session::in_memory()?;
     session.create_all(&[Author::META, Book::META])?;
     let ann = session.insert(Author { id: 0, name: "Ann".into(), books: Many::new() })?;

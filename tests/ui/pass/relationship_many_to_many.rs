@@ -21,10 +21,10 @@ pub struct Tag {
 }
 
 fn main() -> eagerly::Result<()> {
-    assert_eq!(Book::TAGS.meta().secondary(), Some("\"book_tags\""));
-    assert_eq!(Book::TAGS.meta().foreign_key(), &["\"book_id\""]);
-    assert_eq!(Book::TAGS.meta().target_foreign_key(), &["\"tag_id\""]);
-    assert_eq!(Tag::BOOKS.meta().foreign_key(), &["\"tag_id\""]);
+    assert_eq!(Book::TAGS.meta().secondary(), Some("book_tags"));
+    assert_eq!(Book::TAGS.meta().foreign_key(), &["book_id"]);
+    assert_eq!(Book::TAGS.meta().target_foreign_key(), &["tag_id"]);
+    assert_eq!(Tag::BOOKS.meta().foreign_key(), &["tag_id"]);
     let mut session = Session::in_memory()?;
     session.create_all(&[Book::META, Tag::META])?;
     session.execute("INSERT INTO books (id, title) VALUES (1, 'Dune')", &[])?;

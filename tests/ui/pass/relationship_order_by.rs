@@ -19,7 +19,7 @@ pub struct Book {
 }
 
 fn main() -> eagerly::Result<()> {
-    assert_eq!(Author::BOOKS.meta().order_by(), &[("\"title\"", true), ("\"id\"", false)]);
+    assert_eq!(Author::BOOKS.meta().order_by(), &[("title", true), ("id", false)]);
     let mut session = Session::in_memory()?;
     session.create_all(&[Author::META, Book::META])?;
     session.execute("INSERT INTO authors (id) VALUES (1)", &[])?;

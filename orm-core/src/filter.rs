@@ -1,4 +1,5 @@
-//! Filter expressions and their rendering to SQL with bound parameters.
+//! Filter expressions: typed conditions on an entity's columns, kept as a
+//! tree of names and values that `sql` renders for a dialect.
 
 use std::marker::PhantomData;
 
@@ -16,22 +17,8 @@ pub(crate) enum CompareOp {
     Like,
 }
 
-impl CompareOp {
-    fn sql(self) -> &'static str {
-        match self {
-            CompareOp::Eq => " = ",
-            CompareOp::Ne => " <> ",
-            CompareOp::Lt => " < ",
-            CompareOp::Le => " <= ",
-            CompareOp::Gt => " > ",
-            CompareOp::Ge => " >= ",
-            CompareOp::Like => " LIKE ",
-        }
-    }
-}
-
-/// The untyped expression tree behind a [`Filter`]. Column names are stored
-/// already quoted by the derive.
+/// The untyped expression tree behind a [`Filter`]. Column names are
+/// unquoted; `sql` quotes them.
 ///
 /// Trees can be arbitrarily deep (a million `.not()` calls make a million
 /// nested boxes), so nothing here recurses: rendering, cloning and dropping
@@ -57,12 +44,24 @@ pub(crate) enum Expr {
     And(Vec<Expr>),
     Or(Vec<Expr>),
     Not(Box<Expr>),
-    /// A condition written by the library itself (relation links), on
-    /// unqualified columns of the queried table.
-    Raw {
-        sql: String,
-        params: Vec<Value>,
+    /// `a = ? AND b = ?`, pairing `columns` with `values` (a key or a
+    /// link, written by the library itself), in parentheses if `grouped`.
+    Equal {
+        columns: Vec<&'static str>,
+        values: Vec<Value>,
+        grouped: bool,
     },
+    /// `(keys) IN (SELECT selected FROM table WHERE matched = ?...)`: the
+    /// targets an association table links to one owner.
+    Linked {
+        keys: Vec<&'static str>,
+        table: &'static str,
+        selected: &'static [&'static str],
+        matched: &'static [&'static str],
+        values: Vec<Value>,
+    },
+    /// A condition that holds for no row (`1 = 0`).
+    Nothing,
 }
 
 /// Lists longer than this bind as one array parameter (`IN rarray(?)`);
@@ -72,80 +71,9 @@ pub(crate) enum Expr {
 /// themselves. Above it every length shares one statement shape, so the
 /// prepared-statement cache holds at most this many shapes per filter, and
 /// no list reaches SQLite's limit of 32 766 parameters.
-const INLINE_LIST_MAX: usize = 32;
-
-/// A piece of pending work for [`Expr::render`].
-enum Step<'a> {
-    Expr(&'a Expr),
-    Text(&'static str),
-}
+pub(crate) const INLINE_LIST_MAX: usize = 32;
 
 impl Expr {
-    /// Appends this expression to `sql`, pushing its values to `params`.
-    pub(crate) fn render(&self, sql: &mut String, params: &mut Vec<Value>) {
-        let mut steps = vec![Step::Expr(self)];
-        while let Some(step) = steps.pop() {
-            let expr = match step {
-                Step::Text(text) => {
-                    sql.push_str(text);
-                    continue;
-                }
-                Step::Expr(expr) => expr,
-            };
-            match expr {
-                Expr::Compare { column, op, value } => {
-                    sql.push_str(column);
-                    match (op, value) {
-                        (CompareOp::Eq, Value::Null) => sql.push_str(" IS NULL"),
-                        (CompareOp::Ne, Value::Null) => sql.push_str(" IS NOT NULL"),
-                        _ => {
-                            sql.push_str(op.sql());
-                            sql.push('?');
-                            params.push(value.clone());
-                        }
-                    }
-                }
-                Expr::In {
-                    column,
-                    values,
-                    negated,
-                    null,
-                } => render_in(column, values, *negated, *null, sql, params),
-                Expr::Null { column, negated } => {
-                    sql.push_str(column);
-                    sql.push_str(if *negated { " IS NOT NULL" } else { " IS NULL" });
-                }
-                Expr::And(parts) | Expr::Or(parts) => {
-                    let joiner = if matches!(expr, Expr::And(_)) {
-                        " AND "
-                    } else {
-                        " OR "
-                    };
-                    sql.push('(');
-                    steps.push(Step::Text(")"));
-                    for (i, part) in parts.iter().enumerate().rev() {
-                        steps.push(Step::Expr(part));
-                        if i > 0 {
-                            steps.push(Step::Text(joiner));
-                        }
-                    }
-                }
-                Expr::Raw {
-                    sql: text,
-                    params: values,
-                } => {
-                    sql.push_str(text);
-                    params.extend(values.iter().cloned());
-                }
-                Expr::Not(inner) => {
-                    sql.push_str("NOT (");
-                    steps.push(Step::Text(")"));
-                    steps.push(Step::Expr(inner));
-                }
-            }
-        }
-    }
-
     /// A copy of a leaf; a group (never passed here) copies as an empty one.
     fn clone_leaf(&self) -> Expr {
         match self {
@@ -169,10 +97,29 @@ impl Expr {
                 column,
                 negated: *negated,
             },
-            Expr::Raw { sql, params } => Expr::Raw {
-                sql: sql.clone(),
-                params: params.clone(),
+            Expr::Equal {
+                columns,
+                values,
+                grouped,
+            } => Expr::Equal {
+                columns: columns.clone(),
+                values: values.clone(),
+                grouped: *grouped,
             },
+            Expr::Linked {
+                keys,
+                table,
+                selected,
+                matched,
+                values,
+            } => Expr::Linked {
+                keys: keys.clone(),
+                table,
+                selected,
+                matched,
+                values: values.clone(),
+            },
+            Expr::Nothing => Expr::Nothing,
             Expr::And(_) | Expr::Or(_) | Expr::Not(_) => Expr::And(Vec::new()),
         }
     }
@@ -184,52 +131,6 @@ impl Expr {
             Expr::Not(inner) => out.push(std::mem::replace(&mut **inner, Expr::And(Vec::new()))),
             _ => {}
         }
-    }
-}
-
-/// `column IN (...)` and its variants. A NULL in the list matches NULL
-/// rows, as `eq(None)` does; in a NOT IN it excludes them. Without one, SQL
-/// semantics hold: NOT IN never matches a NULL row.
-fn render_in(
-    column: &str,
-    values: &[Value],
-    negated: bool,
-    null: bool,
-    sql: &mut String,
-    params: &mut Vec<Value>,
-) {
-    if values.is_empty() {
-        if null {
-            sql.push_str(column);
-            sql.push_str(if negated { " IS NOT NULL" } else { " IS NULL" });
-        } else {
-            sql.push_str(if negated { "1 = 1" } else { "1 = 0" });
-        }
-        return;
-    }
-    if null {
-        sql.push('(');
-    }
-    sql.push_str(column);
-    sql.push_str(if negated { " NOT IN " } else { " IN " });
-    if values.len() > INLINE_LIST_MAX {
-        // SQLite's spelling; PostgreSQL's will be `= ANY(?)`.
-        sql.push_str("rarray(?)");
-        params.push(Value::List(values.to_vec()));
-    } else {
-        sql.push('(');
-        push_placeholders(sql, values.len());
-        sql.push(')');
-        params.extend(values.iter().cloned());
-    }
-    if null {
-        sql.push_str(if negated { " AND " } else { " OR " });
-        sql.push_str(column);
-        sql.push_str(if negated {
-            " IS NOT NULL)"
-        } else {
-            " IS NULL)"
-        });
     }
 }
 
@@ -292,26 +193,6 @@ impl Drop for Expr {
     }
 }
 
-impl std::fmt::Debug for Expr {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The SQL says it best, and rendering it does not recurse.
-        let mut sql = String::new();
-        let mut params = Vec::new();
-        self.render(&mut sql, &mut params);
-        f.debug_struct("Filter")
-            .field("sql", &sql)
-            .field("params", &params)
-            .finish()
-    }
-}
-
-/// Appends `?, ?, ...` with `count` placeholders.
-fn push_placeholders(sql: &mut String, count: usize) {
-    for i in 0..count {
-        sql.push_str(if i == 0 { "?" } else { ", ?" });
-    }
-}
-
 /// SQLite's default `SQLITE_MAX_EXPR_DEPTH`, which the bundled build keeps:
 /// the tallest expression tree it parses.
 pub(crate) const MAX_EXPR_DEPTH: u32 = 1000;
@@ -342,6 +223,11 @@ pub(crate) struct Depth {
     parser: u32,
 }
 
+/// The expression height of `terms` comparisons joined by AND.
+fn conjunction(terms: usize) -> u32 {
+    u32::try_from(terms.max(1) + 1).unwrap_or(u32::MAX)
+}
+
 impl Depth {
     fn leaf(expr: &Expr) -> Depth {
         let (height, subquery, parser) = match expr {
@@ -362,17 +248,14 @@ impl Depth {
                 let subquery = u32::from(values.len() > INLINE_LIST_MAX);
                 (listed.max(2), subquery, 12)
             }
-            Expr::Raw { sql, .. } => {
-                // Every condition the library writes is a conjunction of
-                // comparisons, possibly inside one `IN (SELECT ...)`.
-                let and = u32::try_from(sql.matches(" AND ").count()).unwrap_or(u32::MAX);
-                let conjunction = and.saturating_add(2);
-                if sql.contains("SELECT") {
-                    (conjunction.saturating_add(1), conjunction, 24)
-                } else {
-                    (conjunction, 0, 24)
-                }
+            // The library's own conditions: a conjunction of comparisons,
+            // possibly inside one `IN (SELECT ...)`.
+            Expr::Equal { columns, .. } => (conjunction(columns.len()), 0, 24),
+            Expr::Linked { matched, .. } => {
+                let conjunction = conjunction(matched.len());
+                (conjunction.saturating_add(1), conjunction, 24)
             }
+            Expr::Nothing => (2, 0, 24),
             // Groups and NOT get their depth from `and`, `or` and `not`.
             Expr::And(_) | Expr::Or(_) | Expr::Not(_) => (2, 0, 4),
         };
@@ -565,17 +448,6 @@ impl<E> OrderBy<E> {
             column,
             descending,
             _entity: PhantomData,
-        }
-    }
-
-    pub(crate) fn render(&self, qualifier: Option<&str>, sql: &mut String) {
-        if let Some(q) = qualifier {
-            sql.push_str(q);
-            sql.push('.');
-        }
-        sql.push_str(self.column);
-        if self.descending {
-            sql.push_str(" DESC");
         }
     }
 }

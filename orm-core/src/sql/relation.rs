@@ -1,0 +1,187 @@
+//! The statements of one relation, rendered once per dialect from the
+//! metadata of both ends; at run time only key lists are sized.
+
+use super::entity::{key_columns, push_columns, qualified};
+use super::{Cache, Dialect, Sql};
+use crate::relation::{RelationKind, RelationMeta};
+
+/// The statements of one relation in one dialect. `head` ends just before
+/// the key list, `tail` closes it and orders the rows.
+pub(crate) struct RelationStatements {
+    dialect: &'static dyn Dialect,
+    /// `SELECT <target columns> FROM ... WHERE <link> IN (` (simple form).
+    head: String,
+    /// `)` and ORDER BY, for the simple form.
+    tail: String,
+    /// Inner query of the joined form: target rows plus link columns.
+    inner_head: String,
+    /// ORDER BY terms of the collection, on the wrapped target alias `t0`.
+    pub(crate) outer_order: String,
+    /// How many link columns follow the target's columns (many-to-many).
+    pub(crate) link_width: usize,
+    /// How many values one key binds.
+    key_width: usize,
+    /// The statement for exactly one key, the shape of every lazy `select`.
+    single: String,
+}
+
+static STATEMENTS: Cache<RelationStatements> = Cache::new();
+
+impl RelationStatements {
+    /// The statements of `relation` in `dialect`, rendered on first use.
+    pub(crate) fn of(
+        relation: &'static RelationMeta,
+        dialect: &'static dyn Dialect,
+    ) -> &'static Self {
+        STATEMENTS.get(relation, dialect, || {
+            RelationStatements::render(relation, dialect)
+        })
+    }
+
+    fn render(relation: &RelationMeta, dialect: &'static dyn Dialect) -> Self {
+        let target = (relation.target_meta)();
+        let target_table = qualified("", target.table);
+        let tuple = |cols: &[String]| -> String {
+            if cols.len() == 1 {
+                cols[0].clone()
+            } else {
+                format!("({})", cols.join(", "))
+            }
+        };
+        let in_open = |width: usize| if width == 1 { " IN (" } else { " IN (VALUES " };
+        let order_clause = |terms: Vec<String>| -> String {
+            if terms.is_empty() {
+                String::new()
+            } else {
+                format!(" ORDER BY {}", terms.join(", "))
+            }
+        };
+        let target_columns = |alias: &str| {
+            let mut sql = Sql::new(dialect);
+            push_columns(&mut sql, alias, target);
+            sql.finish()
+        };
+
+        let (head, inner_head, link_width, key_width, simple_order) = match relation.kind {
+            // The target's own columns hold the link: its key for a
+            // many-to-one, its foreign key otherwise.
+            RelationKind::ManyToOne | RelationKind::OneToMany | RelationKind::OneToOne => {
+                let matched = if relation.kind == RelationKind::ManyToOne {
+                    key_columns("", target)
+                } else {
+                    relation
+                        .foreign_key
+                        .iter()
+                        .map(|c| qualified("", c))
+                        .collect()
+                };
+                let width = matched.len();
+                let matcher = format!("{}{}", tuple(&matched), in_open(width));
+                (
+                    format!(
+                        "SELECT {} FROM {target_table} WHERE {matcher}",
+                        target_columns("")
+                    ),
+                    format!("SELECT * FROM {target_table} WHERE {matcher}"),
+                    0,
+                    width,
+                    order_terms(relation, ""),
+                )
+            }
+            RelationKind::ManyToMany => {
+                let secondary = qualified("", relation.secondary.unwrap_or(""));
+                let on = key_columns("t", target)
+                    .iter()
+                    .zip(relation.target_foreign_key)
+                    .map(|(k, f)| format!("{k} = {}", qualified("s", f)))
+                    .collect::<Vec<_>>()
+                    .join(" AND ");
+                let link: Vec<String> = relation
+                    .foreign_key
+                    .iter()
+                    .map(|c| qualified("s", c))
+                    .collect();
+                let width = link.len();
+                let matcher = format!("{}{}", tuple(&link), in_open(width));
+                let from = format!(
+                    "FROM {target_table} AS t JOIN {secondary} AS s ON {on} WHERE {matcher}"
+                );
+                let aliased_links = link
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| format!("{l} AS \"__link{i}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                (
+                    format!("SELECT {}, {} {from}", target_columns("t"), link.join(", ")),
+                    format!("SELECT t.*, {aliased_links} {from}"),
+                    width,
+                    width,
+                    order_terms(relation, "t"),
+                )
+            }
+        };
+        let tail = format!("){}", order_clause(simple_order));
+        let mut single = Sql::new(dialect);
+        single.push(&head);
+        single.key_params(1, key_width);
+        single.push(&tail);
+        RelationStatements {
+            dialect,
+            head,
+            tail,
+            inner_head,
+            outer_order: order_terms(relation, "t0").join(", "),
+            link_width,
+            key_width,
+            single: single.finish(),
+        }
+    }
+
+    /// The simple-form statement for `keys` keys.
+    pub(crate) fn for_keys(&self, keys: usize) -> std::borrow::Cow<'_, str> {
+        if keys == 1 {
+            return std::borrow::Cow::Borrowed(&self.single);
+        }
+        let mut sql = Sql::with_capacity(
+            self.dialect,
+            self.head.len() + self.tail.len() + keys * 3 * self.key_width,
+        );
+        sql.push(&self.head);
+        sql.key_params(keys, self.key_width);
+        sql.push(&self.tail);
+        std::borrow::Cow::Owned(sql.finish())
+    }
+
+    /// The joined form's inner statement for `keys` keys: target rows (and
+    /// the link columns as `__link0`...) that a join tree wraps as `t0`.
+    pub(crate) fn inner_for_keys(&self, keys: usize) -> String {
+        let mut sql = Sql::new(self.dialect);
+        sql.push(&self.inner_head);
+        sql.key_params(keys, self.key_width);
+        sql.push(")");
+        sql.finish()
+    }
+
+    /// `, t0."__link0", ...`: the wrapped form's link columns.
+    pub(crate) fn outer_links(&self) -> String {
+        (0..self.link_width)
+            .map(|i| format!(", t0.\"__link{i}\""))
+            .collect()
+    }
+}
+
+/// The ORDER BY terms of a collection, its columns qualified by `alias`.
+pub(crate) fn order_terms(relation: &RelationMeta, alias: &str) -> Vec<String> {
+    relation
+        .order_by
+        .iter()
+        .map(|(column, desc)| {
+            format!(
+                "{}{}",
+                qualified(alias, column),
+                if *desc { " DESC" } else { "" }
+            )
+        })
+        .collect()
+}
