@@ -35,7 +35,7 @@ pub use orm_derive::Entity;
 pub mod prelude {
     pub use orm_core::{
         bulk, joined, noload, raise, select, selectin, Column, ColumnType, Dynamic, Entity, Error,
-        Filter, Many, NPlusOneGuard, One, Result, Session,
+        Filter, Many, NPlusOneGuard, One, Query, Record, Result, Session,
     };
     pub use orm_derive::Entity;
 }

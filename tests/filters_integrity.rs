@@ -654,7 +654,7 @@ fn a_dynamic_relation_query_counts_its_own_condition() {
 #[test]
 fn limit_zero_returns_no_rows_everywhere() {
     let mut s = five_items();
-    fn query(s: &mut Session, joined_option: bool) -> eagerly::Query<'_, Item> {
+    fn query(s: &mut Session, joined_option: bool) -> eagerly::Query<Item, &mut Session> {
         let q = s.query::<Item>().order_by(Item::ID).limit(0);
         if joined_option {
             q.options(joined(Item::OWNER))

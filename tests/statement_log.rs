@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use eagerly::prelude::*;
 use eagerly::{LoggedStatement, DEFAULT_LOG_CAPACITY};
 use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
+use tracing::span::{Attributes, Id, Record as SpanRecord};
 use tracing::subscriber::Interest;
 use tracing::{Event, Level, Metadata, Subscriber};
 
@@ -286,7 +286,7 @@ impl Subscriber for SqlEvents {
     fn new_span(&self, _: &Attributes<'_>) -> Id {
         Id::from_u64(1)
     }
-    fn record(&self, _: &Id, _: &Record<'_>) {}
+    fn record(&self, _: &Id, _: &SpanRecord<'_>) {}
     fn record_follows_from(&self, _: &Id, _: &Id) {}
     fn event(&self, event: &Event<'_>) {
         if event.metadata().target() != "eagerly::sql" {

@@ -6,35 +6,37 @@
 
 pub mod backend;
 mod column;
-mod entity;
+mod engine;
 mod error;
 mod filter;
 mod hash;
 pub mod loader;
 mod query;
 pub mod relation;
+mod schema;
 mod session;
 mod sql;
 mod value;
 
 pub use column::Column;
-pub use entity::{ColumnMeta, Entity, EntityMeta};
+pub use engine::NPlusOneGuard;
 pub use error::{DatabaseError, DatabaseErrorKind, Error, Result};
 pub use filter::{Filter, OrderBy};
-pub use loader::{bulk, joined, noload, raise, select, selectin, LoadOption, NPlusOneGuard};
+pub use loader::{bulk, joined, noload, raise, select, selectin, Entity, LoadOption};
 pub use query::Query;
-pub use relation::{Dynamic, LoadState, Many, One, Relation, RelationKind, RelationMeta, Strategy};
+pub use relation::{Dynamic, LoadState, Many, One, Relation};
+pub use schema::{ColumnMeta, EntityMeta, Record, RelationKind, RelationMeta, Strategy};
 pub use session::{LoggedStatement, Session, DEFAULT_LOG_CAPACITY};
 pub use sql::{Dialect, Sql, Sqlite};
-pub use value::{ColumnType, DecodeFailure, IntoColumnValue, SqlType, Value, ValueRef};
+pub use value::{ColumnType, DecodeFailure, IntoColumnValue, Row, SqlType, Value, ValueRef};
 
 /// Items the derive's generated code uses; not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::backend::Row;
-    pub use crate::entity::{ColumnMetaParts, EntityMetaParts};
     pub use crate::loader::ErasedRelation;
-    pub use crate::relation::{ForeignKey, Link, RelationMetaParts};
+    pub use crate::relation::{ForeignKey, Link};
+    pub use crate::schema::{ColumnMetaParts, EntityMetaParts, RelationCell, RelationMetaParts};
+    pub use crate::value::Row;
     pub use std::sync::{Arc, OnceLock};
 
     use std::marker::PhantomData;

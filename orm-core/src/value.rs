@@ -318,3 +318,9 @@ macro_rules! plain_into_option {
     )*};
 }
 plain_into_option!(i32, i64, u32, f64, bool, String, Vec<u8>);
+
+/// One row of a result set, read by column position.
+pub trait Row {
+    /// The value at `index` (0-based) in the select list.
+    fn value(&self, index: usize) -> crate::Result<ValueRef<'_>>;
+}

@@ -133,7 +133,6 @@ pub fn shelf_key(k: i64) -> (i64, i64) {
 /// `nodes` nodes each (node `i`'s parent is `i / 2`, node 1 is the root).
 pub fn composite(shelves: i64, nodes: i64) -> Session {
     use base::*;
-    use eagerly::Entity;
     let mut session = Session::in_memory().expect("in-memory database");
     session
         .create_all(&[

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use eagerly::relation::Loadable;
-use eagerly::{Entity, LoadState, Many, One, Relation, Session};
+use eagerly::{Entity, LoadState, Many, One, Record, Relation, Session};
 
 /// Reading a loaded relation field as a list of targets, whatever its kind.
 pub trait Targets<T: Entity> {
@@ -35,7 +35,7 @@ impl<T: Entity> Targets<T> for Many<T> {
 }
 
 /// One parent's key and its targets' keys, in relation order.
-pub type Graph<P, T> = Vec<(<P as Entity>::Key, Vec<<T as Entity>::Key>)>;
+pub type Graph<P, T> = Vec<(<P as Record>::Key, Vec<<T as Record>::Key>)>;
 
 /// The graph of `relation` over `parents`, read without a session: every
 /// relation must be loaded already (panics otherwise, naming the parent).

@@ -29,7 +29,7 @@ pub struct Run<P: Entity, T: Entity> {
 }
 
 /// A query's filter and order, applied before `limit(n)`.
-pub type Shape<P> = for<'s> fn(Query<'s, P>) -> Query<'s, P>;
+pub type Shape<P> = for<'s> fn(Query<P, &'s mut Session>) -> Query<P, &'s mut Session>;
 
 /// Queries `n` parents with `strategy` as a per-query option (`None`: the
 /// mapping's default).

@@ -10,13 +10,8 @@ pub mod sqlite;
 use std::borrow::Cow;
 
 use crate::sql::Dialect;
-use crate::{Result, Value, ValueRef};
-
-/// One row of a result set, read by column position.
-pub trait Row {
-    /// The value at `index` (0-based) in the select list.
-    fn value(&self, index: usize) -> Result<ValueRef<'_>>;
-}
+pub use crate::value::Row;
+use crate::{Result, Value};
 
 /// A database connection the session sends statements to.
 pub trait Backend: Send {

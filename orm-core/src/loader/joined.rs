@@ -5,14 +5,15 @@
 use std::sync::Arc;
 
 use super::selectin::Group;
+use super::Entity;
 use super::{build_joins, Cascade, JoinState, OptionNode, Pending};
-use crate::backend::Row;
+use crate::engine::IdentityMap;
 use crate::hash::FastMap;
 use crate::relation::FILL;
-use crate::relation::{Link, Relation, RelationField, RelationMeta};
-use crate::session::IdentityMap;
+use crate::relation::{Link, Relation, RelationField};
+use crate::schema::RelationMeta;
 use crate::sql::{JoinBuilder, JoinClause};
-use crate::{Entity, Result, ValueRef};
+use crate::{Result, Row, ValueRef};
 
 /// One joined relation's accumulator over the rows of a statement.
 struct Joined<P: Entity, T: Entity, F> {

@@ -11,18 +11,40 @@ mod selectin;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-pub use lazy::NPlusOneGuard;
-pub(crate) use lazy::{LazyOptions, NPlusOneCounter};
-pub(crate) use options::find as find_option;
-pub use options::OptionNode;
+pub(crate) use dynamic::condition as dynamic_condition;
+pub(crate) use lazy::load;
 pub use options::{bulk, joined, noload, raise, select, selectin, LoadOption};
 
-use crate::backend::Row;
+use crate::engine::{Engine, IdentityMap};
 use crate::relation::FILL;
-use crate::relation::{Relation, RelationField, RelationMeta, Strategy};
-use crate::session::IdentityMap;
+use crate::relation::{Relation, RelationField};
+use crate::schema::{find_option, OptionNode, Record, RelationCell, RelationMeta, Strategy};
 use crate::sql::{wrap_with_joins, EntityStatements, JoinBuilder};
-use crate::{Entity, Result, Session, Value};
+use crate::{Result, Row, Value};
+
+/// A struct mapped to a table whose relations load: what every query,
+/// load and write of a session takes. Implemented by `#[derive(Entity)]`,
+/// together with [`Record`] (key, columns, decoding), which it extends with
+/// the loaders of its relations.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an entity",
+    label = "not an entity",
+    note = "add #[derive(Entity)] to `{Self}` to map it to a table"
+)]
+pub trait Entity: Record {
+    /// `Self`. Generated code names a relationship's target only as
+    /// `<Target as Entity>::Itself`: for a type that is not an entity that
+    /// projection fails once, where the target is written, and what is built
+    /// on it stays silent instead of repeating the error.
+    #[doc(hidden)]
+    type Itself: Entity;
+
+    /// Every relationship of the entity, for the loaders.
+    #[doc(hidden)]
+    fn relations() -> &'static [&'static dyn ErasedRelation<Self>] {
+        &[]
+    }
+}
 
 /// SQLite allows 64 tables in a join; stay well below it.
 const MAX_JOINED_TABLES: usize = 48;
@@ -31,48 +53,22 @@ const MAX_JOINED_TABLES: usize = 48;
 /// every relation of an entity. The derive lists them in
 /// [`Entity::relations`].
 #[doc(hidden)]
-pub trait ErasedRelation<P: Entity>: Send + Sync + 'static {
-    /// The relation's metadata.
-    fn meta(&self) -> &'static RelationMeta;
-    /// Whether the relation of `parent` holds a loaded value.
-    fn is_loaded_on(&self, parent: &P) -> bool;
-    /// Fixes or expires the relation of `parent` after a written row.
-    #[doc(hidden)]
-    fn follow_write(&self, parent: &P, written: &crate::relation::Written<'_>);
-    /// Makes the relation of `parent` unloaded.
-    #[doc(hidden)]
-    fn clear_on(&self, parent: &P);
-    /// Reports each target the relation of `parent` holds, by address, and
-    /// whether its list is shared with a reader.
-    #[doc(hidden)]
-    fn edges(&self, parent: &P, edge: &mut dyn FnMut(usize, bool));
-    /// The session `parent` belongs to, as its relation field records it.
-    #[doc(hidden)]
-    fn owner_of(&self, parent: &P) -> Option<u32>;
-    /// Records the session `parent` belongs to.
-    #[doc(hidden)]
-    fn set_owner_of(&self, parent: &P, owner: u32);
+pub trait ErasedRelation<P: Entity>: RelationCell<P> {
     /// Loads the relation for every parent not loaded yet (`IN` statements).
     #[doc(hidden)]
     fn load_erased(
         &self,
-        session: &mut Session,
+        engine: &mut Engine,
         parents: &[&P],
         options: &[OptionNode],
         cascade: &mut Cascade,
     ) -> Result<()>;
     /// Fills a many-to-one from the identity map only, sending no SQL.
     #[doc(hidden)]
-    fn fill_from_map(&self, session: &Session, parents: &[&P]);
+    fn fill_from_map(&self, engine: &Engine, parents: &[&P]);
     /// Records a per-query strategy on parents not loaded yet.
     #[doc(hidden)]
-    fn mark(
-        &self,
-        session: &mut Session,
-        parents: &[&P],
-        strategy: Strategy,
-        options: &[OptionNode],
-    );
+    fn mark(&self, engine: &mut Engine, parents: &[&P], strategy: Strategy, options: &[OptionNode]);
     /// Adds this relation to a join tree.
     #[doc(hidden)]
     fn join(
@@ -85,42 +81,21 @@ pub trait ErasedRelation<P: Entity>: Send + Sync + 'static {
 }
 
 impl<P: Entity, T: Entity, F: RelationField<T>> ErasedRelation<P> for Relation<P, T, F> {
-    fn meta(&self) -> &'static RelationMeta {
-        self.meta
-    }
-    fn is_loaded_on(&self, parent: &P) -> bool {
-        self.field(parent).is_loaded()
-    }
-    fn follow_write(&self, parent: &P, written: &crate::relation::Written<'_>) {
-        Relation::follow_write(self, parent, written)
-    }
-    fn clear_on(&self, parent: &P) {
-        Relation::clear_on(self, parent)
-    }
-    fn edges(&self, parent: &P, edge: &mut dyn FnMut(usize, bool)) {
-        self.field(parent).visit(FILL, edge)
-    }
-    fn owner_of(&self, parent: &P) -> Option<u32> {
-        self.field(parent).owner(FILL)
-    }
-    fn set_owner_of(&self, parent: &P, owner: u32) {
-        self.field(parent).set_owner(FILL, owner)
-    }
     fn load_erased(
         &self,
-        session: &mut Session,
+        engine: &mut Engine,
         parents: &[&P],
         options: &[OptionNode],
         cascade: &mut Cascade,
     ) -> Result<()> {
-        self.load_for(session, parents, options, cascade)
+        self.load_for(engine, parents, options, cascade)
     }
-    fn fill_from_map(&self, session: &Session, parents: &[&P]) {
-        self.fill_many_to_one_from_map(session, parents)
+    fn fill_from_map(&self, engine: &Engine, parents: &[&P]) {
+        self.fill_many_to_one_from_map(engine, parents)
     }
     fn mark(
         &self,
-        session: &mut Session,
+        engine: &mut Engine,
         parents: &[&P],
         strategy: Strategy,
         options: &[OptionNode],
@@ -130,7 +105,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> ErasedRelation<P> for Relation<P
             if !field.is_loaded() {
                 field.set_mode(FILL, strategy);
                 if !options.is_empty() {
-                    session
+                    engine
                         .lazy_options
                         .remember::<P>(self.meta, parent.key(), options);
                 }
@@ -222,7 +197,7 @@ pub struct Cascade {
 }
 
 trait PendingLoad {
-    fn run(self: Box<Self>, session: &mut Session, cascade: &mut Cascade) -> Result<()>;
+    fn run(self: Box<Self>, engine: &mut Engine, cascade: &mut Cascade) -> Result<()>;
 }
 
 /// Objects of `T` just loaded: `options` are the per-query options for their
@@ -241,18 +216,18 @@ impl Cascade {
         }
     }
 
-    pub(crate) fn run(mut self, session: &mut Session) -> Result<()> {
+    pub(crate) fn run(mut self, engine: &mut Engine) -> Result<()> {
         while let Some(pending) = self.queue.pop_front() {
-            pending.run(session, &mut self)?;
+            pending.run(engine, &mut self)?;
         }
         Ok(())
     }
 }
 
 impl<T: Entity> PendingLoad for Pending<T> {
-    fn run(self: Box<Self>, session: &mut Session, cascade: &mut Cascade) -> Result<()> {
+    fn run(self: Box<Self>, engine: &mut Engine, cascade: &mut Cascade) -> Result<()> {
         load_level(
-            session,
+            engine,
             &self.objects,
             &self.options,
             self.came_from,
@@ -272,7 +247,7 @@ pub(crate) fn cascades<T: Entity>(options: &[OptionNode]) -> bool {
 /// Applies the eager strategies and per-query options of `T`'s relations to
 /// `objects`, queueing what they load for the next level.
 fn load_level<T: Entity>(
-    session: &mut Session,
+    engine: &mut Engine,
     objects: &[Arc<T>],
     options: &[OptionNode],
     came_from: Option<&'static RelationMeta>,
@@ -295,7 +270,7 @@ fn load_level<T: Entity>(
             _ if is_way_back && strategy.is_eager() => {
                 // Never walk back along the path: a to-one reverse side
                 // is filled from the identity map, a collection stays lazy.
-                relation.fill_from_map(session, &objects);
+                relation.fill_from_map(engine, &objects);
             }
             // Cut off by `join_depth`: stays lazy. A joined relation the
             // statement filled is loaded, so the IN loader below skips it
@@ -303,12 +278,12 @@ fn load_level<T: Entity>(
             // that came from the identity map).
             Strategy::Joined if deferred.contains(&meta.name) => {}
             Strategy::Joined | Strategy::Selectin => {
-                relation.load_erased(session, &objects, children, cascade)?;
+                relation.load_erased(engine, &objects, children, cascade)?;
             }
             Strategy::Select | Strategy::Bulk | Strategy::Raise | Strategy::Noload
                 if option.is_some() =>
             {
-                relation.mark(session, &objects, strategy, children);
+                relation.mark(engine, &objects, strategy, children);
             }
             _ => {}
         }
@@ -322,7 +297,7 @@ pub(crate) type OnObject<'a, T> = dyn FnMut(&Arc<T>, &dyn Row) -> Result<()> + '
 /// Runs `sql` and hands every row's root object (from the identity map, or
 /// decoded and registered) to `on_object`, feeding the join tree as it goes.
 pub(crate) fn run_graph<T: Entity>(
-    session: &mut Session,
+    engine: &mut Engine,
     sql: &str,
     params: &[Value],
     joins: &mut [Box<dyn JoinState<T>>],
@@ -331,7 +306,7 @@ pub(crate) fn run_graph<T: Entity>(
     if joins.is_empty() {
         // Without joins the map of `T` is the only one the rows touch:
         // look it up once per statement.
-        return session.send(sql, params.len(), |backend, identity| {
+        return engine.send(sql, params.len(), |backend, identity| {
             let map = identity.typed_mut::<T>();
             backend.query(sql, params, &mut |row| {
                 let object = map.get_or_decode(T::key_from_row(row, 0)?, || T::from_row(row, 0))?;
@@ -341,7 +316,7 @@ pub(crate) fn run_graph<T: Entity>(
     }
     // Joined rows repeat their root object on consecutive rows.
     let mut previous: Option<(T::Key, Arc<T>)> = None;
-    session.stream(sql, params, &mut |identity, row| {
+    engine.stream(sql, params, &mut |identity, row| {
         let key = T::key_from_row(row, 0)?;
         let object = match previous.take() {
             Some((last_key, last)) if last_key == key => last,
@@ -370,19 +345,19 @@ pub(crate) struct RootStatement {
 /// the same statement (parents de-duplicated, LIMIT applied to parents
 /// inside the wrapped query), then selectin ones and everything they cascade to.
 pub(crate) fn load_roots<E: Entity>(
-    session: &mut Session,
+    engine: &mut Engine,
     statement: RootStatement,
     params: &[Value],
     options: &[OptionNode],
 ) -> Result<Vec<Arc<E>>> {
-    let dialect = session.dialect();
+    let dialect = engine.dialect;
     let statements = EntityStatements::of(E::META, dialect);
     let mut builder = JoinBuilder::starting_at(dialect, E::META.columns.len());
     let mut level = build_joins::<E>(&mut builder, "t0", options, &mut Vec::new());
     let mut objects = Vec::new();
     if level.states.is_empty() {
         let sql = format!("{}{}", statements.select, statement.clauses);
-        run_graph::<E>(session, &sql, params, &mut [], &mut |object, _| {
+        run_graph::<E>(engine, &sql, params, &mut [], &mut |object, _| {
             objects.push(Arc::clone(object));
             Ok(())
         })?;
@@ -392,31 +367,25 @@ pub(crate) fn load_roots<E: Entity>(
         // Only a joined collection repeats a parent's row.
         let mut seen = crate::hash::FastSet::default();
         let multiplies = builder.multiplies_rows();
-        run_graph::<E>(
-            session,
-            &sql,
-            params,
-            &mut level.states,
-            &mut |object, _| {
-                if !multiplies || seen.insert(object.key()) {
-                    objects.push(Arc::clone(object));
-                }
-                Ok(())
-            },
-        )?;
+        run_graph::<E>(engine, &sql, params, &mut level.states, &mut |object, _| {
+            if !multiplies || seen.insert(object.key()) {
+                objects.push(Arc::clone(object));
+            }
+            Ok(())
+        })?;
     }
     let mut cascade = Cascade::default();
     for state in level.states {
         state.finish(&mut cascade);
     }
     load_level(
-        session,
+        engine,
         &objects,
         options,
         None,
         &level.deferred,
         &mut cascade,
     )?;
-    cascade.run(session)?;
+    cascade.run(engine)?;
     Ok(objects)
 }

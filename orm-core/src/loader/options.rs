@@ -2,23 +2,9 @@
 
 use std::marker::PhantomData;
 
-use crate::relation::{Loadable, Relation, Strategy};
+use crate::relation::{Loadable, Relation};
+use crate::schema::{OptionNode, Strategy};
 use crate::Entity;
-
-/// One step of an option path, erased: which relation, which strategy, and
-/// the options for the relation's targets.
-#[doc(hidden)]
-#[derive(Debug, Clone)]
-pub struct OptionNode {
-    pub(crate) relation: &'static str,
-    pub(crate) strategy: Strategy,
-    pub(crate) children: Vec<OptionNode>,
-}
-
-/// Finds the option for relation `name` among `options`.
-pub(crate) fn find<'o>(options: &'o [OptionNode], name: &str) -> Option<&'o OptionNode> {
-    options.iter().find(|o| o.relation == name)
-}
 
 /// A loader option rooted at entity `P` whose first step reaches `T`.
 /// `.then(...)` continues from `T`, so a path that does not connect does not

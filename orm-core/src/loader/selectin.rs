@@ -5,12 +5,14 @@
 
 use std::sync::Arc;
 
+use super::Entity;
 use super::{build_joins, run_graph, Cascade, OptionNode, Pending};
+use crate::engine::Engine;
 use crate::hash::{FastMap, FastSet};
 use crate::relation::FILL;
 use crate::relation::{Link, Relation, RelationField};
 use crate::sql::{wrap_with_joins, JoinBuilder, RelationStatements};
-use crate::{Entity, Error, Result, Session, Value};
+use crate::{Error, Result, Value};
 
 /// Groups smaller than this check for a repeated target by scanning; larger
 /// ones keep a set.
@@ -55,7 +57,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
     /// Loads this relation for every parent in `parents` not loaded yet.
     pub(crate) fn load_for(
         &self,
-        session: &mut Session,
+        engine: &mut Engine,
         parents: &[&P],
         options: &[OptionNode],
         cascade: &mut Cascade,
@@ -71,16 +73,16 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
             return Ok(());
         }
         let Link::ManyToOne { foreign_key } = self.link else {
-            return self.load_collections(session, &pending, options, cascade);
+            return self.load_collections(engine, &pending, options, cascade);
         };
-        self.load_many_to_one(session, &pending, foreign_key, options, cascade)
+        self.load_many_to_one(engine, &pending, foreign_key, options, cascade)
     }
 
     /// One-to-many, one-to-one and many-to-many: rows are grouped by the
     /// owner key read from the target (or from the association table).
     fn load_collections(
         &self,
-        session: &mut Session,
+        engine: &mut Engine,
         pending: &[&P],
         options: &[OptionNode],
         cascade: &mut Cascade,
@@ -92,7 +94,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         let mut targets = Vec::new();
         let link = self.link;
         let deferred = self.fetch(
-            session,
+            engine,
             &keys,
             P::key_values,
             options,
@@ -121,7 +123,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
 
     fn load_many_to_one(
         &self,
-        session: &mut Session,
+        engine: &mut Engine,
         pending: &[&P],
         foreign_key: fn(&P) -> Option<T::Key>,
         options: &[OptionNode],
@@ -130,7 +132,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         let mut targets = Vec::new();
         let mut waiting = Vec::new();
         let cascades = super::cascades::<T>(options);
-        let map = session.identity.typed_mut::<T>();
+        let map = engine.identity.typed_mut::<T>();
         for parent in pending {
             match foreign_key(parent) {
                 None => {
@@ -155,7 +157,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
             let mut found: FastMap<T::Key, Arc<T>> = FastMap::default();
             found.reserve(keys.len());
             deferred = self.fetch(
-                session,
+                engine,
                 &keys,
                 T::key_values,
                 options,
@@ -198,7 +200,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
     /// Fills a many-to-one from the identity map alone: the way back along a
     /// path that just loaded the targets. Objects whose target is not in the
     /// map stay unloaded.
-    pub(crate) fn fill_many_to_one_from_map(&self, session: &Session, parents: &[&P]) {
+    pub(crate) fn fill_many_to_one_from_map(&self, engine: &Engine, parents: &[&P]) {
         let Link::ManyToOne { foreign_key } = self.link else {
             return;
         };
@@ -212,7 +214,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
                     field.store_one(FILL, None);
                 }
                 Some(key) => {
-                    if let Some(target) = session.cached::<T>(&key) {
+                    if let Some(target) = engine.cached::<T>(&key) {
                         field.store_one(FILL, Some(target));
                     }
                 }
@@ -242,14 +244,14 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
     /// `join_depth`.
     fn fetch<K>(
         &self,
-        session: &mut Session,
+        engine: &mut Engine,
         keys: &[K],
         bind: fn(&K, &mut Vec<Value>),
         options: &[OptionNode],
         cascade: &mut Cascade,
         on_target: &mut OnTarget<'_, T, P::Key>,
     ) -> Result<Vec<&'static str>> {
-        let dialect = session.dialect();
+        let dialect = engine.dialect;
         let sql = RelationStatements::of(self.meta, dialect);
         let mut builder = JoinBuilder::starting_at(dialect, T::META.columns.len() + sql.link_width);
         let mut path = vec![self.meta];
@@ -279,7 +281,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
                 ))
             };
             run_graph::<T>(
-                session,
+                engine,
                 &statement,
                 &params,
                 &mut level.states,

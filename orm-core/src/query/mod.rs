@@ -1,32 +1,38 @@
-//! Typed queries: `session.query::<Author>().filter(...).order_by(...).all()`.
+//! Typed queries as values: `Query::<Author>::new().filter(...).order_by(...)`
+//! describes the rows and the loader options; running it takes a session
+//! (`query.all(&mut session)`, or `session.query::<Author>()...all()`,
+//! whose query carries the session it runs on).
 
 use std::marker::PhantomData;
-use std::sync::Arc;
 
 use crate::filter::{Expr, Filter, OrderBy};
-use crate::sql::{ClauseOptions, EntityStatements, Sql};
+use crate::loader::{Entity, LoadOption, RootStatement};
+use crate::schema::OptionNode;
+use crate::sql::{ClauseOptions, Dialect, EntityStatements, Sql};
+use crate::{Result, Value};
 
-use crate::loader::{LoadOption, OptionNode};
-use crate::{Entity, Error, Result, Session, ValueRef};
-
-/// A query for objects of entity `E`, borrowing the session until it runs.
-/// Every value is a bound parameter, LIMIT and OFFSET included.
+/// A query for objects of entity `E`: filters, order, LIMIT/OFFSET and
+/// loader options, every value a bound parameter (LIMIT and OFFSET
+/// included). `S` is what runs it: `()` for a plain value, run with
+/// `query.all(&mut session)`; `&mut Session` for one started with
+/// `session.query::<E>()`, run with `.all()`. Building it sends nothing.
 #[must_use = "a query does nothing until all(), first(), one() or count() runs it"]
-pub struct Query<'s, E: Entity> {
-    session: &'s mut Session,
+pub struct Query<E: Entity, S = ()> {
+    pub(crate) runner: S,
     filter: Option<Filter<E>>,
     order: Vec<OrderBy<E>>,
     limit: Option<u64>,
     offset: Option<u64>,
-    options: Vec<OptionNode>,
-    populate_existing: bool,
+    pub(crate) options: Vec<OptionNode>,
+    pub(crate) populate_existing: bool,
     _entity: PhantomData<fn() -> E>,
 }
 
-impl<'s, E: Entity> Query<'s, E> {
-    pub(crate) fn new(session: &'s mut Session) -> Self {
+impl<E: Entity> Query<E> {
+    /// A query for every object of `E`, to narrow down.
+    pub fn new() -> Self {
         Query {
-            session,
+            runner: (),
             filter: None,
             order: Vec::new(),
             limit: None,
@@ -36,10 +42,52 @@ impl<'s, E: Entity> Query<'s, E> {
             _entity: PhantomData,
         }
     }
+}
 
-    /// A query restricted by a condition the library writes (relation links).
-    pub(crate) fn with_condition(session: &'s mut Session, condition: Expr) -> Self {
-        Query::new(session).filter(Filter::new(condition))
+impl<E: Entity> Default for Query<E> {
+    fn default() -> Self {
+        Query::new()
+    }
+}
+
+impl<E: Entity, S> std::fmt::Debug for Query<E, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Query")
+            .field("entity", &E::META.name())
+            .field("filter", &self.filter)
+            .field("order", &self.order)
+            .field("limit", &self.limit)
+            .field("offset", &self.offset)
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+impl<E: Entity, S> Query<E, S> {
+    /// The same query, run by `runner`.
+    pub(crate) fn run_by<R>(self, runner: R) -> Query<E, R> {
+        Query {
+            runner,
+            filter: self.filter,
+            order: self.order,
+            limit: self.limit,
+            offset: self.offset,
+            options: self.options,
+            populate_existing: self.populate_existing,
+            _entity: PhantomData,
+        }
+    }
+
+    /// What runs the query, and the query as a plain value.
+    pub(crate) fn split(self) -> (S, Query<E>) {
+        let mut query = Query::new();
+        query.filter = self.filter;
+        query.order = self.order;
+        query.limit = self.limit;
+        query.offset = self.offset;
+        query.options = self.options;
+        query.populate_existing = self.populate_existing;
+        (self.runner, query)
     }
 
     /// Overrides the loading strategy of a relation for this query only:
@@ -68,6 +116,11 @@ impl<'s, E: Entity> Query<'s, E> {
         self
     }
 
+    /// A query restricted by a condition the library writes (relation links).
+    pub(crate) fn with_condition(self, condition: Expr) -> Self {
+        self.filter(Filter::new(condition))
+    }
+
     /// Adds an ORDER BY term (`Author::NAME`, `Author::NAME.desc()`).
     pub fn order_by(mut self, order: impl Into<OrderBy<E>>) -> Self {
         self.order.push(order.into());
@@ -86,7 +139,24 @@ impl<'s, E: Entity> Query<'s, E> {
         self
     }
 
-    /// WHERE, ORDER BY, LIMIT and OFFSET, as `sql` renders them.
+    /// The query's own LIMIT.
+    pub(crate) fn limit_value(&self) -> Option<u64> {
+        self.limit
+    }
+
+    /// Refuses a filter SQLite would refuse for its depth, before anything
+    /// is sent (and before its SQL is built).
+    pub(crate) fn check_filter(&self) -> Result<()> {
+        self.filter.as_ref().map_or(Ok(()), |f| f.depth.check())
+    }
+
+    fn order_terms(&self) -> Vec<(&'static str, bool)> {
+        self.order
+            .iter()
+            .map(|o| (o.column, o.descending))
+            .collect()
+    }
+
     fn clauses<'a>(
         &'a self,
         order: &'a [(&'static str, bool)],
@@ -100,27 +170,18 @@ impl<'s, E: Entity> Query<'s, E> {
         }
     }
 
-    fn order_terms(&self) -> Vec<(&'static str, bool)> {
-        self.order
-            .iter()
-            .map(|o| (o.column, o.descending))
-            .collect()
-    }
-
-    /// Refuses a filter SQLite would refuse for its depth, before anything
-    /// is sent (and before its SQL is built).
-    fn check_filter(&self) -> Result<()> {
-        self.filter.as_ref().map_or(Ok(()), |f| f.depth.check())
-    }
-
-    fn fetch(self, limit: Option<u64>) -> Result<Vec<Arc<E>>> {
-        self.check_filter()?;
-        let dialect = self.session.dialect();
+    /// The statement of the root objects under `limit` (the query's own, or
+    /// a tighter one for `first` and `one`), with its parameters.
+    pub(crate) fn root_statement(
+        &self,
+        dialect: &'static dyn Dialect,
+        limit: Option<u64>,
+    ) -> (RootStatement, Vec<Value>) {
         let order = self.order_terms();
         let mut params = Vec::new();
         let mut clauses = Sql::new(dialect);
         self.clauses(&order, limit).push(&mut clauses, &mut params);
-        let statement = crate::loader::RootStatement {
+        let statement = RootStatement {
             clauses: clauses.finish(),
             order: order
                 .iter()
@@ -131,54 +192,11 @@ impl<'s, E: Entity> Query<'s, E> {
                 })
                 .collect(),
         };
-        if self.populate_existing {
-            self.session
-                .expire_reachable(E::META, std::any::TypeId::of::<E>(), &self.options);
-        }
-        crate::loader::load_roots::<E>(self.session, statement, &params, &self.options)
+        (statement, params)
     }
 
-    /// Every matching object, in the requested order.
-    ///
-    /// A filter nested deeper than SQLite accepts (an expression tree
-    /// taller than its `SQLITE_MAX_EXPR_DEPTH` of 1 000, or SQL whose parse
-    /// needs more than its `SQLITE_MAX_PARSER_DEPTH` of 2 500 stack entries)
-    /// is [`Error::Misuse`], before any statement is sent; so it is for
-    /// [`first`](Query::first), [`one`](Query::one) and
-    /// [`count`](Query::count).
-    pub fn all(self) -> Result<Vec<Arc<E>>> {
-        let limit = self.limit;
-        self.fetch(limit)
-    }
-
-    /// The first matching object, if any (none under `limit(0)`).
-    pub fn first(self) -> Result<Option<Arc<E>>> {
-        // One row at most, and no more than the query's own limit.
-        let limit = Some(self.limit.map_or(1, |l| l.min(1)));
-        Ok(self.fetch(limit)?.into_iter().next())
-    }
-
-    /// Exactly one matching object: [`Error::NotFound`] for none (always
-    /// under `limit(0)`), [`Error::MultipleRows`] for more.
-    pub fn one(self) -> Result<Arc<E>> {
-        // Two rows are enough to tell "one" from "more than one".
-        let limit = Some(self.limit.map_or(2, |l| l.min(2)));
-        let mut found = self.fetch(limit)?;
-        match found.len() {
-            0 => Err(Error::NotFound {
-                table: E::META.table,
-            }),
-            1 => Ok(found.remove(0)),
-            _ => Err(Error::MultipleRows {
-                table: E::META.table,
-            }),
-        }
-    }
-
-    /// The number of matching rows, honouring LIMIT and OFFSET.
-    pub fn count(self) -> Result<u64> {
-        self.check_filter()?;
-        let dialect = self.session.dialect();
+    /// `SELECT COUNT(*)` of the matching rows, honouring LIMIT and OFFSET.
+    pub(crate) fn count_statement(&self, dialect: &'static dyn Dialect) -> (String, Vec<Value>) {
         let statements = EntityStatements::of(E::META, dialect);
         let order = self.order_terms();
         let mut params = Vec::new();
@@ -194,21 +212,6 @@ impl<'s, E: Entity> Query<'s, E> {
             self.clauses(&order, None).push(&mut sql, &mut params);
             sql.finish()
         };
-        let mut count = 0;
-        self.session.stream(&sql, &params, &mut |_, row| {
-            count = match row.value(0)? {
-                ValueRef::Integer(n) => u64::try_from(n).unwrap_or(0),
-                other => {
-                    return Err(Error::Decode {
-                        table: E::META.table,
-                        column: "COUNT(*)",
-                        expected: "u64",
-                        found: other.storage_class().to_owned(),
-                    })
-                }
-            };
-            Ok(())
-        })?;
-        Ok(count)
+        (sql, params)
     }
 }

@@ -9,32 +9,13 @@
 //! Fixing keeps relations readable without a session, in other threads
 //! too; readers keep the snapshot they already took.
 
-use std::any::{Any, TypeId};
+use std::any::TypeId;
 use std::sync::Arc;
 
 use super::{Link, Relation, RelationField, FILL};
-use crate::Entity;
+use crate::schema::{Record, Written};
 
-/// A row the session wrote: its entity, its key, and the row as it now is
-/// (`None` after a delete). Nameable only inside the crate.
-#[doc(hidden)]
-pub struct Written<'a> {
-    pub(crate) entity: TypeId,
-    key: &'a dyn Any,
-    row: Option<&'a dyn Any>,
-}
-
-impl<'a> Written<'a> {
-    pub(crate) fn new<T: Entity>(key: &'a T::Key, row: Option<&'a Arc<T>>) -> Self {
-        Written {
-            entity: TypeId::of::<T>(),
-            key,
-            row: row.map(|r| r as &dyn Any),
-        }
-    }
-}
-
-impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
+impl<P: Record, T: Record, F: RelationField<T>> Relation<P, T, F> {
     /// Fixes or expires this relation of `parent` after `written`.
     pub(crate) fn follow_write(&self, parent: &P, written: &Written<'_>) {
         if written.entity != TypeId::of::<T>() {

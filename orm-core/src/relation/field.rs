@@ -7,8 +7,8 @@ use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::relation::{RelationMeta, Strategy};
-use crate::{Entity, Error};
+use crate::schema::{Record, RelationMeta, Strategy};
+use crate::Error;
 
 /// Per-object strategy override, written by per-query options before the
 /// relation is loaded. `0` means "the mapping's default".
@@ -212,7 +212,7 @@ impl<T: 'static> One<T> {
     /// to the relation afterwards.
     pub fn get(&self) -> crate::Result<Option<Arc<T>>>
     where
-        T: Entity,
+        T: Record,
     {
         match self.loaded.get() {
             Some(target) => Ok(target),
@@ -242,7 +242,7 @@ impl<T: 'static> Many<T> {
     /// relation afterwards.
     pub fn get(&self) -> crate::Result<Arc<[Arc<T>]>>
     where
-        T: Entity,
+        T: Record,
     {
         match self.loaded.get() {
             Some(targets) => Ok(targets),
@@ -358,7 +358,7 @@ fn drop_flat<V: 'static>(value: V) {
 
 // Debug shows keys, not objects: a loaded graph is usually cyclic
 // (author -> books -> author), and printing it whole would never end.
-impl<T: Entity> fmt::Debug for One<T> {
+impl<T: Record> fmt::Debug for One<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.loaded.get() {
             Some(Some(target)) => write!(f, "One({:?})", target.key()),
@@ -368,7 +368,7 @@ impl<T: Entity> fmt::Debug for One<T> {
     }
 }
 
-impl<T: Entity> fmt::Debug for Many<T> {
+impl<T: Record> fmt::Debug for Many<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.loaded.get() {
             Some(targets) => f
@@ -394,7 +394,7 @@ impl<T> fmt::Debug for Dynamic<T> {
 pub(crate) mod sealed {
     use std::sync::Arc;
 
-    use crate::relation::Strategy;
+    use crate::schema::Strategy;
 
     /// Proof that the caller is this crate.
     pub struct Token(pub(crate) ());
@@ -451,7 +451,7 @@ pub trait RelationField<T>: sealed::Fill<T> + Send + Sync + 'static {
     /// Reads the loaded value.
     fn read(&self) -> crate::Result<Self::Loaded>
     where
-        T: Entity;
+        T: Record;
     /// The per-query strategy override of this object, if any; otherwise
     /// the mapping's strategy applies.
     fn mode(&self) -> Option<Strategy>;
@@ -502,7 +502,7 @@ impl<T: Send + Sync + 'static> RelationField<T> for One<T> {
     }
     fn read(&self) -> crate::Result<Option<Arc<T>>>
     where
-        T: Entity,
+        T: Record,
     {
         self.get()
     }
@@ -573,7 +573,7 @@ impl<T: Send + Sync + 'static> RelationField<T> for Many<T> {
     }
     fn read(&self) -> crate::Result<Arc<[Arc<T>]>>
     where
-        T: Entity,
+        T: Record,
     {
         self.get()
     }
@@ -607,7 +607,7 @@ impl<T: Send + Sync + 'static> RelationField<T> for Dynamic<T> {
     }
     fn read(&self) -> crate::Result<()>
     where
-        T: Entity,
+        T: Record,
     {
         Err(crate::Error::Misuse(
             "a dynamic relation is a query: use session.dynamic(&parent, RELATION)".into(),

@@ -56,7 +56,7 @@ impl Session {
         if T::relations().iter().any(|r| r.owner_of(object).is_some()) {
             return self.check_owner(&**object, false);
         }
-        match self.identity.get::<T>(&object.key()) {
+        match self.engine.identity.get::<T>(&object.key()) {
             Some(held) if Arc::ptr_eq(&held, object) => Ok(()),
             _ => Err(Error::ForeignObject {
                 entity: T::META.name,

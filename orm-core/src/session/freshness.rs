@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use super::Session;
 use crate::hash::FastSet;
-use crate::loader::OptionNode;
+use crate::schema::OptionNode;
 use crate::{Entity, EntityMeta, Error, Result};
 
 impl Session {
@@ -21,15 +21,15 @@ impl Session {
     /// key reads the row again and the next query returning it builds a new
     /// instance (SQLAlchemy's `Session.expire`).
     pub fn expire<E: Entity>(&mut self, object: &E) {
-        self.identity.remove_instance(object);
+        self.engine.identity.remove_instance(object);
     }
 
     /// Expires every object the session holds (SQLAlchemy's
     /// `Session.expire_all`). It runs after every commit unless
     /// [`set_expire_on_commit(false)`](Session::set_expire_on_commit).
     pub fn expire_all(&mut self) {
-        self.identity.clear();
-        self.lazy_options.clear();
+        self.engine.identity.clear();
+        self.engine.lazy_options.clear();
     }
 
     /// Reads the row of `object` again now and returns the new instance,
@@ -76,10 +76,10 @@ impl Session {
         let mut pending: Vec<(TypeId, &'static EntityMeta, &[OptionNode])> =
             vec![(root_type, root, options)];
         while let Some((entity, meta, options)) = pending.pop() {
-            self.identity.clear_type(entity);
+            self.engine.identity.clear_type(entity);
             let first_visit = walked.insert(entity);
             for relation in meta.relations {
-                let option = crate::loader::find_option(options, relation.name);
+                let option = crate::schema::find_option(options, relation.name);
                 if option.is_some() || (first_visit && relation.lazy.is_eager()) {
                     pending.push((
                         (relation.target_type)(),

@@ -1,21 +1,18 @@
 //! The session: a connection, its identity map and its statement log.
 
-mod collector;
 mod committed;
 mod freshness;
-mod identity;
-mod log;
-mod transaction;
+mod load;
+mod query;
 
-#[doc(hidden)]
-pub use identity::IdentityMap;
 use std::path::Path;
 use std::sync::Arc;
 
-pub use log::{LoggedStatement, DEFAULT_LOG_CAPACITY};
+use crate::engine::{Engine, Outcome};
+pub use crate::engine::{LoggedStatement, DEFAULT_LOG_CAPACITY};
 
 use crate::backend::sqlite::SqliteBackend;
-use crate::backend::{Backend, Row};
+use crate::backend::Backend;
 use crate::query::Query;
 use crate::sql::EntityStatements;
 use crate::{Entity, EntityMeta, Error, Result, Value};
@@ -27,34 +24,17 @@ use crate::{Entity, EntityMeta, Error, Result, Value};
 /// session is `Send`: it can move to another thread, and so can the objects it
 /// returns.
 pub struct Session {
-    backend: Box<dyn Backend>,
-    dialect: &'static dyn crate::sql::Dialect,
-    /// This session's number, marked on the objects it loads.
-    id: u32,
-    pub(crate) identity: IdentityMap,
-    log: log::StatementLog,
-    transaction: transaction::TransactionState,
+    pub(crate) engine: Engine,
     begin_immediate: bool,
     expire_on_commit: bool,
-    pub(crate) n_plus_one: crate::loader::NPlusOneCounter,
-    pub(crate) lazy_options: crate::loader::LazyOptions,
 }
 
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Session")
-            .field("statements", &self.log.count())
-            .field("transaction_depth", &self.transaction.depth())
+            .field("statements", &self.engine.log.count())
+            .field("transaction_depth", &self.engine.transaction.depth())
             .finish_non_exhaustive()
-    }
-}
-
-impl Drop for Session {
-    /// Frees what the session loaded: reference cycles among objects no
-    /// handle holds are broken now; objects still held are collected when
-    /// their last handle goes (see `collector`).
-    fn drop(&mut self) {
-        collector::adopt_orphans(std::mem::take(&mut self.identity));
     }
 }
 
@@ -79,25 +59,10 @@ impl Session {
 
     /// A session over any [`Backend`].
     pub fn with_backend(backend: Box<dyn Backend>) -> Session {
-        // Numbers wrap after 4 billion sessions in one process; 0 is "none".
-        static NEXT_ID: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
-        let id = loop {
-            let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            if id != 0 {
-                break id;
-            }
-        };
         Session {
-            dialect: backend.dialect(),
-            backend,
-            id,
-            identity: IdentityMap::owned_by(id),
-            log: log::StatementLog::default(),
-            transaction: Default::default(),
+            engine: Engine::new(backend),
             begin_immediate: false,
             expire_on_commit: true,
-            n_plus_one: Default::default(),
-            lazy_options: Default::default(),
         }
     }
 
@@ -106,54 +71,12 @@ impl Session {
     /// Sends a statement that returns no rows, counted like any other.
     /// For fixtures and for what the mapping does not cover.
     pub fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
-        self.send(sql, params.len(), |backend, _| backend.execute(sql, params))
-    }
-
-    /// Runs a query, handing each row to `on_row` with the identity map.
-    /// Like [`execute`](Session::execute), refused in a failed transaction
-    /// and counted.
-    pub(crate) fn stream(
-        &mut self,
-        sql: &str,
-        params: &[Value],
-        on_row: &mut dyn FnMut(&mut IdentityMap, &dyn Row) -> Result<()>,
-    ) -> Result<()> {
-        self.send(sql, params.len(), |backend, identity| {
-            backend.query(sql, params, &mut |row| on_row(identity, row))
-        })
-    }
-
-    /// The one way a statement reaches the backend: refused in a failed
-    /// transaction, logged, and a database error noted against the
-    /// transaction. `run` gets the backend and the identity map.
-    pub(crate) fn send<R>(
-        &mut self,
-        sql: &str,
-        params: usize,
-        run: impl FnOnce(&mut dyn Backend, &mut IdentityMap) -> Result<R>,
-    ) -> Result<R> {
-        self.transaction.refuse_if_failed()?;
-        self.log.record(sql, params);
-        let result = run(self.backend.as_mut(), &mut self.identity);
-        self.note_failure(&result);
-        result
-    }
-
-    /// A statement the database refused fails the open transaction; the
-    /// connection is asked whether it ended the transaction itself. Errors
-    /// of decoding or of the caller's row handler leave it intact.
-    fn note_failure<T>(&mut self, result: &Result<T>) {
-        if let Err(error @ Error::Database(_)) = result {
-            if self.transaction.is_open() {
-                let engine_open = self.backend.transaction_open();
-                self.transaction.statement_failed(error, engine_open);
-            }
-        }
+        self.engine.execute(sql, params)
     }
 
     /// The SQL dialect of the session's connection.
     pub fn dialect(&self) -> &'static dyn crate::sql::Dialect {
-        self.dialect
+        self.engine.dialect
     }
 
     // ----- statement log --------------------------------------------------
@@ -161,23 +84,23 @@ impl Session {
     /// How many statements were sent since the session opened or the count
     /// was last reset.
     pub fn statement_count(&self) -> u64 {
-        self.log.count()
+        self.engine.log.count()
     }
 
     /// The statements sent, oldest first (the newest
     /// [`DEFAULT_LOG_CAPACITY`] unless changed).
     pub fn statements(&self) -> &[LoggedStatement] {
-        self.log.records()
+        self.engine.log.records()
     }
 
     /// Forgets the logged statements and sets the count to zero.
     pub fn reset_statements(&mut self) {
-        self.log.reset();
+        self.engine.log.reset();
     }
 
     /// How many statements the log keeps; 0 keeps none but still counts.
     pub fn set_statement_log_capacity(&mut self, capacity: usize) {
-        self.log.set_capacity(capacity);
+        self.engine.log.set_capacity(capacity);
     }
 
     // ----- schema ---------------------------------------------------------
@@ -186,7 +109,7 @@ impl Session {
     /// `session.create_all(&[Author::META, Book::META])`.
     pub fn create_all(&mut self, entities: &[&EntityMeta]) -> Result<()> {
         for meta in entities {
-            for statement in crate::sql::schema(meta, self.dialect) {
+            for statement in crate::sql::schema(meta, self.engine.dialect) {
                 self.execute(&statement, &[])?;
             }
         }
@@ -203,15 +126,10 @@ impl Session {
 
     // ----- reads ----------------------------------------------------------
 
-    /// Starts a query for objects of `E`.
-    pub fn query<E: Entity>(&mut self) -> Query<'_, E> {
-        Query::new(self)
-    }
-
     /// The object with this primary key: from the identity map without SQL
     /// when it is there, else one SELECT.
     pub fn get<E: Entity>(&mut self, key: E::Key) -> Result<Option<Arc<E>>> {
-        if let Some(found) = self.identity.get::<E>(&key) {
+        if let Some(found) = self.engine.identity.get::<E>(&key) {
             return Ok(Some(found));
         }
         let mut params = Vec::with_capacity(E::META.primary_key.len());
@@ -221,50 +139,40 @@ impl Session {
             values: params,
             grouped: false,
         };
-        Ok(Query::with_condition(self, condition)
-            .all()?
+        Ok(Query::<E>::new()
+            .with_condition(condition)
+            .all(self)?
             .into_iter()
             .next())
     }
 
     /// The object in the identity map under this key, without any SQL.
     pub fn cached<E: Entity>(&self, key: &E::Key) -> Option<Arc<E>> {
-        self.identity.get::<E>(key)
+        self.engine.identity.get::<E>(key)
     }
 
     /// How many live objects the identity map holds.
     pub fn identity_map_len(&self) -> usize {
-        self.identity.live_len()
+        self.engine.identity.live_len()
     }
 
     /// Removes one object from the identity map; the next query builds a new
     /// instance for its row.
     pub fn expunge<E: Entity>(&mut self, key: &E::Key) {
-        self.identity.detach::<E>(key);
+        self.engine.identity.detach::<E>(key);
     }
 
     /// Refuses an object this session did not load (or expunged) with
-    /// [`Error::ForeignObject`]; with `allow_unmarked`, a value built by
-    /// hand (marked by no session) passes. An entity without relations
-    /// carries no mark, so any of its values passes.
+    /// [`Error::ForeignObject`] (see `Engine::check_owner`).
     pub(crate) fn check_owner<E: Entity>(&self, object: &E, allow_unmarked: bool) -> Result<()> {
-        let owner = E::relations().iter().find_map(|r| r.owner_of(object));
-        match owner {
-            None => Ok(()),
-            Some(owner) if owner == self.id => Ok(()),
-            Some(0) if allow_unmarked => Ok(()),
-            Some(_) => Err(Error::ForeignObject {
-                entity: E::META.name,
-            }),
-        }
+        self.engine.check_owner(object, allow_unmarked)
     }
 
     /// Empties the identity map. Handles already returned stay valid but are
     /// no longer the session's: loading their relations through it is
     /// [`Error::ForeignObject`] (query them again).
     pub fn expunge_all(&mut self) {
-        self.identity.detach_all();
-        self.lazy_options.clear();
+        self.engine.expunge_all();
     }
 
     // ----- writes ---------------------------------------------------------
@@ -275,7 +183,7 @@ impl Session {
     /// [`Error::Misuse`] before anything is sent: only columns are written.
     pub fn insert<E: Entity>(&mut self, mut object: E) -> Result<Arc<E>> {
         let meta = E::META;
-        let statements = EntityStatements::of(meta, self.dialect);
+        let statements = EntityStatements::of(meta, self.engine.dialect);
         // Only columns are written: a relation that holds objects would
         // read as loaded with rows the database never got.
         if let Some(relation) = E::relations().iter().find(|r| r.is_loaded_on(&object)) {
@@ -296,11 +204,11 @@ impl Session {
             // is undone, so no row the mapping cannot read is left behind.
             if E::assigned_key_fits(i64::MAX) {
                 self.execute(&statements.insert_without_key, &values)?;
-                object.assign_key(self.backend.last_insert_id())?;
+                object.assign_key(self.engine.backend.last_insert_id())?;
             } else {
                 self.atomic(|s| {
                     s.execute(&statements.insert_without_key, &values)?;
-                    object.assign_key(s.backend.last_insert_id())
+                    object.assign_key(s.engine.backend.last_insert_id())
                 })?;
             }
         } else {
@@ -325,7 +233,7 @@ impl Session {
         for relation in E::relations() {
             relation.clear_on(&object);
         }
-        let Some(update) = &EntityStatements::of(meta, self.dialect).update else {
+        let Some(update) = &EntityStatements::of(meta, self.engine.dialect).update else {
             return Err(Error::Misuse(format!(
                 "{} has no column outside its primary key to update",
                 meta.name
@@ -355,14 +263,19 @@ impl Session {
     pub fn delete_by_key<E: Entity>(&mut self, key: E::Key) -> Result<()> {
         let mut params = Vec::with_capacity(E::META.primary_key.len());
         E::key_values(&key, &mut params);
-        if self.execute(&EntityStatements::of(E::META, self.dialect).delete, &params)? == 0 {
+        if self.execute(
+            &EntityStatements::of(E::META, self.engine.dialect).delete,
+            &params,
+        )? == 0
+        {
             return Err(Error::NotFound {
                 table: E::META.table,
             });
         }
-        self.identity.remove::<E>(&key);
-        self.identity
-            .follow_write(&crate::relation::Written::new::<E>(&key, None));
+        self.engine.identity.remove::<E>(&key);
+        self.engine
+            .identity
+            .follow_write(&crate::schema::Written::new::<E>(&key, None));
         Ok(())
     }
 
@@ -370,9 +283,10 @@ impl Session {
     /// every loaded relation it touches.
     fn registered_write<E: Entity>(&mut self, object: &Arc<E>) {
         let key = object.key();
-        self.identity
-            .follow_write(&crate::relation::Written::new::<E>(&key, Some(object)));
-        self.identity.typed_mut::<E>().insert(key, object);
+        self.engine
+            .identity
+            .follow_write(&crate::schema::Written::new::<E>(&key, Some(object)));
+        self.engine.identity.typed_mut::<E>().insert(key, object);
     }
 
     // ----- transactions ---------------------------------------------------
@@ -380,7 +294,7 @@ impl Session {
     /// Whether a transaction is open, failed or not. A failed transaction
     /// stays open until it is rolled back, as in PostgreSQL.
     pub fn in_transaction(&self) -> bool {
-        self.transaction.is_open()
+        self.engine.transaction.is_open()
     }
 
     /// Whether the open transaction has failed: a statement in it was
@@ -388,7 +302,7 @@ impl Session {
     /// every later statement is refused with [`Error::TransactionAborted`]
     /// until it is rolled back.
     pub fn transaction_failed(&self) -> bool {
-        self.transaction.is_failed()
+        self.engine.transaction.is_failed()
     }
 
     /// Makes [`begin`](Session::begin) and [`transaction`](Session::transaction)
@@ -407,7 +321,7 @@ impl Session {
     /// misuse: nest [`transaction`](Session::transaction) calls for
     /// savepoints.
     pub fn begin(&mut self) -> Result<()> {
-        if self.transaction.is_open() {
+        if self.engine.transaction.is_open() {
             return Err(Error::Misuse(
                 "a transaction is already open; nest session.transaction(...) for a savepoint"
                     .into(),
@@ -423,10 +337,10 @@ impl Session {
     /// closure's result decides), refused before anything is sent.
     pub fn commit(&mut self) -> Result<()> {
         self.check_unmanaged("commit")?;
-        if let Some(first) = self.transaction.first_failure() {
+        if let Some(first) = self.engine.transaction.first_failure() {
             return Err(first.clone());
         }
-        self.close_level(transaction::Outcome::Commit)
+        self.close_level(Outcome::Commit)
     }
 
     /// Rolls the transaction opened by [`begin`](Session::begin) back and
@@ -437,7 +351,7 @@ impl Session {
     /// refused before anything is sent.
     pub fn rollback(&mut self) -> Result<()> {
         self.check_unmanaged("rollback")?;
-        self.close_level(transaction::Outcome::Rollback)
+        self.close_level(Outcome::Rollback)
     }
 
     /// Runs `work` in a transaction: commits when it returns `Ok`, rolls
@@ -462,29 +376,29 @@ impl Session {
         let outcome = match outcome {
             Ok(outcome) => outcome,
             Err(panic) => {
-                let _ = self.close_level(transaction::Outcome::Rollback);
+                let _ = self.close_level(Outcome::Rollback);
                 std::panic::resume_unwind(panic);
             }
         };
-        if let Some(first) = self.transaction.failure_of_innermost().cloned() {
-            let _ = self.close_level(transaction::Outcome::Rollback);
+        if let Some(first) = self.engine.transaction.failure_of_innermost().cloned() {
+            let _ = self.close_level(Outcome::Rollback);
             return Err(first);
         }
         match outcome {
-            Ok(value) => match self.close_level(transaction::Outcome::Commit) {
+            Ok(value) => match self.close_level(Outcome::Commit) {
                 Ok(()) => Ok(value),
                 Err(error) => {
                     // A failed COMMIT (e.g. deferred foreign keys) leaves the
                     // transaction open; close it so the session stays usable.
-                    let _ = self.close_level(transaction::Outcome::Rollback);
+                    let _ = self.close_level(Outcome::Rollback);
                     Err(error)
                 }
             },
             Err(error) => {
                 // The work's error matters more than a failed rollback; an
                 // outer level's failure, though, is what the caller must see.
-                let first = self.transaction.first_failure().cloned();
-                let _ = self.close_level(transaction::Outcome::Rollback);
+                let first = self.engine.transaction.first_failure().cloned();
+                let _ = self.close_level(Outcome::Rollback);
                 Err(first.unwrap_or(error))
             }
         }
@@ -495,14 +409,16 @@ impl Session {
     /// A failure still fails an enclosing transaction, as the failure of a
     /// one-statement write does.
     pub(crate) fn atomic<T>(&mut self, write: impl FnOnce(&mut Session) -> Result<T>) -> Result<T> {
-        let enclosing = self.transaction.depth();
+        let enclosing = self.engine.transaction.depth();
         self.open_level(true, true)?;
         match self.run_level(write) {
             Ok(value) => Ok(value),
             Err(error) => {
-                if enclosing > 0 && !self.transaction.is_failed() {
-                    let engine_open = self.backend.transaction_open();
-                    self.transaction.statement_failed(&error, engine_open);
+                if enclosing > 0 && !self.engine.transaction.is_failed() {
+                    let engine_open = self.engine.backend.transaction_open();
+                    self.engine
+                        .transaction
+                        .statement_failed(&error, engine_open);
                 }
                 Err(error)
             }
@@ -510,10 +426,10 @@ impl Session {
     }
 
     fn check_unmanaged(&self, what: &str) -> Result<()> {
-        if !self.transaction.is_open() {
+        if !self.engine.transaction.is_open() {
             return Err(Error::Misuse(format!("{what} without an open transaction")));
         }
-        if self.transaction.innermost_is_managed() {
+        if self.engine.transaction.innermost_is_managed() {
             return Err(Error::Misuse(format!(
                 "{what} inside session.transaction(...): return Ok to commit or Err to roll back"
             )));
@@ -524,10 +440,11 @@ impl Session {
     /// Sends `BEGIN` (or `SAVEPOINT` inside a transaction) and opens a level.
     fn open_level(&mut self, managed: bool, internal: bool) -> Result<()> {
         let sql = self
+            .engine
             .transaction
-            .open_sql(self.dialect, self.begin_immediate);
+            .open_sql(self.engine.dialect, self.begin_immediate);
         self.execute(&sql, &[])?;
-        self.transaction.push(managed, internal);
+        self.engine.transaction.push(managed, internal);
         Ok(())
     }
 
@@ -535,32 +452,34 @@ impl Session {
     /// was loaded or written inside may be gone. When the connection has
     /// no transaction left (the engine ended it), nothing is sent. These
     /// statements pass the failed-transaction gate: they are how it ends.
-    fn close_level(&mut self, outcome: transaction::Outcome) -> Result<()> {
-        let engine_open = self.backend.transaction_open();
-        let statements = self.transaction.close_sql(outcome, engine_open);
-        let rollback = outcome == transaction::Outcome::Rollback;
+    fn close_level(&mut self, outcome: Outcome) -> Result<()> {
+        let engine_open = self.engine.backend.transaction_open();
+        let statements = self.engine.transaction.close_sql(outcome, engine_open);
+        let rollback = outcome == Outcome::Rollback;
         if rollback {
             // Closed whatever the ROLLBACK answers: nothing more can be done
             // about a failed one.
-            self.identity.clear();
-            self.lazy_options.clear();
-            self.transaction.pop();
+            self.engine.identity.clear();
+            self.engine.lazy_options.clear();
+            self.engine.transaction.pop();
         }
         for sql in &statements {
-            self.log.record(sql, 0);
-            if let Err(error) = self.backend.execute(sql, &[]) {
+            self.engine.log.record(sql, 0);
+            if let Err(error) = self.engine.backend.execute(sql, &[]) {
                 if !rollback {
                     // A failed COMMIT or RELEASE fails the level, which
                     // stays open for its rollback.
-                    let engine_open = self.backend.transaction_open();
-                    self.transaction.statement_failed(&error, engine_open);
+                    let engine_open = self.engine.backend.transaction_open();
+                    self.engine
+                        .transaction
+                        .statement_failed(&error, engine_open);
                 }
                 return Err(error);
             }
         }
         if !rollback {
-            let internal = self.transaction.pop();
-            if !self.transaction.is_open() && !internal {
+            let internal = self.engine.transaction.pop();
+            if !self.engine.transaction.is_open() && !internal {
                 self.committed();
             }
         }

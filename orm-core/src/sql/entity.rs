@@ -1,7 +1,7 @@
 //! The statements of one entity, and its DDL.
 
 use super::{push_ident, Cache, Dialect, Sql};
-use crate::relation::{RelationKind, RelationMeta};
+use crate::schema::{RelationKind, RelationMeta};
 use crate::EntityMeta;
 
 /// The constant statements of an entity in one dialect, rendered once.

@@ -4,7 +4,7 @@
 use super::entity::{key_columns, push_columns, qualified};
 use super::relation::order_terms;
 use super::{Dialect, Sql};
-use crate::relation::RelationMeta;
+use crate::schema::RelationMeta;
 use crate::EntityMeta;
 
 /// SQL fragments of a join tree under construction.

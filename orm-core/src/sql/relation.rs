@@ -3,7 +3,7 @@
 
 use super::entity::{key_columns, push_columns, qualified};
 use super::{Cache, Dialect, Sql};
-use crate::relation::{RelationKind, RelationMeta};
+use crate::schema::{RelationKind, RelationMeta};
 
 /// The statements of one relation in one dialect. `head` ends just before
 /// the key list, `tail` closes it and orders the rows.

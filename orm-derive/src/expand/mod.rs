@@ -129,10 +129,14 @@ fn expand(model: &Model) -> TokenStream {
                 .map(|r| relation::field_init(model, r)),
         );
     let relation_constants = model.relations.iter().map(|r| relation::constant(model, r));
-    let relation_refs = model.relations.iter().map(|r| {
-        let this = relation::path(model, r);
-        quote_spanned!(syn::spanned::Spanned::span(&r.target)=> &#this)
-    });
+    let relation_refs = model
+        .relations
+        .iter()
+        .map(|r| {
+            let this = relation::path(model, r);
+            quote_spanned!(syn::spanned::Spanned::span(&r.target)=> &#this)
+        })
+        .collect::<Vec<_>>();
     let relation_metas = model.relations.iter().map(|r| relation::path(model, r));
     let key_at = key_of(
         model
@@ -202,13 +206,24 @@ fn expand(model: &Model) -> TokenStream {
 
     quote! {
         impl #ident {
+            /// Table, columns and relations of this entity (the same as
+            /// `<Self as Record>::META`, nameable without the trait in scope).
+            pub const META: &'static #krate::EntityMeta = <Self as #krate::Record>::META;
             #(#constants)*
             #(#relation_constants)*
         }
 
         impl #krate::Entity for #ident {
-            type Key = #key_type;
             type Itself = Self;
+
+            fn relations() -> &'static [&'static dyn #krate::__private::ErasedRelation<Self>] {
+                const RELATIONS: &[&dyn #krate::__private::ErasedRelation<#ident>] = &[#(#relation_refs),*];
+                RELATIONS
+            }
+        }
+
+        impl #krate::Record for #ident {
+            type Key = #key_type;
 
             const META: &'static #krate::EntityMeta = &#krate::__private::EntityMetaParts {
                 name: #name,
@@ -220,9 +235,9 @@ fn expand(model: &Model) -> TokenStream {
             }
             .build();
 
-            fn relations() -> &'static [&'static dyn #krate::__private::ErasedRelation<Self>] {
-                const RELATIONS: &[&dyn #krate::__private::ErasedRelation<#ident>] = &[#(#relation_refs),*];
-                RELATIONS
+            fn cells() -> &'static [&'static dyn #krate::__private::RelationCell<Self>] {
+                const CELLS: &[&dyn #krate::__private::RelationCell<#ident>] = &[#(#relation_refs),*];
+                CELLS
             }
 
             fn key_at(row: &dyn #krate::__private::Row, start: usize) -> #krate::Result<Self::Key> {

@@ -83,8 +83,8 @@ pub fn constant(model: &Model, relation: &Relation) -> TokenStream {
     let span = relation.link_span;
     let relation_type = respan(quote!(#krate::Relation<#owner, #target, #ty>), target_span);
     let fk_trait = respan(quote!(#krate::__private::ForeignKey), span);
-    let owner_key = quote!(<#owner as #krate::Entity>::Key);
-    let target_key = quote!(<#target as #krate::Entity>::Key);
+    let owner_key = quote!(<#owner as #krate::Record>::Key);
+    let target_key = quote!(<#target as #krate::Record>::Key);
 
     let order_by: Vec<TokenStream> = relation
         .order_by
@@ -280,8 +280,8 @@ pub fn constant(model: &Model, relation: &Relation) -> TokenStream {
                 secondary: #secondary,
                 target_foreign_key: #target_foreign_key,
                 optional: #optional,
-                owner_meta: || <#owner as #krate::Entity>::META,
-                target_meta: || <#target as #krate::Entity>::META,
+                owner_meta: || <#owner as #krate::Record>::META,
+                target_meta: || <#target as #krate::Record>::META,
                 owner_type: ::core::any::TypeId::of::<#owner>,
                 target_type: ::core::any::TypeId::of::<#target>,
             }

@@ -14,6 +14,9 @@
 // }
 
 impl Edition {
+    /// Table, columns and relations of this entity (the same as
+    /// `<Self as Record>::META`, nameable without the trait in scope).
+    pub const META: &'static ::eagerly::EntityMeta = <Self as ::eagerly::Record>::META;
     ///Column `book_id` of table `editions` (field `book_id`, part of the primary key), for filters and ordering.
     pub const BOOK_ID: ::eagerly::Column<Edition, i64> = ::eagerly::Column::new(
         "book_id",
@@ -74,9 +77,9 @@ impl Edition {
                 secondary: ::core::option::Option::None,
                 target_foreign_key: &[],
                 optional: false,
-                owner_meta: || <Edition as ::eagerly::Entity>::META,
+                owner_meta: || <Edition as ::eagerly::Record>::META,
                 target_meta: || {
-                    <<Printing as ::eagerly::Entity>::Itself as ::eagerly::Entity>::META
+                    <<Printing as ::eagerly::Entity>::Itself as ::eagerly::Record>::META
                 },
                 owner_type: ::core::any::TypeId::of::<Edition>,
                 target_type: ::core::any::TypeId::of::<
@@ -98,7 +101,7 @@ impl Edition {
                 },
                 set_foreign_key: |
                     target: &mut <Printing as ::eagerly::Entity>::Itself,
-                    key: &<Edition as ::eagerly::Entity>::Key|
+                    key: &<Edition as ::eagerly::Record>::Key|
                 {
                     {
                         let field0 = <<Printing as ::eagerly::Entity>::Itself>::EDITION_BOOK_ID
@@ -116,8 +119,18 @@ impl Edition {
     };
 }
 impl ::eagerly::Entity for Edition {
-    type Key = (i64, i32);
     type Itself = Self;
+    fn relations() -> &'static [&'static dyn ::eagerly::__private::ErasedRelation<
+        Self,
+    >] {
+        const RELATIONS: &[&dyn ::eagerly::__private::ErasedRelation<Edition>] = &[
+            &Edition::PRINTINGS,
+        ];
+        RELATIONS
+    }
+}
+impl ::eagerly::Record for Edition {
+    type Key = (i64, i32);
     const META: &'static ::eagerly::EntityMeta = &::eagerly::__private::EntityMetaParts {
         name: "Edition",
         table: "editions",
@@ -144,13 +157,11 @@ impl ::eagerly::Entity for Edition {
         relations: &[Edition::PRINTINGS.meta()],
     }
         .build();
-    fn relations() -> &'static [&'static dyn ::eagerly::__private::ErasedRelation<
-        Self,
-    >] {
-        const RELATIONS: &[&dyn ::eagerly::__private::ErasedRelation<Edition>] = &[
+    fn cells() -> &'static [&'static dyn ::eagerly::__private::RelationCell<Self>] {
+        const CELLS: &[&dyn ::eagerly::__private::RelationCell<Edition>] = &[
             &Edition::PRINTINGS,
         ];
-        RELATIONS
+        CELLS
     }
     fn key_at(
         row: &dyn ::eagerly::__private::Row,

@@ -13,6 +13,9 @@
 // }
 
 impl BookTag {
+    /// Table, columns and relations of this entity (the same as
+    /// `<Self as Record>::META`, nameable without the trait in scope).
+    pub const META: &'static ::eagerly::EntityMeta = <Self as ::eagerly::Record>::META;
     ///Column `book_id` of table `book_tags` (field `book_id`, part of the primary key), for filters and ordering.
     pub const BOOK_ID: ::eagerly::Column<BookTag, i64> = ::eagerly::Column::new(
         "book_id",
@@ -36,8 +39,16 @@ impl BookTag {
     );
 }
 impl ::eagerly::Entity for BookTag {
-    type Key = (i64, i64);
     type Itself = Self;
+    fn relations() -> &'static [&'static dyn ::eagerly::__private::ErasedRelation<
+        Self,
+    >] {
+        const RELATIONS: &[&dyn ::eagerly::__private::ErasedRelation<BookTag>] = &[];
+        RELATIONS
+    }
+}
+impl ::eagerly::Record for BookTag {
+    type Key = (i64, i64);
     const META: &'static ::eagerly::EntityMeta = &::eagerly::__private::EntityMetaParts {
         name: "BookTag",
         table: "book_tags",
@@ -72,11 +83,9 @@ impl ::eagerly::Entity for BookTag {
         relations: &[],
     }
         .build();
-    fn relations() -> &'static [&'static dyn ::eagerly::__private::ErasedRelation<
-        Self,
-    >] {
-        const RELATIONS: &[&dyn ::eagerly::__private::ErasedRelation<BookTag>] = &[];
-        RELATIONS
+    fn cells() -> &'static [&'static dyn ::eagerly::__private::RelationCell<Self>] {
+        const CELLS: &[&dyn ::eagerly::__private::RelationCell<BookTag>] = &[];
+        CELLS
     }
     fn key_at(
         row: &dyn ::eagerly::__private::Row,

@@ -13,6 +13,9 @@
 // }
 
 impl Author {
+    /// Table, columns and relations of this entity (the same as
+    /// `<Self as Record>::META`, nameable without the trait in scope).
+    pub const META: &'static ::eagerly::EntityMeta = <Self as ::eagerly::Record>::META;
     ///Column `id` of table `authors` (field `id`, part of the primary key), for filters and ordering.
     pub const ID: ::eagerly::Column<Author, i64> = ::eagerly::Column::new(
         "id",
@@ -50,9 +53,9 @@ impl Author {
                 secondary: ::core::option::Option::None,
                 target_foreign_key: &[],
                 optional: false,
-                owner_meta: || <Author as ::eagerly::Entity>::META,
+                owner_meta: || <Author as ::eagerly::Record>::META,
                 target_meta: || {
-                    <<Book as ::eagerly::Entity>::Itself as ::eagerly::Entity>::META
+                    <<Book as ::eagerly::Entity>::Itself as ::eagerly::Record>::META
                 },
                 owner_type: ::core::any::TypeId::of::<Author>,
                 target_type: ::core::any::TypeId::of::<
@@ -66,17 +69,17 @@ impl Author {
                     let field0 = <<Book as ::eagerly::Entity>::Itself>::AUTHOR_ID
                         .value(target);
                     ::eagerly::__private::ForeignKey::<
-                        <Author as ::eagerly::Entity>::Key,
+                        <Author as ::eagerly::Record>::Key,
                     >::referenced_key(field0)
                 },
                 set_foreign_key: |
                     target: &mut <Book as ::eagerly::Entity>::Itself,
-                    key: &<Author as ::eagerly::Entity>::Key|
+                    key: &<Author as ::eagerly::Record>::Key|
                 {
                     let field0 = <<Book as ::eagerly::Entity>::Itself>::AUTHOR_ID
                         .value_mut(target);
                     ::eagerly::__private::ForeignKey::<
-                        <Author as ::eagerly::Entity>::Key,
+                        <Author as ::eagerly::Record>::Key,
                     >::set_key(field0, key)
                 },
             },
@@ -84,8 +87,18 @@ impl Author {
     };
 }
 impl ::eagerly::Entity for Author {
-    type Key = i64;
     type Itself = Self;
+    fn relations() -> &'static [&'static dyn ::eagerly::__private::ErasedRelation<
+        Self,
+    >] {
+        const RELATIONS: &[&dyn ::eagerly::__private::ErasedRelation<Author>] = &[
+            &Author::BOOK_QUERY,
+        ];
+        RELATIONS
+    }
+}
+impl ::eagerly::Record for Author {
+    type Key = i64;
     const META: &'static ::eagerly::EntityMeta = &::eagerly::__private::EntityMetaParts {
         name: "Author",
         table: "authors",
@@ -104,13 +117,11 @@ impl ::eagerly::Entity for Author {
         relations: &[Author::BOOK_QUERY.meta()],
     }
         .build();
-    fn relations() -> &'static [&'static dyn ::eagerly::__private::ErasedRelation<
-        Self,
-    >] {
-        const RELATIONS: &[&dyn ::eagerly::__private::ErasedRelation<Author>] = &[
+    fn cells() -> &'static [&'static dyn ::eagerly::__private::RelationCell<Self>] {
+        const CELLS: &[&dyn ::eagerly::__private::RelationCell<Author>] = &[
             &Author::BOOK_QUERY,
         ];
-        RELATIONS
+        CELLS
     }
     fn key_at(
         row: &dyn ::eagerly::__private::Row,

@@ -13,6 +13,9 @@
 // }
 
 impl Book {
+    /// Table, columns and relations of this entity (the same as
+    /// `<Self as Record>::META`, nameable without the trait in scope).
+    pub const META: &'static ::eagerly::EntityMeta = <Self as ::eagerly::Record>::META;
     ///Column `id` of table `books` (field `id`, part of the primary key), for filters and ordering.
     pub const ID: ::eagerly::Column<Book, i64> = ::eagerly::Column::new(
         "id",
@@ -41,9 +44,9 @@ impl Book {
                 secondary: ::core::option::Option::Some("book_tags"),
                 target_foreign_key: &["tag_id"],
                 optional: false,
-                owner_meta: || <Book as ::eagerly::Entity>::META,
+                owner_meta: || <Book as ::eagerly::Record>::META,
                 target_meta: || {
-                    <<Tag as ::eagerly::Entity>::Itself as ::eagerly::Entity>::META
+                    <<Tag as ::eagerly::Entity>::Itself as ::eagerly::Record>::META
                 },
                 owner_type: ::core::any::TypeId::of::<Book>,
                 target_type: ::core::any::TypeId::of::<
@@ -57,8 +60,18 @@ impl Book {
     };
 }
 impl ::eagerly::Entity for Book {
-    type Key = i64;
     type Itself = Self;
+    fn relations() -> &'static [&'static dyn ::eagerly::__private::ErasedRelation<
+        Self,
+    >] {
+        const RELATIONS: &[&dyn ::eagerly::__private::ErasedRelation<Book>] = &[
+            &Book::TAGS,
+        ];
+        RELATIONS
+    }
+}
+impl ::eagerly::Record for Book {
+    type Key = i64;
     const META: &'static ::eagerly::EntityMeta = &::eagerly::__private::EntityMetaParts {
         name: "Book",
         table: "books",
@@ -77,13 +90,9 @@ impl ::eagerly::Entity for Book {
         relations: &[Book::TAGS.meta()],
     }
         .build();
-    fn relations() -> &'static [&'static dyn ::eagerly::__private::ErasedRelation<
-        Self,
-    >] {
-        const RELATIONS: &[&dyn ::eagerly::__private::ErasedRelation<Book>] = &[
-            &Book::TAGS,
-        ];
-        RELATIONS
+    fn cells() -> &'static [&'static dyn ::eagerly::__private::RelationCell<Self>] {
+        const CELLS: &[&dyn ::eagerly::__private::RelationCell<Book>] = &[&Book::TAGS];
+        CELLS
     }
     fn key_at(
         row: &dyn ::eagerly::__private::Row,

@@ -15,6 +15,9 @@
 // }
 
 impl Book {
+    /// Table, columns and relations of this entity (the same as
+    /// `<Self as Record>::META`, nameable without the trait in scope).
+    pub const META: &'static ::eagerly::EntityMeta = <Self as ::eagerly::Record>::META;
     ///Column `id` of table `books` (field `id`, part of the primary key), for filters and ordering.
     pub const ID: ::eagerly::Column<Book, i64> = ::eagerly::Column::new(
         "id",
@@ -57,9 +60,9 @@ impl Book {
                 secondary: ::core::option::Option::None,
                 target_foreign_key: &[],
                 optional: true,
-                owner_meta: || <Book as ::eagerly::Entity>::META,
+                owner_meta: || <Book as ::eagerly::Record>::META,
                 target_meta: || {
-                    <<Author as ::eagerly::Entity>::Itself as ::eagerly::Entity>::META
+                    <<Author as ::eagerly::Entity>::Itself as ::eagerly::Record>::META
                 },
                 owner_type: ::core::any::TypeId::of::<Book>,
                 target_type: ::core::any::TypeId::of::<
@@ -70,15 +73,25 @@ impl Book {
             |parent: &Book| &parent.author,
             ::eagerly::__private::Link::ManyToOne {
                 foreign_key: |parent: &Book| ::eagerly::__private::ForeignKey::<
-                    <<Author as ::eagerly::Entity>::Itself as ::eagerly::Entity>::Key,
+                    <<Author as ::eagerly::Entity>::Itself as ::eagerly::Record>::Key,
                 >::referenced_key(&parent.author_id),
             },
         )
     };
 }
 impl ::eagerly::Entity for Book {
-    type Key = i64;
     type Itself = Self;
+    fn relations() -> &'static [&'static dyn ::eagerly::__private::ErasedRelation<
+        Self,
+    >] {
+        const RELATIONS: &[&dyn ::eagerly::__private::ErasedRelation<Book>] = &[
+            &Book::AUTHOR,
+        ];
+        RELATIONS
+    }
+}
+impl ::eagerly::Record for Book {
+    type Key = i64;
     const META: &'static ::eagerly::EntityMeta = &::eagerly::__private::EntityMetaParts {
         name: "Book",
         table: "books",
@@ -113,13 +126,9 @@ impl ::eagerly::Entity for Book {
         relations: &[Book::AUTHOR.meta()],
     }
         .build();
-    fn relations() -> &'static [&'static dyn ::eagerly::__private::ErasedRelation<
-        Self,
-    >] {
-        const RELATIONS: &[&dyn ::eagerly::__private::ErasedRelation<Book>] = &[
-            &Book::AUTHOR,
-        ];
-        RELATIONS
+    fn cells() -> &'static [&'static dyn ::eagerly::__private::RelationCell<Self>] {
+        const CELLS: &[&dyn ::eagerly::__private::RelationCell<Book>] = &[&Book::AUTHOR];
+        CELLS
     }
     fn key_at(
         row: &dyn ::eagerly::__private::Row,

@@ -18,6 +18,9 @@
 // }
 
 impl Author {
+    /// Table, columns and relations of this entity (the same as
+    /// `<Self as Record>::META`, nameable without the trait in scope).
+    pub const META: &'static ::eagerly::EntityMeta = <Self as ::eagerly::Record>::META;
     ///Column `id` of table `authors` (field `id`, part of the primary key), for filters and ordering.
     pub const ID: ::eagerly::Column<Author, i64> = ::eagerly::Column::new(
         "id",
@@ -66,9 +69,9 @@ impl Author {
                 secondary: ::core::option::Option::None,
                 target_foreign_key: &[],
                 optional: false,
-                owner_meta: || <Author as ::eagerly::Entity>::META,
+                owner_meta: || <Author as ::eagerly::Record>::META,
                 target_meta: || {
-                    <<Book as ::eagerly::Entity>::Itself as ::eagerly::Entity>::META
+                    <<Book as ::eagerly::Entity>::Itself as ::eagerly::Record>::META
                 },
                 owner_type: ::core::any::TypeId::of::<Author>,
                 target_type: ::core::any::TypeId::of::<
@@ -82,17 +85,17 @@ impl Author {
                     let field0 = <<Book as ::eagerly::Entity>::Itself>::AUTHOR_ID
                         .value(target);
                     ::eagerly::__private::ForeignKey::<
-                        <Author as ::eagerly::Entity>::Key,
+                        <Author as ::eagerly::Record>::Key,
                     >::referenced_key(field0)
                 },
                 set_foreign_key: |
                     target: &mut <Book as ::eagerly::Entity>::Itself,
-                    key: &<Author as ::eagerly::Entity>::Key|
+                    key: &<Author as ::eagerly::Record>::Key|
                 {
                     let field0 = <<Book as ::eagerly::Entity>::Itself>::AUTHOR_ID
                         .value_mut(target);
                     ::eagerly::__private::ForeignKey::<
-                        <Author as ::eagerly::Entity>::Key,
+                        <Author as ::eagerly::Record>::Key,
                     >::set_key(field0, key)
                 },
             },
@@ -100,8 +103,18 @@ impl Author {
     };
 }
 impl ::eagerly::Entity for Author {
-    type Key = i64;
     type Itself = Self;
+    fn relations() -> &'static [&'static dyn ::eagerly::__private::ErasedRelation<
+        Self,
+    >] {
+        const RELATIONS: &[&dyn ::eagerly::__private::ErasedRelation<Author>] = &[
+            &Author::BOOKS,
+        ];
+        RELATIONS
+    }
+}
+impl ::eagerly::Record for Author {
+    type Key = i64;
     const META: &'static ::eagerly::EntityMeta = &::eagerly::__private::EntityMetaParts {
         name: "Author",
         table: "authors",
@@ -120,13 +133,11 @@ impl ::eagerly::Entity for Author {
         relations: &[Author::BOOKS.meta()],
     }
         .build();
-    fn relations() -> &'static [&'static dyn ::eagerly::__private::ErasedRelation<
-        Self,
-    >] {
-        const RELATIONS: &[&dyn ::eagerly::__private::ErasedRelation<Author>] = &[
+    fn cells() -> &'static [&'static dyn ::eagerly::__private::RelationCell<Self>] {
+        const CELLS: &[&dyn ::eagerly::__private::RelationCell<Author>] = &[
             &Author::BOOKS,
         ];
-        RELATIONS
+        CELLS
     }
     fn key_at(
         row: &dyn ::eagerly::__private::Row,

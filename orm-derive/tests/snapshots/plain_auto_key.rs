@@ -14,6 +14,9 @@
 // }
 
 impl Author {
+    /// Table, columns and relations of this entity (the same as
+    /// `<Self as Record>::META`, nameable without the trait in scope).
+    pub const META: &'static ::eagerly::EntityMeta = <Self as ::eagerly::Record>::META;
     ///Column `id` of table `authors` (field `id`, part of the primary key), for filters and ordering.
     pub const ID: ::eagerly::Column<Author, i64> = ::eagerly::Column::new(
         "id",
@@ -37,8 +40,16 @@ impl Author {
     );
 }
 impl ::eagerly::Entity for Author {
-    type Key = i64;
     type Itself = Self;
+    fn relations() -> &'static [&'static dyn ::eagerly::__private::ErasedRelation<
+        Self,
+    >] {
+        const RELATIONS: &[&dyn ::eagerly::__private::ErasedRelation<Author>] = &[];
+        RELATIONS
+    }
+}
+impl ::eagerly::Record for Author {
+    type Key = i64;
     const META: &'static ::eagerly::EntityMeta = &::eagerly::__private::EntityMetaParts {
         name: "Author",
         table: "authors",
@@ -73,11 +84,9 @@ impl ::eagerly::Entity for Author {
         relations: &[],
     }
         .build();
-    fn relations() -> &'static [&'static dyn ::eagerly::__private::ErasedRelation<
-        Self,
-    >] {
-        const RELATIONS: &[&dyn ::eagerly::__private::ErasedRelation<Author>] = &[];
-        RELATIONS
+    fn cells() -> &'static [&'static dyn ::eagerly::__private::RelationCell<Self>] {
+        const CELLS: &[&dyn ::eagerly::__private::RelationCell<Author>] = &[];
+        CELLS
     }
     fn key_at(
         row: &dyn ::eagerly::__private::Row,

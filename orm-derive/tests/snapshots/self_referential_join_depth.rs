@@ -15,6 +15,9 @@
 // }
 
 impl Node {
+    /// Table, columns and relations of this entity (the same as
+    /// `<Self as Record>::META`, nameable without the trait in scope).
+    pub const META: &'static ::eagerly::EntityMeta = <Self as ::eagerly::Record>::META;
     ///Column `id` of table `nodes` (field `id`, part of the primary key), for filters and ordering.
     pub const ID: ::eagerly::Column<Node, i64> = ::eagerly::Column::new(
         "id",
@@ -50,9 +53,9 @@ impl Node {
                 secondary: ::core::option::Option::None,
                 target_foreign_key: &[],
                 optional: true,
-                owner_meta: || <Node as ::eagerly::Entity>::META,
+                owner_meta: || <Node as ::eagerly::Record>::META,
                 target_meta: || {
-                    <<Node as ::eagerly::Entity>::Itself as ::eagerly::Entity>::META
+                    <<Node as ::eagerly::Entity>::Itself as ::eagerly::Record>::META
                 },
                 owner_type: ::core::any::TypeId::of::<Node>,
                 target_type: ::core::any::TypeId::of::<
@@ -63,7 +66,7 @@ impl Node {
             |parent: &Node| &parent.parent,
             ::eagerly::__private::Link::ManyToOne {
                 foreign_key: |parent: &Node| ::eagerly::__private::ForeignKey::<
-                    <<Node as ::eagerly::Entity>::Itself as ::eagerly::Entity>::Key,
+                    <<Node as ::eagerly::Entity>::Itself as ::eagerly::Record>::Key,
                 >::referenced_key(&parent.parent_id),
             },
         )
@@ -98,9 +101,9 @@ impl Node {
                 secondary: ::core::option::Option::None,
                 target_foreign_key: &[],
                 optional: false,
-                owner_meta: || <Node as ::eagerly::Entity>::META,
+                owner_meta: || <Node as ::eagerly::Record>::META,
                 target_meta: || {
-                    <<Node as ::eagerly::Entity>::Itself as ::eagerly::Entity>::META
+                    <<Node as ::eagerly::Entity>::Itself as ::eagerly::Record>::META
                 },
                 owner_type: ::core::any::TypeId::of::<Node>,
                 target_type: ::core::any::TypeId::of::<
@@ -114,17 +117,17 @@ impl Node {
                     let field0 = <<Node as ::eagerly::Entity>::Itself>::PARENT_ID
                         .value(target);
                     ::eagerly::__private::ForeignKey::<
-                        <Node as ::eagerly::Entity>::Key,
+                        <Node as ::eagerly::Record>::Key,
                     >::referenced_key(field0)
                 },
                 set_foreign_key: |
                     target: &mut <Node as ::eagerly::Entity>::Itself,
-                    key: &<Node as ::eagerly::Entity>::Key|
+                    key: &<Node as ::eagerly::Record>::Key|
                 {
                     let field0 = <<Node as ::eagerly::Entity>::Itself>::PARENT_ID
                         .value_mut(target);
                     ::eagerly::__private::ForeignKey::<
-                        <Node as ::eagerly::Entity>::Key,
+                        <Node as ::eagerly::Record>::Key,
                     >::set_key(field0, key)
                 },
             },
@@ -132,8 +135,19 @@ impl Node {
     };
 }
 impl ::eagerly::Entity for Node {
-    type Key = i64;
     type Itself = Self;
+    fn relations() -> &'static [&'static dyn ::eagerly::__private::ErasedRelation<
+        Self,
+    >] {
+        const RELATIONS: &[&dyn ::eagerly::__private::ErasedRelation<Node>] = &[
+            &Node::PARENT,
+            &Node::CHILDREN,
+        ];
+        RELATIONS
+    }
+}
+impl ::eagerly::Record for Node {
+    type Key = i64;
     const META: &'static ::eagerly::EntityMeta = &::eagerly::__private::EntityMetaParts {
         name: "Node",
         table: "nodes",
@@ -160,14 +174,12 @@ impl ::eagerly::Entity for Node {
         relations: &[Node::PARENT.meta(), Node::CHILDREN.meta()],
     }
         .build();
-    fn relations() -> &'static [&'static dyn ::eagerly::__private::ErasedRelation<
-        Self,
-    >] {
-        const RELATIONS: &[&dyn ::eagerly::__private::ErasedRelation<Node>] = &[
+    fn cells() -> &'static [&'static dyn ::eagerly::__private::RelationCell<Self>] {
+        const CELLS: &[&dyn ::eagerly::__private::RelationCell<Node>] = &[
             &Node::PARENT,
             &Node::CHILDREN,
         ];
-        RELATIONS
+        CELLS
     }
     fn key_at(
         row: &dyn ::eagerly::__private::Row,

@@ -19,7 +19,7 @@ fn main() -> eagerly::Result<()> {
         tag_id: 2,
         weight: 3,
     })?;
-    let key: <BookTag as Entity>::Key = (1, 2);
+    let key: <BookTag as Record>::Key = (1, 2);
     let found = session.get::<BookTag>(key)?.expect("inserted above");
     assert_eq!(found.weight, 3);
     Ok(())

@@ -6,15 +6,14 @@
 //! die, whether the map still lists them or not (expired, replaced,
 //! expunged): a loaded graph can hold itself alive through its relations
 //! (`Author.books` and `Book.author`), and the collector
-//! (`session::collector`) needs every such object to break those cycles.
+//! (`engine::collector`) needs every such object to break those cycles.
 
 use crate::hash::FastMap;
 use std::any::{Any, TypeId};
 use std::sync::{Arc, Weak};
 
 use super::collector::Graph;
-use crate::relation::Written;
-use crate::Entity;
+use crate::schema::{Record, Written};
 
 /// Dead entries are swept when a map grows past this many entries, then past
 /// two (or, while nearly everything stays alive, four) times its live size,
@@ -44,7 +43,7 @@ trait AnyEntityMap: Send {
     fn forget_dead(&mut self);
 }
 
-pub(crate) struct EntityMap<E: Entity> {
+pub(crate) struct EntityMap<E: Record> {
     /// The session whose objects these are, marked on each (0: none).
     owner: u32,
     entries: FastMap<E::Key, Weak<E>>,
@@ -55,7 +54,7 @@ pub(crate) struct EntityMap<E: Entity> {
     sweep_at: usize,
 }
 
-impl<E: Entity> AnyEntityMap for EntityMap<E> {
+impl<E: Record> AnyEntityMap for EntityMap<E> {
     fn as_any_mut(&mut self) -> &mut dyn Any {
         self
     }
@@ -69,7 +68,7 @@ impl<E: Entity> AnyEntityMap for EntityMap<E> {
             .count()
     }
     fn follow_write(&self, written: &Written<'_>) {
-        let mut affected = E::relations()
+        let mut affected = E::cells()
             .iter()
             .filter(|r| (r.meta().target_type)() == written.entity)
             .peekable();
@@ -110,7 +109,7 @@ impl<E: Entity> AnyEntityMap for EntityMap<E> {
         }
         for object in self.tracked_objects() {
             graph.add_node(object, |object, edge| {
-                for relation in E::relations() {
+                for relation in E::cells() {
                     relation.edges(object, edge);
                 }
             });
@@ -122,7 +121,7 @@ impl<E: Entity> AnyEntityMap for EntityMap<E> {
         }
         for object in self.tracked_objects() {
             if graph.is_garbage(&object) {
-                for relation in E::relations() {
+                for relation in E::cells() {
                     relation.clear_on(&object);
                 }
             }
@@ -155,13 +154,13 @@ impl IdentityMap {
         }
     }
 
-    fn typed<E: Entity>(&self) -> Option<&EntityMap<E>> {
+    fn typed<E: Record>(&self) -> Option<&EntityMap<E>> {
         self.maps
             .get(&TypeId::of::<E>())
             .and_then(|m| m.as_any().downcast_ref())
     }
 
-    pub(crate) fn typed_mut<E: Entity>(&mut self) -> &mut EntityMap<E> {
+    pub(crate) fn typed_mut<E: Record>(&mut self) -> &mut EntityMap<E> {
         let owner = self.owner;
         let map = self.maps.entry(TypeId::of::<E>()).or_insert_with(|| {
             Box::new(EntityMap::<E> {
@@ -178,11 +177,11 @@ impl IdentityMap {
         }
     }
 
-    pub(crate) fn get<E: Entity>(&self, key: &E::Key) -> Option<Arc<E>> {
+    pub(crate) fn get<E: Record>(&self, key: &E::Key) -> Option<Arc<E>> {
         self.typed::<E>()?.get(key)
     }
 
-    pub(crate) fn remove<E: Entity>(&mut self, key: &E::Key) {
+    pub(crate) fn remove<E: Record>(&mut self, key: &E::Key) {
         if let Some(map) = self.maps.get_mut(&TypeId::of::<E>()) {
             if let Some(typed) = map.as_any_mut().downcast_mut::<EntityMap<E>>() {
                 if let Some(weak) = typed.entries.remove(key) {
@@ -211,7 +210,7 @@ impl IdentityMap {
     }
 
     /// Forgets one object and marks it as no longer the session's.
-    pub(crate) fn detach<E: Entity>(&mut self, key: &E::Key) {
+    pub(crate) fn detach<E: Record>(&mut self, key: &E::Key) {
         if let Some(object) = self.get::<E>(key) {
             EntityMap::<E>::mark_owner(&object, 0);
         }
@@ -252,7 +251,7 @@ impl IdentityMap {
     }
 
     /// Forgets `object` if it is the instance registered under its key.
-    pub(crate) fn remove_instance<E: Entity>(&mut self, object: &E) {
+    pub(crate) fn remove_instance<E: Record>(&mut self, object: &E) {
         let key = object.key();
         if self
             .get::<E>(&key)
@@ -277,23 +276,23 @@ impl IdentityMap {
     }
 
     /// Every live object of `E`, for `bulk`.
-    pub(crate) fn live<E: Entity>(&self) -> Vec<Arc<E>> {
+    pub(crate) fn live<E: Record>(&self) -> Vec<Arc<E>> {
         self.typed::<E>()
             .map(|m| m.entries.values().filter_map(Weak::upgrade).collect())
             .unwrap_or_default()
     }
 }
 
-impl<E: Entity> EntityMap<E> {
+impl<E: Record> EntityMap<E> {
     /// Whether objects of `E` can hold others (and so be part of a cycle).
     fn tracked() -> bool {
-        !E::relations().is_empty()
+        !E::cells().is_empty()
     }
 
     /// Marks `object` as belonging to session `owner` (0: none), on its
     /// relation fields: an entity without relations carries no mark.
     fn mark_owner(object: &E, owner: u32) {
-        for relation in E::relations() {
+        for relation in E::cells() {
             relation.set_owner_of(object, owner);
         }
     }

@@ -1,0 +1,159 @@
+//! State the loaders keep in the session between loads: per-object
+//! options below a lazy step, and the N+1 guard's counts.
+
+use std::any::{Any, TypeId};
+
+use crate::hash::FastMap;
+use crate::schema::{OptionNode, Record, RelationMeta};
+use crate::{Error, Result};
+
+/// What the session does when a lazy `select` load repeats for many objects
+/// of one type: the N+1 problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NPlusOneGuard {
+    /// Say nothing.
+    Off,
+    /// Emit a `tracing` warning (target `eagerly::n_plus_one`) when a
+    /// relation has been lazily loaded `threshold` times since the last
+    /// [`Session::reset_n_plus_one`], and again at each multiple of it.
+    Warn {
+        /// Loads of one relation that count as repeated.
+        threshold: u32,
+    },
+    /// Refuse the load with [`Error::NPlusOne`] once `threshold` loads of
+    /// one relation were sent.
+    Refuse {
+        /// Loads of one relation allowed before refusing.
+        threshold: u32,
+    },
+}
+
+impl Default for NPlusOneGuard {
+    /// Warn at 20 repeated loads of one relation.
+    fn default() -> Self {
+        NPlusOneGuard::Warn { threshold: 20 }
+    }
+}
+
+/// Lazy `select` loads sent, per relation.
+#[derive(Default, Debug)]
+pub(crate) struct NPlusOneCounter {
+    pub(crate) guard: NPlusOneGuard,
+    loads: FastMap<(TypeId, &'static str), u32>,
+}
+
+impl NPlusOneCounter {
+    pub(crate) fn reset(&mut self) {
+        self.loads.clear();
+    }
+
+    /// Counts one lazy load of `relation`, refusing it if the guard says so.
+    pub(crate) fn check(&mut self, relation: &'static RelationMeta) -> Result<()> {
+        if self.guard == NPlusOneGuard::Off {
+            return Ok(());
+        }
+        let (entity, relation_name) = (relation.owner, relation.name);
+        let suggestion = if relation.kind.is_to_one() {
+            "bulk"
+        } else {
+            "selectin"
+        };
+        let loads = self
+            .loads
+            .entry(((relation.owner_type)(), relation_name))
+            .or_insert(0);
+        match self.guard {
+            NPlusOneGuard::Off => {}
+            NPlusOneGuard::Warn { threshold } => {
+                *loads += 1;
+                if threshold > 0 && (*loads).is_multiple_of(threshold) {
+                    tracing::warn!(
+                        target: "eagerly::n_plus_one",
+                        entity,
+                        relation = relation_name,
+                        loads = *loads,
+                        "N+1: {entity}.{relation_name} was lazily loaded one object at a time {} times; use lazy = \"{suggestion}\" or a {suggestion} option",
+                        *loads
+                    );
+                }
+            }
+            NPlusOneGuard::Refuse { threshold } => {
+                if *loads >= threshold {
+                    return Err(Error::NPlusOne {
+                        entity,
+                        relation: relation_name,
+                        loads: *loads,
+                        suggestion,
+                    });
+                }
+                *loads += 1;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Options below a lazy step (`select(A::B).then(joined(B::C))`), kept per
+/// object until its relation loads. Only objects loaded with such options
+/// have an entry, so a session that uses none pays nothing.
+#[derive(Default)]
+pub(crate) struct LazyOptions {
+    by_relation: FastMap<(TypeId, &'static str), Box<dyn Any + Send>>,
+}
+
+type OptionsByKey<P> = FastMap<<P as Record>::Key, Vec<OptionNode>>;
+
+impl LazyOptions {
+    pub(crate) fn remember<P: Record>(
+        &mut self,
+        relation: &'static RelationMeta,
+        key: P::Key,
+        options: &[OptionNode],
+    ) {
+        let entry = self
+            .by_relation
+            .entry(((relation.owner_type)(), relation.name))
+            .or_insert_with(|| Box::new(OptionsByKey::<P>::default()));
+        if let Some(map) = entry.downcast_mut::<OptionsByKey<P>>() {
+            map.insert(key, options.to_vec());
+        }
+    }
+
+    /// Whether options were recorded for `relation` on some object.
+    pub(crate) fn has(&self, relation: &'static RelationMeta) -> bool {
+        !self.by_relation.is_empty()
+            && self
+                .by_relation
+                .contains_key(&((relation.owner_type)(), relation.name))
+    }
+
+    /// The options recorded for the first of `parents` that has some,
+    /// forgetting those of every parent about to load.
+    pub(crate) fn take<P: Record>(
+        &mut self,
+        relation: &'static RelationMeta,
+        parents: &[&P],
+    ) -> Vec<OptionNode> {
+        if self.by_relation.is_empty() {
+            return Vec::new();
+        }
+        let Some(map) = self
+            .by_relation
+            .get_mut(&((relation.owner_type)(), relation.name))
+            .and_then(|m| m.downcast_mut::<OptionsByKey<P>>())
+        else {
+            return Vec::new();
+        };
+        let mut found = None;
+        for parent in parents {
+            if let Some(options) = map.remove(&parent.key()) {
+                found.get_or_insert(options);
+            }
+        }
+        found.unwrap_or_default()
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.by_relation.clear();
+    }
+}

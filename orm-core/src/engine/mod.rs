@@ -1,0 +1,147 @@
+//! The engine under a session: the connection and its dialect, the identity
+//! map, the statement log and the one gate every statement passes, the
+//! transaction state that gate consults, and what the loaders keep between
+//! loads. The loaders and the session facade work through it; it knows
+//! nothing of either.
+
+mod collector;
+mod identity;
+mod lazy;
+mod log;
+mod transaction;
+
+pub(crate) use collector::adopt_orphans;
+pub use identity::IdentityMap;
+pub use lazy::NPlusOneGuard;
+pub(crate) use lazy::{LazyOptions, NPlusOneCounter};
+pub(crate) use log::StatementLog;
+pub use log::{LoggedStatement, DEFAULT_LOG_CAPACITY};
+pub(crate) use transaction::{Outcome, TransactionState};
+
+use std::sync::Arc;
+
+use crate::backend::{Backend, Row};
+use crate::sql::Dialect;
+use crate::{Error, Record, Result, Value};
+
+/// A connection with everything the session keeps about it. Named by the
+/// loaders' hidden trait; nothing outside the crate can use it.
+#[doc(hidden)]
+pub struct Engine {
+    pub(crate) backend: Box<dyn Backend>,
+    pub(crate) dialect: &'static dyn Dialect,
+    /// This session's number, marked on the objects it loads.
+    pub(crate) id: u32,
+    pub(crate) identity: IdentityMap,
+    pub(crate) log: StatementLog,
+    pub(crate) transaction: TransactionState,
+    pub(crate) n_plus_one: NPlusOneCounter,
+    pub(crate) lazy_options: LazyOptions,
+}
+
+impl Engine {
+    pub(crate) fn new(backend: Box<dyn Backend>) -> Engine {
+        // Numbers wrap after 4 billion sessions in one process; 0 is "none".
+        static NEXT_ID: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+        let id = loop {
+            let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if id != 0 {
+                break id;
+            }
+        };
+        Engine {
+            dialect: backend.dialect(),
+            backend,
+            id,
+            identity: IdentityMap::owned_by(id),
+            log: StatementLog::default(),
+            transaction: TransactionState::default(),
+            n_plus_one: NPlusOneCounter::default(),
+            lazy_options: LazyOptions::default(),
+        }
+    }
+
+    /// Sends a statement that returns no rows, counted like any other.
+    pub(crate) fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
+        self.send(sql, params.len(), |backend, _| backend.execute(sql, params))
+    }
+
+    /// Runs a query, handing each row to `on_row` with the identity map.
+    /// Like [`execute`](Engine::execute), refused in a failed transaction
+    /// and counted.
+    pub(crate) fn stream(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        on_row: &mut dyn FnMut(&mut IdentityMap, &dyn Row) -> Result<()>,
+    ) -> Result<()> {
+        self.send(sql, params.len(), |backend, identity| {
+            backend.query(sql, params, &mut |row| on_row(identity, row))
+        })
+    }
+
+    /// The one way a statement reaches the backend: refused in a failed
+    /// transaction, logged, and a database error noted against the
+    /// transaction. `run` gets the backend and the identity map.
+    pub(crate) fn send<R>(
+        &mut self,
+        sql: &str,
+        params: usize,
+        run: impl FnOnce(&mut dyn Backend, &mut IdentityMap) -> Result<R>,
+    ) -> Result<R> {
+        self.transaction.refuse_if_failed()?;
+        self.log.record(sql, params);
+        let result = run(self.backend.as_mut(), &mut self.identity);
+        self.note_failure(&result);
+        result
+    }
+
+    /// A statement the database refused fails the open transaction; the
+    /// connection is asked whether it ended the transaction itself. Errors
+    /// of decoding or of the caller's row handler leave it intact.
+    pub(crate) fn note_failure<T>(&mut self, result: &Result<T>) {
+        if let Err(error @ Error::Database(_)) = result {
+            if self.transaction.is_open() {
+                let engine_open = self.backend.transaction_open();
+                self.transaction.statement_failed(error, engine_open);
+            }
+        }
+    }
+
+    /// The object in the identity map under this key, without any SQL.
+    pub(crate) fn cached<E: Record>(&self, key: &E::Key) -> Option<Arc<E>> {
+        self.identity.get::<E>(key)
+    }
+
+    /// Refuses an object this session did not load (or expunged) with
+    /// [`Error::ForeignObject`]; with `allow_unmarked`, a value built by
+    /// hand (marked by no session) passes. An entity without relations
+    /// carries no mark, so any of its values passes.
+    pub(crate) fn check_owner<E: Record>(&self, object: &E, allow_unmarked: bool) -> Result<()> {
+        let owner = E::cells().iter().find_map(|r| r.owner_of(object));
+        match owner {
+            None => Ok(()),
+            Some(owner) if owner == self.id => Ok(()),
+            Some(0) if allow_unmarked => Ok(()),
+            Some(_) => Err(Error::ForeignObject {
+                entity: E::META.name,
+            }),
+        }
+    }
+
+    /// Forgets every object and the options kept for them: handles already
+    /// returned stay valid but are no longer the session's.
+    pub(crate) fn expunge_all(&mut self) {
+        self.identity.detach_all();
+        self.lazy_options.clear();
+    }
+}
+
+impl Drop for Engine {
+    /// Frees what the session loaded: reference cycles among objects no
+    /// handle holds are broken now; objects still held are collected when
+    /// their last handle goes (see `collector`).
+    fn drop(&mut self) {
+        adopt_orphans(std::mem::take(&mut self.identity));
+    }
+}

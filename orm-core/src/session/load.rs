@@ -1,0 +1,100 @@
+//! Loading through the session: relations on access, the N+1 guard, and
+//! `dynamic` relations as queries.
+
+use std::sync::Arc;
+
+use super::Session;
+use crate::engine::NPlusOneGuard;
+use crate::query::Query;
+use crate::relation::{Dynamic, Link, Loadable, Relation};
+use crate::{Entity, Error, Result};
+
+impl Session {
+    /// Sets the N+1 guard (by default it warns at 20 repeated loads).
+    pub fn set_n_plus_one_guard(&mut self, guard: NPlusOneGuard) {
+        self.engine.n_plus_one.guard = guard;
+    }
+
+    /// Forgets the lazy loads counted by the N+1 guard.
+    pub fn reset_n_plus_one(&mut self) {
+        self.engine.n_plus_one.reset();
+    }
+
+    /// Loads `relation` of `parent` if it is not loaded yet, by the strategy
+    /// in force for that object, and returns it: a shared `Arc<[Arc<T>]>`
+    /// for a `Many`, `Option<Arc<T>>` for a `One`.
+    ///
+    /// - loaded already: no SQL;
+    /// - `select` (and an eager relation read before it was loaded): one
+    ///   statement for this object; a many-to-one whose target is in the
+    ///   identity map costs none;
+    /// - `bulk`: one `IN` statement per chunk for every object of this type in
+    ///   the session whose relation is not loaded, this one included;
+    /// - `raise`: [`Error::RelationRefused`]; `noload`: empty, no SQL.
+    ///
+    /// A `Dynamic` relation does not compile here: it is a query, run with
+    /// [`Session::dynamic`].
+    pub fn load<P: Entity, T: Entity, F: Loadable<T>>(
+        &mut self,
+        relation: Relation<P, T, F>,
+        parent: &P,
+    ) -> Result<F::Loaded> {
+        crate::loader::load(&mut self.engine, relation, parent)
+    }
+
+    /// The query behind a `dynamic` relation of `parent`: its targets, to
+    /// filter, order, limit, count or load like any query.
+    pub fn dynamic<P: Entity, T: Entity>(
+        &mut self,
+        relation: Relation<P, T, Dynamic<T>>,
+        parent: &P,
+    ) -> Query<T, &mut Session> {
+        Query::new()
+            .with_condition(crate::loader::dynamic_condition(relation, parent))
+            .run_by(self)
+    }
+
+    /// Adds `child` to a `dynamic` relation of `parent`: sets its foreign
+    /// key (or inserts the association row) and inserts it.
+    pub fn append<P: Entity, T: Entity>(
+        &mut self,
+        relation: Relation<P, T, Dynamic<T>>,
+        parent: &P,
+        mut child: T,
+    ) -> Result<Arc<T>> {
+        self.check_owner(parent, false)?;
+        match relation.link {
+            Link::Remote {
+                set_foreign_key, ..
+            } => {
+                set_foreign_key(&mut child, &parent.key());
+                self.insert(child)
+            }
+            Link::Secondary => {
+                let meta = relation.meta;
+                let sql = crate::sql::link_insert(meta, self.engine.dialect);
+                // The row, then its link: both or neither.
+                let child = self.atomic(|s| {
+                    let child = s.insert(child)?;
+                    let mut params = Vec::new();
+                    P::key_values(&parent.key(), &mut params);
+                    T::key_values(&child.key(), &mut params);
+                    s.execute(&sql, &params)?;
+                    Ok(child)
+                })?;
+                // The parent's collections over the same association table
+                // gained a member.
+                for other in P::relations() {
+                    if other.meta().secondary == meta.secondary {
+                        other.clear_on(parent);
+                    }
+                }
+                Ok(child)
+            }
+            Link::ManyToOne { .. } => Err(Error::Misuse(format!(
+                "{} is a to-one relation; set its foreign key instead of appending",
+                relation.meta.path()
+            ))),
+        }
+    }
+}
