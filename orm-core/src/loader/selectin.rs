@@ -301,7 +301,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
                     } else {
                         None
                     };
-                    on_target(object, owner);
+                    on_target(&object, owner);
                     Ok(())
                 },
             )?;
