@@ -475,8 +475,13 @@ impl<T> Clone for Dynamic<T> {
 // depth, what a relation held is queued and dropped iteratively instead.
 impl<T: 'static> Drop for One<T> {
     fn drop(&mut self) {
-        if let Some(target) = self.loaded.take_owned() {
-            drop_flat(target);
+        // Only the last handle drops the target itself; the others (most of
+        // them when many objects share a target) only give up a count and
+        // need no depth bookkeeping.
+        if let Some(Some(target)) = self.loaded.take_owned() {
+            if let Some(target) = Arc::into_inner(target) {
+                drop_flat(target);
+            }
         }
     }
 }
