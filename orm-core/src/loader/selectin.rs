@@ -61,6 +61,11 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
     ) -> Result<()> {
         // A parent listed twice is harmless: keys are de-duplicated before
         // the IN list, and a relation is stored once.
+        if let Link::ManyToOne { foreign_key } = self.link {
+            // It passes over the parents itself, leaving out loaded ones,
+            // without a list of its own.
+            return self.load_many_to_one(session, parents, foreign_key, options, cascade);
+        }
         let pending: Vec<&P> = parents
             .iter()
             .copied()
@@ -69,10 +74,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         if pending.is_empty() {
             return Ok(());
         }
-        let Link::ManyToOne { foreign_key } = self.link else {
-            return self.load_collections(session, &pending, options, cascade);
-        };
-        self.load_many_to_one(session, &pending, foreign_key, options, cascade)
+        self.load_collections(session, &pending, options, cascade)
     }
 
     /// One-to-many, one-to-one and many-to-many: rows are grouped by the
@@ -121,7 +123,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
     fn load_many_to_one(
         &self,
         session: &mut Session,
-        pending: &[&P],
+        parents: &[&P],
         foreign_key: fn(&P) -> Option<T::Key>,
         options: &[OptionNode],
         cascade: &mut Cascade,
@@ -134,7 +136,10 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         let mut by_key: FastMap<T::Key, Target<T>> = FastMap::default();
         let mut missing = Vec::new();
         let map = session.identity.typed_mut::<T>();
-        for parent in pending {
+        for parent in parents {
+            if self.field(parent).is_loaded() {
+                continue;
+            }
             let target = match foreign_key(parent) {
                 None => None,
                 Some(key) => {
@@ -173,7 +178,12 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
                     }
                 },
             )?;
-            for parent in pending {
+            // Parents still unloaded now are those waiting for the statements
+            // (the others were loaded before or served by the map above).
+            for parent in parents {
+                if self.field(parent).is_loaded() {
+                    continue;
+                }
                 let Some(key) = foreign_key(parent) else {
                     continue;
                 };
