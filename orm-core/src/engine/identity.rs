@@ -315,23 +315,57 @@ impl<E: Record> EntityMap<E> {
     }
 
     /// The live object for `key`, or a new one from `decode`, registered.
-    /// Rows of objects already in the map are not decoded again.
+    /// Rows of objects already in the map are not decoded again. One probe
+    /// of the map serves both the lookup and the registration.
     pub(crate) fn get_or_decode(
         &mut self,
         key: E::Key,
         decode: impl FnOnce() -> crate::Result<E>,
     ) -> crate::Result<Arc<E>> {
-        if let Some(existing) = self.get(&key) {
-            return Ok(existing);
+        use std::collections::hash_map::Entry;
+        self.sweep_if_due();
+        let owner = self.owner;
+        let vacant = match self.entries.entry(key) {
+            Entry::Occupied(entry) => match entry.get().upgrade() {
+                Some(existing) => return Ok(existing),
+                // The key's object died: its entry takes the new one (the
+                // dead one needs no tracking).
+                None => Err(entry),
+            },
+            Entry::Vacant(entry) => Ok(entry),
+        };
+        let object = Arc::new(decode()?);
+        if owner != 0 {
+            Self::mark_owner(&object, owner);
         }
-        let fresh = Arc::new(decode()?);
-        self.insert(key, &fresh);
-        Ok(fresh)
+        let weak = Arc::downgrade(&object);
+        match vacant {
+            Ok(entry) => {
+                entry.insert(weak);
+            }
+            Err(mut entry) => {
+                entry.insert(weak);
+            }
+        }
+        Ok(object)
     }
 
     /// Registers `object`, replacing whatever the key held (which stays
     /// tracked while it lives).
     pub(crate) fn insert(&mut self, key: E::Key, object: &Arc<E>) {
+        self.sweep_if_due();
+        if self.owner != 0 {
+            Self::mark_owner(object, self.owner);
+        }
+        if let Some(previous) = self.entries.insert(key, Arc::downgrade(object)) {
+            if !std::ptr::eq(previous.as_ptr(), Arc::as_ptr(object)) {
+                self.retire(previous);
+            }
+        }
+    }
+
+    /// Sweeps dead entries once the map has grown past `sweep_at`.
+    fn sweep_if_due(&mut self) {
         if self.entries.len() + self.retired.len() >= self.sweep_at {
             let before = self.entries.len() + self.retired.len();
             self.sweep_dead();
@@ -340,14 +374,6 @@ impl<E: Record> EntityMap<E> {
             // wait longer before touching every object again.
             let factor = if live * 4 > before * 3 { 4 } else { 2 };
             self.sweep_at = (live * factor).max(FIRST_SWEEP_AT);
-        }
-        if self.owner != 0 {
-            Self::mark_owner(object, self.owner);
-        }
-        if let Some(previous) = self.entries.insert(key, Arc::downgrade(object)) {
-            if !std::ptr::eq(previous.as_ptr(), Arc::as_ptr(object)) {
-                self.retire(previous);
-            }
         }
     }
 

@@ -292,7 +292,8 @@ fn load_level<T: Entity>(
 }
 
 /// What the row loop calls with each row's root object and the row.
-pub(crate) type OnObject<'a, T> = dyn FnMut(&Arc<T>, &dyn Row) -> Result<()> + 'a;
+/// The object is handed over: a caller that keeps it takes no extra count.
+pub(crate) type OnObject<'a, T> = dyn FnMut(Arc<T>, &dyn Row) -> Result<()> + 'a;
 
 /// Runs `sql` and hands every row's root object (from the identity map, or
 /// decoded and registered) to `on_object`, feeding the join tree as it goes.
@@ -310,7 +311,7 @@ pub(crate) fn run_graph<T: Entity>(
             let map = identity.typed_mut::<T>();
             backend.query(sql, params, &mut |row| {
                 let object = map.get_or_decode(T::key_from_row(row, 0)?, || T::from_row(row, 0))?;
-                on_object(&object, row)
+                on_object(object, row)
             })
         });
     }
@@ -324,7 +325,7 @@ pub(crate) fn run_graph<T: Entity>(
                 .typed_mut::<T>()
                 .get_or_decode(key.clone(), || T::from_row(row, 0))?,
         };
-        on_object(&object, row)?;
+        on_object(Arc::clone(&object), row)?;
         for join in joins.iter_mut() {
             join.on_row(identity, row, &object)?;
         }
@@ -358,7 +359,7 @@ pub(crate) fn load_roots<E: Entity>(
     if level.states.is_empty() {
         let sql = format!("{}{}", statements.select, statement.clauses);
         run_graph::<E>(engine, &sql, params, &mut [], &mut |object, _| {
-            objects.push(Arc::clone(object));
+            objects.push(object);
             Ok(())
         })?;
     } else {
@@ -369,7 +370,7 @@ pub(crate) fn load_roots<E: Entity>(
         let multiplies = builder.multiplies_rows();
         run_graph::<E>(engine, &sql, params, &mut level.states, &mut |object, _| {
             if !multiplies || seen.insert(object.key()) {
-                objects.push(Arc::clone(object));
+                objects.push(object);
             }
             Ok(())
         })?;

@@ -64,6 +64,11 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
     ) -> Result<()> {
         // A parent listed twice is harmless: keys are de-duplicated before
         // the IN list, and a relation is stored once.
+        if let Link::ManyToOne { foreign_key } = self.link {
+            // It passes over the parents itself, leaving out loaded ones,
+            // without a list of its own.
+            return self.load_many_to_one(engine, parents, foreign_key, options, cascade);
+        }
         let pending: Vec<&P> = parents
             .iter()
             .copied()
@@ -72,10 +77,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         if pending.is_empty() {
             return Ok(());
         }
-        let Link::ManyToOne { foreign_key } = self.link else {
-            return self.load_collections(engine, &pending, options, cascade);
-        };
-        self.load_many_to_one(engine, &pending, foreign_key, options, cascade)
+        self.load_collections(engine, &pending, options, cascade)
     }
 
     /// One-to-many, one-to-one and many-to-many: rows are grouped by the
@@ -124,53 +126,74 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
     fn load_many_to_one(
         &self,
         engine: &mut Engine,
-        pending: &[&P],
+        parents: &[&P],
         foreign_key: fn(&P) -> Option<T::Key>,
         options: &[OptionNode],
         cascade: &mut Cascade,
     ) -> Result<()> {
-        let mut targets = Vec::new();
-        let mut waiting = Vec::new();
         let cascades = super::cascades::<T>(options);
+        // Each distinct key once, however many parents name it: its target
+        // from the identity map (stored on the parents at once), or one the
+        // statement is to find. Only distinct keys are collected and
+        // sorted, not one per parent.
+        let mut by_key: FastMap<T::Key, Target<T>> = FastMap::default();
+        let mut missing = Vec::new();
         let map = engine.identity.typed_mut::<T>();
-        for parent in pending {
-            match foreign_key(parent) {
-                None => {
-                    self.field(parent).store_one(FILL, None);
-                }
-                // Targets already in the identity map cost no SQL.
-                Some(key) => match map.get(&key) {
-                    Some(target) => {
-                        self.field(parent)
-                            .store_one(FILL, Some(Arc::clone(&target)));
-                        if cascades {
-                            targets.push(target);
-                        }
-                    }
-                    None => waiting.push((*parent, key)),
-                },
+        for parent in parents {
+            if self.field(parent).is_loaded() {
+                continue;
             }
+            let target = match foreign_key(parent) {
+                None => None,
+                Some(key) => {
+                    let entry = by_key.entry(key).or_insert_with_key(|key| {
+                        let found = map.get(key);
+                        if found.is_none() {
+                            missing.push(key.clone());
+                        }
+                        Target {
+                            from_map: found.is_some(),
+                            found,
+                        }
+                    });
+                    if !entry.from_map {
+                        continue;
+                    }
+                    entry.found.clone()
+                }
+            };
+            // Targets already in the identity map cost no SQL.
+            self.field(parent).store_one(FILL, target);
         }
         let mut deferred = Vec::new();
-        if !waiting.is_empty() {
-            let keys = sorted_keys(waiting.iter().map(|(_, k)| k.clone()));
-            let mut found: FastMap<T::Key, Arc<T>> = FastMap::default();
-            found.reserve(keys.len());
+        let mut dangling = None;
+        if !missing.is_empty() {
+            missing.sort_unstable();
             deferred = self.fetch(
                 engine,
-                &keys,
+                &missing,
                 T::key_values,
                 options,
                 cascade,
                 &mut |target, _| {
-                    found
-                        .entry(target.key())
-                        .or_insert_with(|| Arc::clone(target));
+                    if let Some(entry) = by_key.get_mut(&target.key()) {
+                        entry.found.get_or_insert_with(|| Arc::clone(target));
+                    }
                 },
             )?;
-            let mut dangling = None;
-            for (parent, key) in waiting {
-                match found.get(&key) {
+            // Parents still unloaded now are those waiting for the statements
+            // (the others were loaded before or served by the map above).
+            for parent in parents {
+                if self.field(parent).is_loaded() {
+                    continue;
+                }
+                let Some(key) = foreign_key(parent) else {
+                    continue;
+                };
+                let Some(entry) = by_key.get(&key).filter(|e| !e.from_map) else {
+                    continue;
+                };
+                match &entry.found {
                     Some(target) => {
                         self.field(parent).store_one(FILL, Some(Arc::clone(target)));
                     }
@@ -181,19 +204,20 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
                     None => dangling = Some(key),
                 }
             }
-            if cascades {
-                targets.extend(found.into_values());
-            }
-            if let Some(key) = dangling {
-                self.queue(cascade, targets, options, deferred);
-                return Err(Error::MissingRelated {
-                    entity: self.meta.owner,
-                    relation: self.meta.name,
-                    key: format!("{key:?}"),
-                });
-            }
         }
+        let targets = if cascades {
+            by_key.into_values().filter_map(|e| e.found).collect()
+        } else {
+            Vec::new()
+        };
         self.queue(cascade, targets, options, deferred);
+        if let Some(key) = dangling {
+            return Err(Error::MissingRelated {
+                entity: self.meta.owner,
+                relation: self.meta.name,
+                key: format!("{key:?}"),
+            });
+        }
         Ok(())
     }
 
@@ -291,7 +315,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
                     } else {
                         None
                     };
-                    on_target(object, owner);
+                    on_target(&object, owner);
                     Ok(())
                 },
             )?;
@@ -301,6 +325,14 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         }
         Ok(level.deferred)
     }
+}
+
+/// The target of one distinct many-to-one key.
+struct Target<T> {
+    /// Found in the identity map before any statement (and stored on the
+    /// parents then); otherwise what the statement found, if anything.
+    from_map: bool,
+    found: Option<Arc<T>>,
 }
 
 /// What a load does with each fetched target and, for many-to-many, the

@@ -1,11 +1,11 @@
 //! The field types of relationships and their load state.
 
 use std::any::Any;
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, RefCell, UnsafeCell};
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use crate::schema::{Record, RelationMeta, Strategy};
 use crate::Error;
@@ -42,28 +42,38 @@ pub enum LoadState {
 
 /// What every relation field holds besides its value: which relation it is
 /// (so errors can name it and `raise`/`noload` mappings apply without a
-/// session), the per-query override, and the session the object belongs to
-/// (0: none; it fits in the padding after the override).
+/// session), the per-query override, the lock and load bits of the value
+/// beside it, and the session the object belongs to (0: none). The three
+/// small fields share the word after the metadata pointer.
 #[derive(Default)]
 pub(crate) struct Slot {
     meta: Option<&'static RelationMeta>,
     mode: ModeCell,
+    /// [`LOCKED`] and [`LOADED`] bits of the [`LoadedCell`] that holds
+    /// this slot.
+    state: AtomicU8,
     owner: AtomicU32,
 }
+
+/// The bit of [`Slot::state`] held while the value is read or written.
+const LOCKED: u8 = 1;
+/// The bit of [`Slot::state`] set while the relation holds a loaded value.
+const LOADED: u8 = 2;
 
 impl Slot {
     fn new(meta: &'static RelationMeta) -> Self {
         Slot {
             meta: Some(meta),
-            mode: ModeCell::default(),
-            owner: AtomicU32::new(0),
+            ..Slot::default()
         }
     }
 
+    /// The same relation, override and owner; unlocked and not loaded.
     fn copy(&self) -> Self {
         Slot {
             meta: self.meta,
             mode: self.mode.copy(),
+            state: AtomicU8::new(0),
             owner: AtomicU32::new(self.owner.load(Ordering::Relaxed)),
         }
     }
@@ -96,50 +106,214 @@ impl Slot {
     }
 }
 
-/// A relation's loaded value. Readers get a shared snapshot (an `Arc`), so
-/// the session can expire or fix a relation after a write while a reader
-/// still holds what it read.
-struct LoadedCell<V>(Mutex<Option<V>>);
+/// How a loaded value is stored: in one word or two, its "not loaded" state
+/// told by the [`LOADED`] bit rather than by a wider `Option`.
+trait Packed: Clone {
+    /// The stored form; [`Packed::empty`] when not loaded.
+    type Raw;
+    fn empty() -> Self::Raw;
+    fn pack(self) -> Self::Raw;
+    /// The value of a loaded raw form.
+    fn unpack(raw: Self::Raw) -> Self;
+    /// A copy of the value of a loaded raw form.
+    fn peek(raw: &Self::Raw) -> Self;
+}
 
-impl<V: Clone> LoadedCell<V> {
-    const fn empty() -> Self {
-        LoadedCell(Mutex::new(None))
+/// A to-one's value: the target or its absence (`None` also when unloaded).
+impl<T> Packed for Option<Arc<T>> {
+    type Raw = Option<Arc<T>>;
+    fn empty() -> Self::Raw {
+        None
+    }
+    fn pack(self) -> Self::Raw {
+        self
+    }
+    fn unpack(raw: Self::Raw) -> Self {
+        raw
+    }
+    fn peek(raw: &Self::Raw) -> Self {
+        raw.clone()
+    }
+}
+
+/// A collection's value: the shared list (`None` only when unloaded).
+impl<T> Packed for Arc<[Arc<T>]> {
+    type Raw = Option<Arc<[Arc<T>]>>;
+    fn empty() -> Self::Raw {
+        None
+    }
+    fn pack(self) -> Self::Raw {
+        Some(self)
+    }
+    fn unpack(raw: Self::Raw) -> Self {
+        raw.unwrap_or_else(|| Arc::from(Vec::new()))
+    }
+    fn peek(raw: &Self::Raw) -> Self {
+        raw.clone().unwrap_or_else(|| Arc::from(Vec::new()))
+    }
+}
+
+/// A relation's loaded value and its [`Slot`]. Readers get a shared
+/// snapshot (an `Arc`), so the session can expire or fix a relation after a
+/// write while a reader still holds what it read.
+///
+/// It is a `Mutex<Option<V>>` in the space of a `V`: the lock and the
+/// "loaded" flag are two bits of the slot's state byte, which sits in the
+/// slot's padding. A `Mutex<Option<Option<Arc<T>>>>` beside the slot made a
+/// `One` 40 bytes and a `Many` 40; this makes them 24 and 32. Critical
+/// sections only move or clone an `Arc` (nothing is dropped and no caller
+/// code runs while the lock is held, except the short tests of `holds`-like
+/// fix-ups), so a contended lock spins briefly, then yields.
+struct LoadedCell<V: Packed> {
+    value: UnsafeCell<V::Raw>,
+    slot: Slot,
+}
+
+// SAFETY: `value` is only reached while holding the slot's LOCKED bit (see
+// `lock`) or through `&mut self`, exactly as a `Mutex<V::Raw>` guards its
+// value, so sharing the cell across threads needs what sharing a mutex
+// needs: a value that may be sent to another thread.
+unsafe impl<V: Packed> Sync for LoadedCell<V> where V::Raw: Send {}
+
+/// The lock of a [`LoadedCell`]; unlocking publishes whether it is loaded.
+struct Guard<'a, V: Packed> {
+    cell: &'a LoadedCell<V>,
+    loaded: bool,
+}
+
+impl<V: Packed> Guard<'_, V> {
+    fn raw(&self) -> &V::Raw {
+        // SAFETY: the guard holds the lock, so nothing else reaches the value.
+        unsafe { &*self.cell.value.get() }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Option<V>> {
-        // Nothing panics while holding the lock; a poisoned one is usable.
-        self.0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn raw_mut(&mut self) -> &mut V::Raw {
+        // SAFETY: as in `raw`, and `&mut self` makes this the only borrow.
+        unsafe { &mut *self.cell.value.get() }
     }
 
     fn get(&self) -> Option<V> {
-        self.lock().clone()
+        self.loaded.then(|| V::peek(self.raw()))
+    }
+
+    /// Makes the relation unloaded; answers what it held, for the caller to
+    /// drop once unlocked.
+    fn take(&mut self) -> Option<V> {
+        if !self.loaded {
+            return None;
+        }
+        self.loaded = false;
+        Some(V::unpack(std::mem::replace(self.raw_mut(), V::empty())))
+    }
+
+    /// Stores `value`; answers what it replaced, for the caller to drop
+    /// once unlocked.
+    fn put(&mut self, value: V) -> Option<V> {
+        let old = self.take();
+        *self.raw_mut() = value.pack();
+        self.loaded = true;
+        old
+    }
+}
+
+impl<V: Packed> Drop for Guard<'_, V> {
+    fn drop(&mut self) {
+        // Only the holder of the lock writes the state byte.
+        let state = if self.loaded { LOADED } else { 0 };
+        self.cell.slot.state.store(state, Ordering::Release);
+    }
+}
+
+impl<V: Packed> LoadedCell<V> {
+    fn new(slot: Slot) -> Self {
+        LoadedCell {
+            value: UnsafeCell::new(V::empty()),
+            slot,
+        }
+    }
+
+    /// A cell holding `value` (`None`: not loaded).
+    fn holding(slot: Slot, value: Option<V>) -> Self {
+        let loaded = value.is_some();
+        slot.state
+            .store(if loaded { LOADED } else { 0 }, Ordering::Relaxed);
+        LoadedCell {
+            value: UnsafeCell::new(value.map_or_else(V::empty, V::pack)),
+            slot,
+        }
+    }
+
+    fn lock(&self) -> Guard<'_, V> {
+        let state = &self.slot.state;
+        let mut spins = 0u32;
+        loop {
+            let current = state.load(Ordering::Relaxed);
+            if current & LOCKED == 0 {
+                if state
+                    .compare_exchange_weak(
+                        current,
+                        current | LOCKED,
+                        Ordering::Acquire,
+                        Ordering::Relaxed,
+                    )
+                    .is_ok()
+                {
+                    return Guard {
+                        cell: self,
+                        loaded: current & LOADED != 0,
+                    };
+                }
+                continue;
+            }
+            if spins < 64 {
+                spins += 1;
+                std::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+            }
+        }
+    }
+
+    fn get(&self) -> Option<V> {
+        if !self.is_set() {
+            return None;
+        }
+        self.lock().get()
     }
 
     fn is_set(&self) -> bool {
-        self.lock().is_some()
+        self.slot.state.load(Ordering::Acquire) & LOADED != 0
     }
 
     /// Stores `value` unless a value is there; true when stored.
     fn set_if_empty(&self, value: V) -> bool {
-        let mut slot = self.lock();
-        if slot.is_some() {
+        let mut guard = self.lock();
+        if guard.loaded {
+            drop(guard);
+            drop(value);
             return false;
         }
-        *slot = Some(value);
+        guard.put(value);
         true
     }
 
     fn clear(&self) -> Option<V> {
+        if !self.is_set() {
+            return None;
+        }
         self.lock().take()
     }
 
     fn take_owned(&mut self) -> Option<V> {
-        self.0
-            .get_mut()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .take()
+        let state = self.slot.state.get_mut();
+        if *state & LOADED == 0 {
+            return None;
+        }
+        *state = 0;
+        Some(V::unpack(std::mem::replace(
+            self.value.get_mut(),
+            V::empty(),
+        )))
     }
 }
 
@@ -148,13 +322,11 @@ impl<V: Clone> LoadedCell<V> {
 /// NULL or no target row exists.
 pub struct One<T: 'static> {
     loaded: LoadedCell<Option<Arc<T>>>,
-    slot: Slot,
 }
 
 /// A to-many relationship: one-to-many or many-to-many.
 pub struct Many<T: 'static> {
     loaded: LoadedCell<Arc<[Arc<T>]>>,
-    slot: Slot,
 }
 
 /// Constructors and state shared by the loadable field types.
@@ -164,8 +336,7 @@ macro_rules! loadable_field {
             /// An unloaded relation, as every freshly read object has.
             pub fn new() -> Self {
                 $ty {
-                    loaded: LoadedCell::empty(),
-                    slot: Slot::default(),
+                    loaded: LoadedCell::new(Slot::default()),
                 }
             }
 
@@ -173,14 +344,13 @@ macro_rules! loadable_field {
             #[doc(hidden)]
             pub fn for_relation(meta: &'static RelationMeta) -> Self {
                 $ty {
-                    loaded: LoadedCell::empty(),
-                    slot: Slot::new(meta),
+                    loaded: LoadedCell::new(Slot::new(meta)),
                 }
             }
 
             /// The load state.
             pub fn state(&self) -> LoadState {
-                self.slot.state(self.loaded.is_set())
+                self.loaded.slot.state(self.loaded.is_set())
             }
 
             /// Whether the relation is loaded.
@@ -218,7 +388,7 @@ impl<T: 'static> One<T> {
             Some(target) => Ok(target),
             None => match self.state() {
                 LoadState::Empty => Ok(None),
-                state => Err(self.slot.unreadable(state, T::META.name)),
+                state => Err(self.loaded.slot.unreadable(state, T::META.name)),
             },
         }
     }
@@ -248,7 +418,7 @@ impl<T: 'static> Many<T> {
             Some(targets) => Ok(targets),
             None => match self.state() {
                 LoadState::Empty => Ok(Arc::from(Vec::new())),
-                state => Err(self.slot.unreadable(state, T::META.name)),
+                state => Err(self.loaded.slot.unreadable(state, T::META.name)),
             },
         }
     }
@@ -281,8 +451,7 @@ common_impls!(One, Many, Dynamic);
 impl<T: 'static> Clone for One<T> {
     fn clone(&self) -> Self {
         One {
-            loaded: LoadedCell(Mutex::new(self.loaded.get())),
-            slot: self.slot.copy(),
+            loaded: LoadedCell::holding(self.loaded.slot.copy(), self.loaded.get()),
         }
     }
 }
@@ -290,8 +459,7 @@ impl<T: 'static> Clone for One<T> {
 impl<T: 'static> Clone for Many<T> {
     fn clone(&self) -> Self {
         Many {
-            loaded: LoadedCell(Mutex::new(self.loaded.get())),
-            slot: self.slot.copy(),
+            loaded: LoadedCell::holding(self.loaded.slot.copy(), self.loaded.get()),
         }
     }
 }
@@ -307,8 +475,13 @@ impl<T> Clone for Dynamic<T> {
 // depth, what a relation held is queued and dropped iteratively instead.
 impl<T: 'static> Drop for One<T> {
     fn drop(&mut self) {
-        if let Some(target) = self.loaded.take_owned() {
-            drop_flat(target);
+        // Only the last handle drops the target itself; the others (most of
+        // them when many objects share a target) only give up a count and
+        // need no depth bookkeeping.
+        if let Some(Some(target)) = self.loaded.take_owned() {
+            if let Some(target) = Arc::into_inner(target) {
+                drop_flat(target);
+            }
         }
     }
 }
@@ -465,7 +638,7 @@ impl<T: Send + Sync + 'static> Fill<T> for One<T> {
         self.set(target)
     }
     fn set_mode(&self, _: sealed::Token, strategy: Strategy) {
-        self.slot.mode.set(strategy)
+        self.loaded.slot.mode.set(strategy)
     }
     fn clear(&self, _: sealed::Token) {
         drop(self.loaded.clear());
@@ -474,24 +647,30 @@ impl<T: Send + Sync + 'static> Fill<T> for One<T> {
         matches!(self.loaded.get(), Some(Some(target)) if test(&target))
     }
     fn replace(&self, _: sealed::Token, test: &mut dyn FnMut(&T) -> bool, with: Option<Arc<T>>) {
-        let mut slot = self.loaded.lock();
-        if matches!(&*slot, Some(Some(target)) if test(target)) {
-            *slot = with.map(Some);
-        }
+        let mut guard = self.loaded.lock();
+        let hit = guard.loaded && matches!(guard.raw(), Some(target) if test(target));
+        let old = match (hit, with) {
+            (false, _) => None,
+            (true, Some(with)) => guard.put(Some(with)),
+            (true, None) => guard.take(),
+        };
+        drop(guard);
+        drop(old);
     }
     fn append(&self, _: sealed::Token, _target: Arc<T>) {
         drop(self.loaded.clear());
     }
     fn visit(&self, _: sealed::Token, edge: &mut dyn FnMut(usize, bool)) {
-        if let Some(Some(target)) = &*self.loaded.lock() {
+        let guard = self.loaded.lock();
+        if let (true, Some(target)) = (guard.loaded, guard.raw()) {
             edge(Arc::as_ptr(target) as usize, false);
         }
     }
     fn owner(&self, _: sealed::Token) -> Option<u32> {
-        Some(self.slot.owner.load(Ordering::Relaxed))
+        Some(self.loaded.slot.owner.load(Ordering::Relaxed))
     }
     fn set_owner(&self, _: sealed::Token, owner: u32) {
-        self.slot.owner.store(owner, Ordering::Relaxed)
+        self.loaded.slot.owner.store(owner, Ordering::Relaxed)
     }
 }
 
@@ -507,7 +686,7 @@ impl<T: Send + Sync + 'static> RelationField<T> for One<T> {
         self.get()
     }
     fn mode(&self) -> Option<Strategy> {
-        self.slot.mode.get()
+        self.loaded.slot.mode.get()
     }
 }
 
@@ -516,7 +695,7 @@ impl<T: Send + Sync + 'static> Fill<T> for Many<T> {
         self.set(targets)
     }
     fn set_mode(&self, _: sealed::Token, strategy: Strategy) {
-        self.slot.mode.set(strategy)
+        self.loaded.slot.mode.set(strategy)
     }
     fn clear(&self, _: sealed::Token) {
         drop(self.loaded.clear());
@@ -527,8 +706,9 @@ impl<T: Send + Sync + 'static> Fill<T> for Many<T> {
             .is_some_and(|targets| targets.iter().any(|t| test(t)))
     }
     fn replace(&self, _: sealed::Token, test: &mut dyn FnMut(&T) -> bool, with: Option<Arc<T>>) {
-        let mut slot = self.loaded.lock();
-        if let Some(targets) = slot.as_ref() {
+        let mut guard = self.loaded.lock();
+        let mut old = None;
+        if let Some(targets) = guard.raw() {
             let patched: Vec<Arc<T>> = targets
                 .iter()
                 .filter_map(|t| {
@@ -539,19 +719,25 @@ impl<T: Send + Sync + 'static> Fill<T> for Many<T> {
                     }
                 })
                 .collect();
-            *slot = Some(Arc::from(patched));
+            old = guard.put(Arc::from(patched));
         }
+        drop(guard);
+        drop(old);
     }
     fn append(&self, _: sealed::Token, target: Arc<T>) {
-        let mut slot = self.loaded.lock();
-        if let Some(targets) = slot.as_ref() {
+        let mut guard = self.loaded.lock();
+        let mut old = None;
+        if let Some(targets) = guard.raw() {
             let mut grown = targets.to_vec();
             grown.push(target);
-            *slot = Some(Arc::from(grown));
+            old = guard.put(Arc::from(grown));
         }
+        drop(guard);
+        drop(old);
     }
     fn visit(&self, _: sealed::Token, edge: &mut dyn FnMut(usize, bool)) {
-        if let Some(targets) = &*self.loaded.lock() {
+        let guard = self.loaded.lock();
+        if let Some(targets) = guard.raw() {
             let shared = Arc::strong_count(targets) > 1;
             for target in targets.iter() {
                 edge(Arc::as_ptr(target) as usize, shared);
@@ -559,10 +745,10 @@ impl<T: Send + Sync + 'static> Fill<T> for Many<T> {
         }
     }
     fn owner(&self, _: sealed::Token) -> Option<u32> {
-        Some(self.slot.owner.load(Ordering::Relaxed))
+        Some(self.loaded.slot.owner.load(Ordering::Relaxed))
     }
     fn set_owner(&self, _: sealed::Token, owner: u32) {
-        self.slot.owner.store(owner, Ordering::Relaxed)
+        self.loaded.slot.owner.store(owner, Ordering::Relaxed)
     }
 }
 
@@ -578,7 +764,7 @@ impl<T: Send + Sync + 'static> RelationField<T> for Many<T> {
         self.get()
     }
     fn mode(&self) -> Option<Strategy> {
-        self.slot.mode.get()
+        self.loaded.slot.mode.get()
     }
 }
 
@@ -640,3 +826,62 @@ impl<T> loadable::Sealed for One<T> {}
 impl<T> loadable::Sealed for Many<T> {}
 impl<T: Send + Sync + 'static> Loadable<T> for One<T> {}
 impl<T: Send + Sync + 'static> Loadable<T> for Many<T> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relation_fields_stay_small() {
+        // A pointer (or slice pointer) and the slot: metadata, then the
+        // override, the lock and load bits and the owner in one word.
+        assert_eq!(std::mem::size_of::<Slot>(), 16);
+        assert_eq!(std::mem::size_of::<One<u64>>(), 24);
+        assert_eq!(std::mem::size_of::<Many<u64>>(), 32);
+    }
+
+    #[test]
+    fn the_cell_is_a_lock() {
+        let one: Arc<One<u64>> = Arc::new(One::new());
+        assert!(!one.is_loaded());
+        assert!(one.set(Some(Arc::new(7))));
+        assert!(!one.set(None), "a loaded relation is not replaced");
+        assert_eq!(one.loaded.get().flatten().as_deref(), Some(&7));
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let one = Arc::clone(&one);
+                std::thread::spawn(move || {
+                    for i in 0..20_000u64 {
+                        match i % 3 {
+                            0 => {
+                                let _ = one.loaded.get();
+                            }
+                            1 => drop(one.loaded.clear()),
+                            _ => {
+                                one.set(Some(Arc::new(i)));
+                            }
+                        }
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().expect("no panic");
+        }
+        // Whatever the interleaving, the cell is consistent and unlocked.
+        let state = one.loaded.slot.state.load(Ordering::Relaxed);
+        assert_eq!(state & LOCKED, 0);
+        assert_eq!(state & LOADED != 0, one.loaded.get().is_some());
+    }
+
+    #[test]
+    fn a_many_keeps_its_list_through_clone_and_clear() {
+        let many: Many<u64> = Many::loaded(vec![Arc::new(1), Arc::new(2)]);
+        let copy = many.clone();
+        assert_eq!(copy.loaded.get().map(|l| l.len()), Some(2));
+        assert_eq!(many.loaded.clear().map(|l| l.len()), Some(2));
+        assert!(!many.is_loaded());
+        assert!(copy.is_loaded());
+        assert!(many.loaded.get().is_none());
+    }
+}
