@@ -5,6 +5,7 @@
 //! a backend names the [`Dialect`] its statements are written in, runs them
 //! and streams their rows, nothing else.
 
+#[cfg(feature = "sqlite")]
 pub mod sqlite;
 
 use std::borrow::Cow;

@@ -9,7 +9,14 @@ use std::ffi::c_int;
 use std::rc::Rc;
 
 use rusqlite::types::{ToSqlOutput, Value as SqliteValue, ValueRef as SqliteValueRef};
-use rusqlite::{ffi, Connection, ToSql};
+use rusqlite::{ffi, ToSql};
+
+/// The driver, for what a program must name of it (a connection to wrap
+/// with [`Session::from_connection`](crate::Session::from_connection), a
+/// driver error to inspect): no direct dependency on it is needed.
+pub use rusqlite;
+/// A SQLite connection, for [`Session::from_connection`](crate::Session::from_connection).
+pub use rusqlite::Connection;
 
 use super::{abbreviate_sql, Backend, Row};
 use crate::{DatabaseError, DatabaseErrorKind, Error, Result, Value, ValueRef};

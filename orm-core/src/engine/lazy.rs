@@ -15,7 +15,7 @@ pub enum NPlusOneGuard {
     Off,
     /// Emit a `tracing` warning (target `eagerly::n_plus_one`) when a
     /// relation has been lazily loaded `threshold` times since the last
-    /// [`Session::reset_n_plus_one`], and again at each multiple of it.
+    /// [`Session::reset_n_plus_one`](crate::Session::reset_n_plus_one), and again at each multiple of it.
     Warn {
         /// Loads of one relation that count as repeated.
         threshold: u32,
