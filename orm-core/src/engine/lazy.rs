@@ -96,8 +96,9 @@ impl NPlusOneCounter {
 /// Options below a lazy step (`select(A::B).then(joined(B::C))`), kept per
 /// object until its relation loads. Only objects loaded with such options
 /// have an entry, so a session that uses none pays nothing.
+#[doc(hidden)]
 #[derive(Default)]
-pub(crate) struct LazyOptions {
+pub struct LazyOptions {
     by_relation: FastMap<(TypeId, &'static str), Box<dyn Any + Send>>,
 }
 

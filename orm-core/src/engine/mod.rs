@@ -8,6 +8,7 @@ mod collector;
 mod identity;
 mod lazy;
 mod log;
+mod plan;
 mod transaction;
 
 pub(crate) use collector::adopt_orphans;
@@ -16,6 +17,7 @@ pub use lazy::NPlusOneGuard;
 pub(crate) use lazy::{LazyOptions, NPlusOneCounter};
 pub(crate) use log::StatementLog;
 pub use log::{LoggedStatement, DEFAULT_LOG_CAPACITY};
+pub use plan::{Plan, PlanContext, Statement};
 pub(crate) use transaction::{Outcome, TransactionState};
 
 use std::sync::Arc;

@@ -6,11 +6,12 @@ use std::sync::Arc;
 
 use super::selectin::Group;
 use super::Entity;
-use super::{build_joins, Cascade, JoinState, OptionNode, Pending};
+use super::{build_joins, Cascade, JoinState, Pending};
 use crate::engine::IdentityMap;
 use crate::hash::FastMap;
 use crate::relation::FILL;
 use crate::relation::{Link, Relation, RelationField};
+use crate::schema::OptionNode;
 use crate::schema::RelationMeta;
 use crate::sql::{JoinBuilder, JoinClause};
 use crate::{Result, Row, ValueRef};
@@ -189,12 +190,12 @@ impl<P: Entity, T: Entity, F: RelationField<T>> JoinState<P> for Joined<P, T, F>
             }
             relation.field(&parent).store(FILL, group.targets);
         }
-        cascade.push(Pending {
-            objects: targets,
-            options,
-            came_from: Some(relation.meta),
+        cascade.push(Pending::new(
+            targets,
+            &options,
+            Some(relation.meta),
             deferred,
-        });
+        ));
         for child in children {
             child.finish(cascade);
         }

@@ -3,10 +3,12 @@
 
 use std::sync::Arc;
 
-use super::{Cascade, Entity};
+use super::{Cascade, Entity, LoadPlan, Parents};
 use crate::engine::Engine;
+use crate::engine::PlanContext;
 use crate::relation::FILL;
 use crate::relation::{Link, Loadable, Relation};
+use crate::schema::OptionNode;
 use crate::schema::Strategy;
 use crate::{Error, Result};
 
@@ -23,7 +25,7 @@ pub(crate) fn load<P: Entity, T: Entity, F: Loadable<T>>(
         return field.read();
     }
     let meta = relation.meta;
-    let mut cascade = Cascade::default();
+    let cascade = Cascade::default();
     // The mapping's strategy comes from the relation constant, so objects
     // built by hand (insert, update) follow it too.
     let strategy_of = |field: &F| field.mode().unwrap_or(meta.lazy);
@@ -51,8 +53,13 @@ pub(crate) fn load<P: Entity, T: Entity, F: Loadable<T>>(
                 .collect();
             parents.push(parent);
             let options = engine.lazy_options.take::<P>(meta, &parents);
-            relation.load_for(engine, &parents, &options, &mut cascade)?;
-            cascade.run(engine)?;
+            run(
+                engine,
+                relation,
+                Parents::Borrowed(parents),
+                &options,
+                cascade,
+            )?;
         }
         Strategy::Select | Strategy::Joined | Strategy::Selectin => {
             // A many-to-one served by the identity map, with nothing to
@@ -73,8 +80,13 @@ pub(crate) fn load<P: Entity, T: Entity, F: Loadable<T>>(
                 engine.n_plus_one.check(meta)?;
             }
             let options = engine.lazy_options.take::<P>(meta, &[parent]);
-            relation.load_for(engine, &[parent], &options, &mut cascade)?;
-            cascade.run(engine)?;
+            run(
+                engine,
+                relation,
+                Parents::Borrowed(vec![parent]),
+                &options,
+                cascade,
+            )?;
         }
     }
     relation.field(parent).read()
@@ -96,4 +108,22 @@ impl<P: Entity, T: Entity, F> Relation<P, T, F> {
             _ => true,
         }
     }
+}
+
+/// Plans the load of `relation` for `parents` and runs it with the sync
+/// driver.
+fn run<P: Entity, T: Entity, F: Loadable<T>>(
+    engine: &mut Engine,
+    relation: Relation<P, T, F>,
+    parents: Parents<'_, P>,
+    options: &[OptionNode],
+    mut cascade: Cascade,
+) -> Result<()> {
+    let mut cx = PlanContext::new(
+        &mut engine.identity,
+        &mut engine.lazy_options,
+        engine.dialect,
+    );
+    let step = relation.plan_load(&mut cx, parents, options, &mut cascade)?;
+    engine.run_plan(&mut LoadPlan::new(step, cascade))
 }

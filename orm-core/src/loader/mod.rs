@@ -1,25 +1,30 @@
-//! Relationship loaders, one strategy per file, and the machinery they share:
-//! the cascade that applies eager strategies to every set of loaded objects,
-//! the join tree of `joined`, and the row loop that fills the identity map.
+//! Relationship loaders, one strategy per file, each a plan (`plan`): it
+//! yields the statements it needs and takes their rows back, with no I/O
+//! of its own; the engine's driver runs it. Shared here: the erased view of
+//! a relation the plans walk, and the join tree of `joined`.
 
 mod dynamic;
 mod joined;
 mod lazy;
 mod options;
+mod plan;
+#[cfg(test)]
+mod plan_tests;
 mod selectin;
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 
 pub(crate) use dynamic::condition as dynamic_condition;
 pub(crate) use lazy::load;
 pub use options::{bulk, joined, noload, raise, select, selectin, LoadOption};
+pub(crate) use plan::{cascades, LoadPlan, Pending, RootPlan, RootStatement, RowObjects};
+pub use plan::{Cascade, Parents, Step};
 
-use crate::engine::{Engine, IdentityMap};
+use crate::engine::{Engine, IdentityMap, LazyOptions, PlanContext};
 use crate::relation::FILL;
 use crate::relation::{Relation, RelationField};
 use crate::schema::{find_option, OptionNode, Record, RelationCell, RelationMeta, Strategy};
-use crate::sql::{wrap_with_joins, EntityStatements, JoinBuilder};
+use crate::sql::JoinBuilder;
 use crate::{Result, Row, Value};
 
 /// A struct mapped to a table whose relations load: what every query,
@@ -54,21 +59,29 @@ const MAX_JOINED_TABLES: usize = 48;
 /// [`Entity::relations`].
 #[doc(hidden)]
 pub trait ErasedRelation<P: Entity>: RelationCell<P> {
-    /// Loads the relation for every parent not loaded yet (`IN` statements).
+    /// The step that loads the relation for every parent not loaded yet
+    /// (`IN` statements), or `None` when none is needed (what could be
+    /// stored without a statement is, and its targets are queued).
     #[doc(hidden)]
-    fn load_erased(
+    fn plan_load<'a>(
         &self,
-        engine: &mut Engine,
-        parents: &[&P],
+        cx: &mut PlanContext<'_>,
+        parents: Parents<'a, P>,
         options: &[OptionNode],
         cascade: &mut Cascade,
-    ) -> Result<()>;
+    ) -> Result<Option<Box<dyn Step + 'a>>>;
     /// Fills a many-to-one from the identity map only, sending no SQL.
     #[doc(hidden)]
-    fn fill_from_map(&self, engine: &Engine, parents: &[&P]);
+    fn fill_from_map(&self, identity: &IdentityMap, parents: &[Arc<P>]);
     /// Records a per-query strategy on parents not loaded yet.
     #[doc(hidden)]
-    fn mark(&self, engine: &mut Engine, parents: &[&P], strategy: Strategy, options: &[OptionNode]);
+    fn mark(
+        &self,
+        lazy_options: &mut LazyOptions,
+        parents: &[Arc<P>],
+        strategy: Strategy,
+        options: &[OptionNode],
+    );
     /// Adds this relation to a join tree.
     #[doc(hidden)]
     fn join(
@@ -81,22 +94,22 @@ pub trait ErasedRelation<P: Entity>: RelationCell<P> {
 }
 
 impl<P: Entity, T: Entity, F: RelationField<T>> ErasedRelation<P> for Relation<P, T, F> {
-    fn load_erased(
+    fn plan_load<'a>(
         &self,
-        engine: &mut Engine,
-        parents: &[&P],
+        cx: &mut PlanContext<'_>,
+        parents: Parents<'a, P>,
         options: &[OptionNode],
         cascade: &mut Cascade,
-    ) -> Result<()> {
-        self.load_for(engine, parents, options, cascade)
+    ) -> Result<Option<Box<dyn Step + 'a>>> {
+        Relation::plan_load(self, cx, parents, options, cascade)
     }
-    fn fill_from_map(&self, engine: &Engine, parents: &[&P]) {
-        self.fill_many_to_one_from_map(engine, parents)
+    fn fill_from_map(&self, identity: &IdentityMap, parents: &[Arc<P>]) {
+        self.fill_many_to_one_from_map(identity, parents)
     }
     fn mark(
         &self,
-        engine: &mut Engine,
-        parents: &[&P],
+        lazy_options: &mut LazyOptions,
+        parents: &[Arc<P>],
         strategy: Strategy,
         options: &[OptionNode],
     ) {
@@ -105,9 +118,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> ErasedRelation<P> for Relation<P
             if !field.is_loaded() {
                 field.set_mode(FILL, strategy);
                 if !options.is_empty() {
-                    engine
-                        .lazy_options
-                        .remember::<P>(self.meta, parent.key(), options);
+                    lazy_options.remember::<P>(self.meta, parent.key(), options);
                 }
             }
         }
@@ -188,205 +199,15 @@ pub(crate) fn build_joins<T: Entity>(
     level
 }
 
-/// Sets of loaded objects waiting for their eager relations, processed in
-/// order without recursion, so trees of any depth load level by level.
-#[doc(hidden)]
-#[derive(Default)]
-pub struct Cascade {
-    queue: VecDeque<Box<dyn PendingLoad>>,
-}
-
-trait PendingLoad {
-    fn run(self: Box<Self>, engine: &mut Engine, cascade: &mut Cascade) -> Result<()>;
-}
-
-/// Objects of `T` just loaded: `options` are the per-query options for their
-/// relations, `came_from` the relation that reached them.
-pub(crate) struct Pending<T: Entity> {
-    pub(crate) objects: Vec<Arc<T>>,
-    pub(crate) options: Vec<OptionNode>,
-    pub(crate) came_from: Option<&'static RelationMeta>,
-    pub(crate) deferred: Vec<&'static str>,
-}
-
-impl Cascade {
-    pub(crate) fn push<T: Entity>(&mut self, pending: Pending<T>) {
-        if !pending.objects.is_empty() && cascades::<T>(&pending.options) {
-            self.queue.push_back(Box::new(pending));
-        }
-    }
-
-    pub(crate) fn run(mut self, engine: &mut Engine) -> Result<()> {
-        while let Some(pending) = self.queue.pop_front() {
-            pending.run(engine, &mut self)?;
-        }
-        Ok(())
-    }
-}
-
-impl<T: Entity> PendingLoad for Pending<T> {
-    fn run(self: Box<Self>, engine: &mut Engine, cascade: &mut Cascade) -> Result<()> {
-        load_level(
-            engine,
-            &self.objects,
-            &self.options,
-            self.came_from,
-            &self.deferred,
-            cascade,
-        )
-    }
-}
-
-/// Whether loading objects of `T` with `options` can load anything more: an
-/// eager relation or an option. Loaders collect targets for the next level
-/// only when it can.
-pub(crate) fn cascades<T: Entity>(options: &[OptionNode]) -> bool {
-    !options.is_empty() || T::relations().iter().any(|r| r.meta().lazy.is_eager())
-}
-
-/// Applies the eager strategies and per-query options of `T`'s relations to
-/// `objects`, queueing what they load for the next level.
-fn load_level<T: Entity>(
-    engine: &mut Engine,
-    objects: &[Arc<T>],
-    options: &[OptionNode],
-    came_from: Option<&'static RelationMeta>,
-    deferred: &[&'static str],
-    cascade: &mut Cascade,
-) -> Result<()> {
-    if objects.is_empty() || !cascades::<T>(options) {
-        return Ok(());
-    }
-    let objects: Vec<&T> = objects.iter().map(|o| o.as_ref()).collect();
-    for relation in T::relations() {
-        let meta = relation.meta();
-        let option = find_option(options, meta.name);
-        let strategy = option.map_or(meta.lazy, |o| o.strategy);
-        // Only the mapping's defaults stop on the way back; an explicit
-        // option there is followed.
-        let is_way_back = option.is_none() && came_from.is_some_and(|c| meta.is_reverse_of(c));
-        let children = option.map_or(&[][..], |o| &o.children[..]);
-        match strategy {
-            _ if is_way_back && strategy.is_eager() => {
-                // Never walk back along the path: a to-one reverse side
-                // is filled from the identity map, a collection stays lazy.
-                relation.fill_from_map(engine, &objects);
-            }
-            // Cut off by `join_depth`: stays lazy. A joined relation the
-            // statement filled is loaded, so the IN loader below skips it
-            // and only loads objects the statement did not cover (targets
-            // that came from the identity map).
-            Strategy::Joined if deferred.contains(&meta.name) => {}
-            Strategy::Joined | Strategy::Selectin => {
-                relation.load_erased(engine, &objects, children, cascade)?;
-            }
-            Strategy::Select | Strategy::Bulk | Strategy::Raise | Strategy::Noload
-                if option.is_some() =>
-            {
-                relation.mark(engine, &objects, strategy, children);
-            }
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-/// What the row loop calls with each row's root object and the row.
-/// The object is handed over: a caller that keeps it takes no extra count.
-pub(crate) type OnObject<'a, T> = dyn FnMut(Arc<T>, &dyn Row) -> Result<()> + 'a;
-
-/// Runs `sql` and hands every row's root object (from the identity map, or
-/// decoded and registered) to `on_object`, feeding the join tree as it goes.
-pub(crate) fn run_graph<T: Entity>(
-    engine: &mut Engine,
-    sql: &str,
-    params: &[Value],
-    joins: &mut [Box<dyn JoinState<T>>],
-    on_object: &mut OnObject<'_, T>,
-) -> Result<()> {
-    if joins.is_empty() {
-        // Without joins the map of `T` is the only one the rows touch:
-        // look it up once per statement.
-        return engine.send(sql, params.len(), |backend, identity| {
-            let map = identity.typed_mut::<T>();
-            backend.query(sql, params, &mut |row| {
-                let object = map.get_or_decode(T::key_from_row(row, 0)?, || T::from_row(row, 0))?;
-                on_object(object, row)
-            })
-        });
-    }
-    // Joined rows repeat their root object on consecutive rows.
-    let mut previous: Option<(T::Key, Arc<T>)> = None;
-    engine.stream(sql, params, &mut |identity, row| {
-        let key = T::key_from_row(row, 0)?;
-        let object = match previous.take() {
-            Some((last_key, last)) if last_key == key => last,
-            _ => identity
-                .typed_mut::<T>()
-                .get_or_decode(key.clone(), || T::from_row(row, 0))?,
-        };
-        on_object(Arc::clone(&object), row)?;
-        for join in joins.iter_mut() {
-            join.on_row(identity, row, &object)?;
-        }
-        previous = Some((key, object));
-        Ok(())
-    })
-}
-
-/// The statement of root objects: WHERE, ORDER BY and LIMIT clauses on
-/// unqualified columns, and the ORDER BY terms qualified by `t0` that the
-/// wrapped form repeats outside.
-pub(crate) struct RootStatement {
-    pub(crate) clauses: String,
-    pub(crate) order: Vec<String>,
-}
-
-/// Loads the objects of a query with their eager relations: joined ones in
-/// the same statement (parents de-duplicated, LIMIT applied to parents
-/// inside the wrapped query), then selectin ones and everything they cascade to.
+/// Loads the objects of a query with their eager relations, running its
+/// plan with the sync driver.
 pub(crate) fn load_roots<E: Entity>(
     engine: &mut Engine,
     statement: RootStatement,
-    params: &[Value],
+    params: Vec<Value>,
     options: &[OptionNode],
 ) -> Result<Vec<Arc<E>>> {
-    let dialect = engine.dialect;
-    let statements = EntityStatements::of(E::META, dialect);
-    let mut builder = JoinBuilder::starting_at(dialect, E::META.columns.len());
-    let mut level = build_joins::<E>(&mut builder, "t0", options, &mut Vec::new());
-    let mut objects = Vec::new();
-    if level.states.is_empty() {
-        let sql = format!("{}{}", statements.select, statement.clauses);
-        run_graph::<E>(engine, &sql, params, &mut [], &mut |object, _| {
-            objects.push(object);
-            Ok(())
-        })?;
-    } else {
-        let inner = format!("{}{}", statements.select_star, statement.clauses);
-        let sql = wrap_with_joins(E::META, &inner, "", &builder, &statement.order);
-        // Only a joined collection repeats a parent's row.
-        let mut seen = crate::hash::FastSet::default();
-        let multiplies = builder.multiplies_rows();
-        run_graph::<E>(engine, &sql, params, &mut level.states, &mut |object, _| {
-            if !multiplies || seen.insert(object.key()) {
-                objects.push(object);
-            }
-            Ok(())
-        })?;
-    }
-    let mut cascade = Cascade::default();
-    for state in level.states {
-        state.finish(&mut cascade);
-    }
-    load_level(
-        engine,
-        &objects,
-        options,
-        None,
-        &level.deferred,
-        &mut cascade,
-    )?;
-    cascade.run(engine)?;
-    Ok(objects)
+    let mut plan = RootPlan::<E>::new(engine.dialect, statement, params, options);
+    engine.run_plan(&mut plan)?;
+    Ok(plan.into_objects())
 }

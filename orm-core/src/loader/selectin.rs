@@ -5,14 +5,14 @@
 
 use std::sync::Arc;
 
-use super::Entity;
-use super::{build_joins, run_graph, Cascade, OptionNode, Pending};
-use crate::engine::Engine;
+use super::{build_joins, Cascade, Entity, JoinLevel, Parents, Pending, RowObjects, Step};
+use crate::engine::{IdentityMap, PlanContext, Statement};
 use crate::hash::{FastMap, FastSet};
 use crate::relation::FILL;
 use crate::relation::{Link, Relation, RelationField};
+use crate::schema::OptionNode;
 use crate::sql::{wrap_with_joins, JoinBuilder, RelationStatements};
-use crate::{Error, Result, Value};
+use crate::{Error, Result, Row, Value};
 
 /// Groups smaller than this check for a repeated target by scanning; larger
 /// ones keep a set.
@@ -54,92 +54,63 @@ impl<T: Entity> Group<T> {
 }
 
 impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
-    /// Loads this relation for every parent in `parents` not loaded yet.
-    pub(crate) fn load_for(
+    /// The step loading this relation for every parent in `parents` not
+    /// loaded yet; `None` when no statement is needed.
+    pub(crate) fn plan_load<'a>(
         &self,
-        engine: &mut Engine,
-        parents: &[&P],
+        cx: &mut PlanContext<'_>,
+        parents: Parents<'a, P>,
         options: &[OptionNode],
         cascade: &mut Cascade,
-    ) -> Result<()> {
+    ) -> Result<Option<Box<dyn Step + 'a>>> {
         // A parent listed twice is harmless: keys are de-duplicated before
         // the IN list, and a relation is stored once.
         if let Link::ManyToOne { foreign_key } = self.link {
-            // It passes over the parents itself, leaving out loaded ones,
-            // without a list of its own.
-            return self.load_many_to_one(engine, parents, foreign_key, options, cascade);
+            return Ok(self.plan_many_to_one(cx, parents, foreign_key, options, cascade));
         }
-        let pending: Vec<&P> = parents
-            .iter()
-            .copied()
-            .filter(|p| !self.field(p).is_loaded())
+        let pending: Vec<usize> = (0..parents.len())
+            .filter(|&i| !self.field(parents.get(i)).is_loaded())
             .collect();
         if pending.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
-        self.load_collections(engine, &pending, options, cascade)
-    }
-
-    /// One-to-many, one-to-one and many-to-many: rows are grouped by the
-    /// owner key read from the target (or from the association table).
-    fn load_collections(
-        &self,
-        engine: &mut Engine,
-        pending: &[&P],
-        options: &[OptionNode],
-        cascade: &mut Cascade,
-    ) -> Result<()> {
-        let keys = sorted_keys(pending.iter().map(|p| p.key()));
+        let keys = sorted_keys(pending.iter().map(|&i| parents.get(i).key()));
         let mut groups: FastMap<P::Key, Group<T>> = FastMap::default();
         groups.reserve(keys.len());
-        let cascades = super::cascades::<T>(options);
-        let mut targets = Vec::new();
-        let link = self.link;
-        let deferred = self.fetch(
-            engine,
-            &keys,
+        let gather = Collections {
+            relation: *self,
+            parents,
+            pending,
+            groups,
+            cascades: super::cascades::<T>(options),
+            targets: Vec::new(),
+        };
+        Ok(Some(Box::new(InStep::new(
+            *self,
+            cx,
+            keys,
             P::key_values,
             options,
-            cascade,
-            &mut |target, owner| {
-                let owner = match (link, owner) {
-                    (_, Some(owner)) => owner,
-                    (Link::Remote { foreign_key, .. }, None) => match foreign_key(target) {
-                        Some(owner) => owner,
-                        None => return,
-                    },
-                    _ => return,
-                };
-                if groups.entry(owner).or_default().add(target) && cascades {
-                    targets.push(Arc::clone(target));
-                }
-            },
-        )?;
-        for parent in pending {
-            let group = groups.remove(&parent.key()).unwrap_or_default();
-            self.field(parent).store(FILL, group.targets);
-        }
-        self.queue(cascade, targets, options, deferred);
-        Ok(())
+            gather,
+        ))))
     }
 
-    fn load_many_to_one(
+    /// Many-to-one: each distinct key once, however many parents name it.
+    /// Targets in the identity map are stored on the parents at once; the
+    /// step, if any, fetches the others. Only distinct keys are collected
+    /// and sorted, not one per parent.
+    fn plan_many_to_one<'a>(
         &self,
-        engine: &mut Engine,
-        parents: &[&P],
+        cx: &mut PlanContext<'_>,
+        parents: Parents<'a, P>,
         foreign_key: fn(&P) -> Option<T::Key>,
         options: &[OptionNode],
         cascade: &mut Cascade,
-    ) -> Result<()> {
-        let cascades = super::cascades::<T>(options);
-        // Each distinct key once, however many parents name it: its target
-        // from the identity map (stored on the parents at once), or one the
-        // statement is to find. Only distinct keys are collected and
-        // sorted, not one per parent.
+    ) -> Option<Box<dyn Step + 'a>> {
         let mut by_key: FastMap<T::Key, Target<T>> = FastMap::default();
         let mut missing = Vec::new();
-        let map = engine.identity.typed_mut::<T>();
-        for parent in parents {
+        let map = cx.identity.typed_mut::<T>();
+        for parent in parents.iter() {
             if self.field(parent).is_loaded() {
                 continue;
             }
@@ -165,66 +136,35 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
             // Targets already in the identity map cost no SQL.
             self.field(parent).store_one(FILL, target);
         }
-        let mut deferred = Vec::new();
-        let mut dangling = None;
-        if !missing.is_empty() {
-            missing.sort_unstable();
-            deferred = self.fetch(
-                engine,
-                &missing,
-                T::key_values,
-                options,
-                cascade,
-                &mut |target, _| {
-                    if let Some(entry) = by_key.get_mut(&target.key()) {
-                        entry.found.get_or_insert_with(|| Arc::clone(target));
-                    }
-                },
-            )?;
-            // Parents still unloaded now are those waiting for the statements
-            // (the others were loaded before or served by the map above).
-            for parent in parents {
-                if self.field(parent).is_loaded() {
-                    continue;
-                }
-                let Some(key) = foreign_key(parent) else {
-                    continue;
-                };
-                let Some(entry) = by_key.get(&key).filter(|e| !e.from_map) else {
-                    continue;
-                };
-                match &entry.found {
-                    Some(target) => {
-                        self.field(parent).store_one(FILL, Some(Arc::clone(target)));
-                    }
-                    // A dangling nullable key reads as absent.
-                    None if self.meta.optional => {
-                        self.field(parent).store_one(FILL, None);
-                    }
-                    None => dangling = Some(key),
-                }
-            }
-        }
-        let targets = if cascades {
-            by_key.into_values().filter_map(|e| e.found).collect()
-        } else {
-            Vec::new()
+        let gather = ManyToOne {
+            relation: *self,
+            parents,
+            foreign_key,
+            by_key,
+            cascades: super::cascades::<T>(options),
         };
-        self.queue(cascade, targets, options, deferred);
-        if let Some(key) = dangling {
-            return Err(Error::MissingRelated {
-                entity: self.meta.owner,
-                relation: self.meta.name,
-                key: format!("{key:?}"),
-            });
+        if missing.is_empty() {
+            // Everything came from the map: nothing to send, the targets
+            // go on to their own level.
+            let targets = gather.targets();
+            cascade.push(Pending::new(targets, options, Some(self.meta), Vec::new()));
+            return None;
         }
-        Ok(())
+        missing.sort_unstable();
+        Some(Box::new(InStep::new(
+            *self,
+            cx,
+            missing,
+            T::key_values,
+            options,
+            gather,
+        )))
     }
 
     /// Fills a many-to-one from the identity map alone: the way back along a
     /// path that just loaded the targets. Objects whose target is not in the
     /// map stay unloaded.
-    pub(crate) fn fill_many_to_one_from_map(&self, engine: &Engine, parents: &[&P]) {
+    pub(crate) fn fill_many_to_one_from_map(&self, identity: &IdentityMap, parents: &[Arc<P>]) {
         let Link::ManyToOne { foreign_key } = self.link else {
             return;
         };
@@ -238,92 +178,253 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
                     field.store_one(FILL, None);
                 }
                 Some(key) => {
-                    if let Some(target) = engine.cached::<T>(&key) {
+                    if let Some(target) = identity.get::<T>(&key) {
                         field.store_one(FILL, Some(target));
                     }
                 }
             }
         }
     }
+}
 
-    fn queue(
-        &self,
-        cascade: &mut Cascade,
-        objects: Vec<Arc<T>>,
+/// What an `IN` step does with each fetched target (and, for many-to-many,
+/// the owner key read from the association table), and once all are in.
+trait Gather<P: Entity, T: Entity> {
+    fn target(&mut self, target: Arc<T>, owner: Option<P::Key>);
+    fn finish(
+        self,
         options: &[OptionNode],
         deferred: Vec<&'static str>,
-    ) {
-        cascade.push(Pending {
-            objects,
-            options: options.to_vec(),
-            came_from: Some(self.meta),
-            deferred,
-        });
-    }
+        cascade: &mut Cascade,
+    ) -> Result<()>;
+}
 
-    /// Sends the IN statements for `keys`, `chunk_size` keys each, with the
-    /// target's joined relations in the same statements, handing each row's
-    /// target (and, for many-to-many, the owner key from the association
-    /// table) to `on_target`. Returns the joined relations cut off by
-    /// `join_depth`.
-    fn fetch<K>(
-        &self,
-        engine: &mut Engine,
-        keys: &[K],
+/// The `IN` statements for `keys`, `chunk_size` keys each, with the
+/// target's joined relations in the same statements.
+struct InStep<P: Entity, T: Entity, F, K, G> {
+    relation: Relation<P, T, F>,
+    statements: &'static RelationStatements,
+    builder: JoinBuilder,
+    joins: JoinLevel<T>,
+    keys: Vec<K>,
+    bind: fn(&K, &mut Vec<Value>),
+    /// How many keys the statements yielded so far cover.
+    sent: usize,
+    options: Vec<OptionNode>,
+    rows: RowObjects<T>,
+    gather: G,
+}
+
+impl<P: Entity, T: Entity, F, K, G> InStep<P, T, F, K, G> {
+    fn new(
+        relation: Relation<P, T, F>,
+        cx: &mut PlanContext<'_>,
+        keys: Vec<K>,
         bind: fn(&K, &mut Vec<Value>),
         options: &[OptionNode],
-        cascade: &mut Cascade,
-        on_target: &mut OnTarget<'_, T, P::Key>,
-    ) -> Result<Vec<&'static str>> {
-        let dialect = engine.dialect;
-        let sql = RelationStatements::of(self.meta, dialect);
-        let mut builder = JoinBuilder::starting_at(dialect, T::META.columns.len() + sql.link_width);
-        let mut path = vec![self.meta];
-        let mut level = build_joins::<T>(&mut builder, "t0", options, &mut path);
-        let link_offset = T::META.columns.len();
-        let links_in_row = sql.link_width > 0;
-        let mut params = Vec::new();
-        for chunk in keys.chunks(self.meta.chunk_size.max(1)) {
-            params.clear();
-            for key in chunk {
-                bind(key, &mut params);
-            }
-            let statement = if level.states.is_empty() {
-                sql.for_keys(chunk.len())
-            } else {
-                let order: Vec<String> = if sql.outer_order.is_empty() {
-                    Vec::new()
-                } else {
-                    vec![sql.outer_order.clone()]
-                };
-                std::borrow::Cow::Owned(wrap_with_joins(
-                    T::META,
-                    &sql.inner_for_keys(chunk.len()),
-                    &sql.outer_links(),
-                    &builder,
-                    &order,
-                ))
-            };
-            run_graph::<T>(
-                engine,
-                &statement,
-                &params,
-                &mut level.states,
-                &mut |object, row| {
-                    let owner = if links_in_row {
-                        Some(P::key_at(row, link_offset)?)
-                    } else {
-                        None
-                    };
-                    on_target(&object, owner);
-                    Ok(())
-                },
-            )?;
+        gather: G,
+    ) -> Self {
+        let statements = RelationStatements::of(relation.meta, cx.dialect);
+        let mut builder =
+            JoinBuilder::starting_at(cx.dialect, T::META.columns.len() + statements.link_width);
+        let mut path = vec![relation.meta];
+        let joins = build_joins::<T>(&mut builder, "t0", options, &mut path);
+        InStep {
+            relation,
+            statements,
+            builder,
+            joins,
+            keys,
+            bind,
+            sent: 0,
+            options: options.to_vec(),
+            rows: RowObjects::default(),
+            gather,
         }
-        for state in level.states {
+    }
+}
+
+impl<P: Entity, T: Entity, F, K, G: Gather<P, T>> Step for InStep<P, T, F, K, G> {
+    fn next_statement(&mut self, _cx: &mut PlanContext<'_>) -> Result<Option<Statement>> {
+        let chunk_size = self.relation.meta.chunk_size.max(1);
+        let chunk = &self.keys[self.sent..(self.sent + chunk_size).min(self.keys.len())];
+        if chunk.is_empty() {
+            return Ok(None);
+        }
+        self.sent += chunk.len();
+        let mut params = Vec::new();
+        for key in chunk {
+            (self.bind)(key, &mut params);
+        }
+        let sql = if self.joins.states.is_empty() {
+            self.statements.for_keys(chunk.len()).into_owned()
+        } else {
+            let order: Vec<String> = if self.statements.outer_order.is_empty() {
+                Vec::new()
+            } else {
+                vec![self.statements.outer_order.clone()]
+            };
+            wrap_with_joins(
+                T::META,
+                &self.statements.inner_for_keys(chunk.len()),
+                &self.statements.outer_links(),
+                &self.builder,
+                &order,
+            )
+        };
+        self.rows.reset();
+        Ok(Some(Statement { sql, params }))
+    }
+
+    fn on_row(&mut self, cx: &mut PlanContext<'_>, row: &dyn Row) -> Result<()> {
+        let object = self.rows.object(cx.identity, row, &mut self.joins.states)?;
+        let owner = if self.statements.link_width > 0 {
+            Some(P::key_at(row, T::META.columns.len())?)
+        } else {
+            None
+        };
+        self.gather.target(object, owner);
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>, _cx: &mut PlanContext<'_>, cascade: &mut Cascade) -> Result<()> {
+        let InStep {
+            joins,
+            options,
+            gather,
+            ..
+        } = *self;
+        for state in joins.states {
             state.finish(cascade);
         }
-        Ok(level.deferred)
+        gather.finish(&options, joins.deferred, cascade)
+    }
+}
+
+/// One-to-many, one-to-one and many-to-many: rows are grouped by the owner
+/// key read from the target (or from the association table).
+struct Collections<'a, P: Entity, T: Entity, F> {
+    relation: Relation<P, T, F>,
+    parents: Parents<'a, P>,
+    /// The parents not loaded when the step began, by position.
+    pending: Vec<usize>,
+    groups: FastMap<P::Key, Group<T>>,
+    cascades: bool,
+    targets: Vec<Arc<T>>,
+}
+
+impl<P: Entity, T: Entity, F: RelationField<T>> Gather<P, T> for Collections<'_, P, T, F> {
+    fn target(&mut self, target: Arc<T>, owner: Option<P::Key>) {
+        let owner = match (self.relation.link, owner) {
+            (_, Some(owner)) => owner,
+            (Link::Remote { foreign_key, .. }, None) => match foreign_key(&target) {
+                Some(owner) => owner,
+                None => return,
+            },
+            _ => return,
+        };
+        if self.groups.entry(owner).or_default().add(&target) && self.cascades {
+            self.targets.push(target);
+        }
+    }
+
+    fn finish(
+        mut self,
+        options: &[OptionNode],
+        deferred: Vec<&'static str>,
+        cascade: &mut Cascade,
+    ) -> Result<()> {
+        for &i in &self.pending {
+            let parent = self.parents.get(i);
+            let group = self.groups.remove(&parent.key()).unwrap_or_default();
+            self.relation.field(parent).store(FILL, group.targets);
+        }
+        cascade.push(Pending::new(
+            self.targets,
+            options,
+            Some(self.relation.meta),
+            deferred,
+        ));
+        Ok(())
+    }
+}
+
+/// Many-to-one: the target of each distinct key, stored on every parent
+/// naming it once the statements ran.
+struct ManyToOne<'a, P: Entity, T: Entity, F> {
+    relation: Relation<P, T, F>,
+    parents: Parents<'a, P>,
+    foreign_key: fn(&P) -> Option<T::Key>,
+    by_key: FastMap<T::Key, Target<T>>,
+    cascades: bool,
+}
+
+impl<P: Entity, T: Entity, F> ManyToOne<'_, P, T, F> {
+    /// The targets for the next level (none when it has nothing to load).
+    fn targets(self) -> Vec<Arc<T>> {
+        if self.cascades {
+            self.by_key.into_values().filter_map(|e| e.found).collect()
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+impl<P: Entity, T: Entity, F: RelationField<T>> Gather<P, T> for ManyToOne<'_, P, T, F> {
+    fn target(&mut self, target: Arc<T>, _owner: Option<P::Key>) {
+        if let Some(entry) = self.by_key.get_mut(&target.key()) {
+            entry.found.get_or_insert(target);
+        }
+    }
+
+    fn finish(
+        self,
+        options: &[OptionNode],
+        deferred: Vec<&'static str>,
+        cascade: &mut Cascade,
+    ) -> Result<()> {
+        let relation = self.relation;
+        let mut dangling = None;
+        // Parents still unloaded now are those waiting for the statements
+        // (the others were loaded before or served by the map).
+        for parent in self.parents.iter() {
+            if relation.field(parent).is_loaded() {
+                continue;
+            }
+            let Some(key) = (self.foreign_key)(parent) else {
+                continue;
+            };
+            let Some(entry) = self.by_key.get(&key).filter(|e| !e.from_map) else {
+                continue;
+            };
+            match &entry.found {
+                Some(target) => {
+                    relation
+                        .field(parent)
+                        .store_one(FILL, Some(Arc::clone(target)));
+                }
+                // A dangling nullable key reads as absent.
+                None if relation.meta.optional => {
+                    relation.field(parent).store_one(FILL, None);
+                }
+                None => dangling = Some(key),
+            }
+        }
+        let targets = self.targets();
+        cascade.push(Pending::new(
+            targets,
+            options,
+            Some(relation.meta),
+            deferred,
+        ));
+        if let Some(key) = dangling {
+            return Err(Error::MissingRelated {
+                entity: relation.meta.owner,
+                relation: relation.meta.name,
+                key: format!("{key:?}"),
+            });
+        }
+        Ok(())
     }
 }
 
@@ -334,10 +435,6 @@ struct Target<T> {
     from_map: bool,
     found: Option<Arc<T>>,
 }
-
-/// What a load does with each fetched target and, for many-to-many, the
-/// owner key read from the association table.
-type OnTarget<'a, T, K> = dyn FnMut(&Arc<T>, Option<K>) + 'a;
 
 /// Keys de-duplicated and sorted, so the SQL and its parameters are
 /// deterministic.

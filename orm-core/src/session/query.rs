@@ -23,7 +23,7 @@ impl Session {
         if query.populate_existing {
             self.expire_reachable(E::META, std::any::TypeId::of::<E>(), &query.options);
         }
-        crate::loader::load_roots::<E>(&mut self.engine, statement, &params, &query.options)
+        crate::loader::load_roots::<E>(&mut self.engine, statement, params, &query.options)
     }
 }
 

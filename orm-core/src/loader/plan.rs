@@ -1,0 +1,397 @@
+//! How strategies become plans: a load is a queue of levels (objects just
+//! loaded, waiting for their eager relations) and the step in progress (one
+//! strategy's statements for one relation, and what it does with their
+//! rows). [`LoadPlan`] yields the step's statements, hands it their rows,
+//! and when it is done lets it store what it gathered and queue the next
+//! levels; it never touches a connection.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use super::{find_option, Entity, JoinState};
+use crate::engine::{IdentityMap, Plan, PlanContext, Statement};
+use crate::hash::FastSet;
+use crate::schema::{OptionNode, RelationMeta, Strategy};
+use crate::sql::{wrap_with_joins, EntityStatements, JoinBuilder};
+use crate::{Result, Row, Value};
+
+/// The parents a step loads a relation for: borrowed from the caller (a
+/// load on access), or shared with the level that holds them.
+#[doc(hidden)]
+pub enum Parents<'a, P> {
+    /// Objects the caller holds for the length of the load.
+    Borrowed(Vec<&'a P>),
+    /// Objects of a level of the load.
+    Shared(Arc<Vec<Arc<P>>>),
+}
+
+impl<P> Parents<'_, P> {
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Parents::Borrowed(parents) => parents.len(),
+            Parents::Shared(parents) => parents.len(),
+        }
+    }
+
+    pub(crate) fn get(&self, index: usize) -> &P {
+        match self {
+            Parents::Borrowed(parents) => parents[index],
+            Parents::Shared(parents) => &parents[index],
+        }
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &P> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+}
+
+/// One strategy's work on one relation: its statements, what it does with
+/// their rows, and what it stores and queues once they are all in.
+#[doc(hidden)]
+pub trait Step {
+    /// The next statement of this step, or `None` when all were yielded.
+    fn next_statement(&mut self, cx: &mut PlanContext<'_>) -> Result<Option<Statement>>;
+    /// One row of the statement last yielded.
+    fn on_row(&mut self, cx: &mut PlanContext<'_>, row: &dyn Row) -> Result<()>;
+    /// Every statement ran: store what was gathered, queue the next levels.
+    fn finish(self: Box<Self>, cx: &mut PlanContext<'_>, cascade: &mut Cascade) -> Result<()>;
+}
+
+/// Levels of loaded objects waiting for their eager relations, processed
+/// in order without recursion, so trees of any depth load level by level.
+#[doc(hidden)]
+#[derive(Default)]
+pub struct Cascade {
+    queue: VecDeque<Box<dyn Level>>,
+}
+
+/// A level: hands out the steps its relations need, one at a time,
+/// applying on the way the strategies that need no statement.
+trait Level {
+    fn next_step(
+        &mut self,
+        cx: &mut PlanContext<'_>,
+        cascade: &mut Cascade,
+    ) -> Result<Option<Box<dyn Step>>>;
+}
+
+/// Objects of `T` just loaded: `options` are the per-query options for their
+/// relations, `came_from` the relation that reached them.
+pub(crate) struct Pending<T: Entity> {
+    objects: Arc<Vec<Arc<T>>>,
+    options: Vec<OptionNode>,
+    came_from: Option<&'static RelationMeta>,
+    deferred: Vec<&'static str>,
+    /// The next relation of `T` to apply.
+    next: usize,
+}
+
+impl<T: Entity> Pending<T> {
+    pub(crate) fn new(
+        objects: Vec<Arc<T>>,
+        options: &[OptionNode],
+        came_from: Option<&'static RelationMeta>,
+        deferred: Vec<&'static str>,
+    ) -> Self {
+        Pending::shared(Arc::new(objects), options, came_from, deferred)
+    }
+
+    fn shared(
+        objects: Arc<Vec<Arc<T>>>,
+        options: &[OptionNode],
+        came_from: Option<&'static RelationMeta>,
+        deferred: Vec<&'static str>,
+    ) -> Self {
+        Pending {
+            objects,
+            options: options.to_vec(),
+            came_from,
+            deferred,
+            next: 0,
+        }
+    }
+
+    /// Whether the level has anything to load.
+    fn has_work(&self) -> bool {
+        !self.objects.is_empty() && cascades::<T>(&self.options)
+    }
+}
+
+impl Cascade {
+    /// Queues a level after those already waiting.
+    pub(crate) fn push<T: Entity>(&mut self, pending: Pending<T>) {
+        if pending.has_work() {
+            self.queue.push_back(Box::new(pending));
+        }
+    }
+
+    /// Queues a level before those already waiting.
+    fn push_front<T: Entity>(&mut self, pending: Pending<T>) {
+        if pending.has_work() {
+            self.queue.push_front(Box::new(pending));
+        }
+    }
+
+    /// The next step of the first level that has one.
+    fn next_step(&mut self, cx: &mut PlanContext<'_>) -> Result<Option<Box<dyn Step>>> {
+        while let Some(mut level) = self.queue.pop_front() {
+            if let Some(step) = level.next_step(cx, self)? {
+                // The level may have more relations to load: it stays first.
+                self.queue.push_front(level);
+                return Ok(Some(step));
+            }
+        }
+        Ok(None)
+    }
+}
+
+impl<T: Entity> Level for Pending<T> {
+    /// Applies the eager strategies and per-query options of `T`'s
+    /// relations to the level's objects, in the relations' order.
+    fn next_step(
+        &mut self,
+        cx: &mut PlanContext<'_>,
+        cascade: &mut Cascade,
+    ) -> Result<Option<Box<dyn Step>>> {
+        let relations = T::relations();
+        while let Some(relation) = relations.get(self.next) {
+            self.next += 1;
+            let meta = relation.meta();
+            let option = find_option(&self.options, meta.name);
+            let strategy = option.map_or(meta.lazy, |o| o.strategy);
+            // Only the mapping's defaults stop on the way back; an explicit
+            // option there is followed.
+            let is_way_back =
+                option.is_none() && self.came_from.is_some_and(|c| meta.is_reverse_of(c));
+            let children = option.map_or(&[][..], |o| &o.children[..]);
+            match strategy {
+                _ if is_way_back && strategy.is_eager() => {
+                    // Never walk back along the path: a to-one reverse side
+                    // is filled from the identity map, a collection stays lazy.
+                    relation.fill_from_map(cx.identity, &self.objects);
+                }
+                // Cut off by `join_depth`: stays lazy. A joined relation the
+                // statement filled is loaded, so the IN loader below skips it
+                // and only loads objects the statement did not cover (targets
+                // that came from the identity map).
+                Strategy::Joined if self.deferred.contains(&meta.name) => {}
+                Strategy::Joined | Strategy::Selectin => {
+                    let parents = Parents::Shared(Arc::clone(&self.objects));
+                    if let Some(step) = relation.plan_load(cx, parents, children, cascade)? {
+                        return Ok(Some(step));
+                    }
+                }
+                Strategy::Select | Strategy::Bulk | Strategy::Raise | Strategy::Noload
+                    if option.is_some() =>
+                {
+                    relation.mark(cx.lazy_options, &self.objects, strategy, children);
+                }
+                _ => {}
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// Whether loading objects of `T` with `options` can load anything more: an
+/// eager relation or an option. Loaders collect targets for the next level
+/// only when it can.
+pub(crate) fn cascades<T: Entity>(options: &[OptionNode]) -> bool {
+    !options.is_empty() || T::relations().iter().any(|r| r.meta().lazy.is_eager())
+}
+
+/// A load: the step in progress and the levels after it.
+pub(crate) struct LoadPlan<'a> {
+    current: Option<Box<dyn Step + 'a>>,
+    cascade: Cascade,
+}
+
+impl<'a> LoadPlan<'a> {
+    /// A load that starts with `step` (if any), then what `cascade` holds.
+    pub(crate) fn new(step: Option<Box<dyn Step + 'a>>, cascade: Cascade) -> Self {
+        LoadPlan {
+            current: step,
+            cascade,
+        }
+    }
+}
+
+impl Plan for LoadPlan<'_> {
+    fn next_statement(&mut self, cx: &mut PlanContext<'_>) -> Result<Option<Statement>> {
+        loop {
+            if let Some(step) = &mut self.current {
+                if let Some(statement) = step.next_statement(cx)? {
+                    return Ok(Some(statement));
+                }
+                if let Some(step) = self.current.take() {
+                    step.finish(cx, &mut self.cascade)?;
+                }
+            }
+            match self.cascade.next_step(cx)? {
+                Some(step) => self.current = Some(step),
+                None => return Ok(None),
+            }
+        }
+    }
+
+    fn on_row(&mut self, cx: &mut PlanContext<'_>, row: &dyn Row) -> Result<()> {
+        match &mut self.current {
+            Some(step) => step.on_row(cx, row),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The root objects of each row: from the identity map, or decoded and
+/// registered; joined rows repeat a root on consecutive rows, so the last
+/// one is kept at hand.
+pub(crate) struct RowObjects<T: Entity> {
+    previous: Option<(T::Key, Arc<T>)>,
+}
+
+impl<T: Entity> Default for RowObjects<T> {
+    fn default() -> Self {
+        RowObjects { previous: None }
+    }
+}
+
+impl<T: Entity> RowObjects<T> {
+    /// A new statement begins: its first row repeats nothing.
+    pub(crate) fn reset(&mut self) {
+        self.previous = None;
+    }
+
+    /// The object of `row` (columns from 0), after feeding the row to
+    /// `joins` with it as their parent.
+    pub(crate) fn object(
+        &mut self,
+        identity: &mut IdentityMap,
+        row: &dyn Row,
+        joins: &mut [Box<dyn JoinState<T>>],
+    ) -> Result<Arc<T>> {
+        let key = T::key_from_row(row, 0)?;
+        if joins.is_empty() {
+            return identity
+                .typed_mut::<T>()
+                .get_or_decode(key, || T::from_row(row, 0));
+        }
+        let object = match self.previous.take() {
+            Some((last_key, last)) if last_key == key => last,
+            _ => identity
+                .typed_mut::<T>()
+                .get_or_decode(key.clone(), || T::from_row(row, 0))?,
+        };
+        for join in joins.iter_mut() {
+            join.on_row(identity, row, &object)?;
+        }
+        self.previous = Some((key, Arc::clone(&object)));
+        Ok(object)
+    }
+}
+
+/// The statement of root objects: WHERE, ORDER BY and LIMIT clauses on
+/// unqualified columns, and the ORDER BY terms qualified by `t0` that the
+/// wrapped form repeats outside.
+pub(crate) struct RootStatement {
+    pub(crate) clauses: String,
+    pub(crate) order: Vec<String>,
+}
+
+/// The objects of a query with their eager relations: joined ones in the
+/// same statement (parents de-duplicated, LIMIT applied to parents inside
+/// the wrapped query), then selectin ones and everything they cascade to.
+pub(crate) struct RootPlan<E: Entity> {
+    /// The root statement, until it is yielded.
+    statement: Option<Statement>,
+    /// Its rows' objects and joins, until they are all in.
+    rows: Option<RootRows<E>>,
+    objects: Arc<Vec<Arc<E>>>,
+    options: Vec<OptionNode>,
+    rest: LoadPlan<'static>,
+}
+
+struct RootRows<E: Entity> {
+    objects: Vec<Arc<E>>,
+    row_objects: RowObjects<E>,
+    joins: Vec<Box<dyn JoinState<E>>>,
+    deferred: Vec<&'static str>,
+    /// Only a joined collection repeats a parent's row.
+    seen: Option<FastSet<E::Key>>,
+}
+
+impl<E: Entity> RootPlan<E> {
+    pub(crate) fn new(
+        dialect: &'static dyn crate::sql::Dialect,
+        statement: RootStatement,
+        params: Vec<Value>,
+        options: &[OptionNode],
+    ) -> Self {
+        let statements = EntityStatements::of(E::META, dialect);
+        let mut builder = JoinBuilder::starting_at(dialect, E::META.columns.len());
+        let level = super::build_joins::<E>(&mut builder, "t0", options, &mut Vec::new());
+        let sql = if level.states.is_empty() {
+            format!("{}{}", statements.select, statement.clauses)
+        } else {
+            let inner = format!("{}{}", statements.select_star, statement.clauses);
+            wrap_with_joins(E::META, &inner, "", &builder, &statement.order)
+        };
+        RootPlan {
+            statement: Some(Statement { sql, params }),
+            rows: Some(RootRows {
+                objects: Vec::new(),
+                row_objects: RowObjects::default(),
+                seen: builder.multiplies_rows().then(FastSet::default),
+                joins: level.states,
+                deferred: level.deferred,
+            }),
+            objects: Arc::new(Vec::new()),
+            options: options.to_vec(),
+            rest: LoadPlan::new(None, Cascade::default()),
+        }
+    }
+
+    /// The root objects, in the statement's order, once the plan ran.
+    pub(crate) fn into_objects(self) -> Vec<Arc<E>> {
+        let RootPlan { objects, rest, .. } = self;
+        // The levels that shared the list are gone with the plan.
+        drop(rest);
+        Arc::try_unwrap(objects).unwrap_or_else(|shared| shared.as_ref().clone())
+    }
+}
+
+impl<E: Entity> Plan for RootPlan<E> {
+    fn next_statement(&mut self, cx: &mut PlanContext<'_>) -> Result<Option<Statement>> {
+        if let Some(statement) = self.statement.take() {
+            return Ok(Some(statement));
+        }
+        if let Some(rows) = self.rows.take() {
+            for join in rows.joins {
+                join.finish(&mut self.rest.cascade);
+            }
+            self.objects = Arc::new(rows.objects);
+            // The roots' own relations load before what the joins queued.
+            self.rest.cascade.push_front(Pending::shared(
+                Arc::clone(&self.objects),
+                &self.options,
+                None,
+                rows.deferred,
+            ));
+        }
+        self.rest.next_statement(cx)
+    }
+
+    fn on_row(&mut self, cx: &mut PlanContext<'_>, row: &dyn Row) -> Result<()> {
+        let Some(rows) = &mut self.rows else {
+            return self.rest.on_row(cx, row);
+        };
+        let object = rows.row_objects.object(cx.identity, row, &mut rows.joins)?;
+        let new = match &mut rows.seen {
+            Some(seen) => seen.insert(object.key()),
+            None => true,
+        };
+        if new {
+            rows.objects.push(object);
+        }
+        Ok(())
+    }
+}
