@@ -174,7 +174,7 @@ impl Session {
 
     /// Empties the identity map. Handles already returned stay valid but are
     /// no longer the session's: loading their relations through it is
-    /// [`Error::ForeignObject`] (query them again).
+    /// [`Error::ForeignObject`](crate::Error::ForeignObject) (query them again).
     pub fn expunge_all(&mut self) {
         self.engine.expunge_all();
     }
