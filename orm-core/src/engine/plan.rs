@@ -8,6 +8,8 @@
 //! An async driver runs the same plans over an async backend: only this
 //! loop is written twice, no strategy is.
 
+use std::borrow::Cow;
+
 use super::{Engine, IdentityMap, LazyOptions};
 use crate::sql::Dialect;
 use crate::{Result, Row, Value};
@@ -15,8 +17,9 @@ use crate::{Result, Row, Value};
 /// A statement a plan needs sent, with its parameters.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Statement {
-    /// The SQL text, in the context's dialect.
-    pub sql: String,
+    /// The SQL text, in the context's dialect: often a statement rendered
+    /// once and cached, borrowed for as long as the process runs.
+    pub sql: Cow<'static, str>,
     /// The values bound to its placeholders, in order.
     pub params: Vec<Value>,
 }

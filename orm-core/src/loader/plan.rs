@@ -336,7 +336,10 @@ impl<E: Entity> RootPlan<E> {
             wrap_with_joins(E::META, &inner, "", &builder, &statement.order)
         };
         RootPlan {
-            statement: Some(Statement { sql, params }),
+            statement: Some(Statement {
+                sql: sql.into(),
+                params,
+            }),
             rows: Some(RootRows {
                 objects: Vec::new(),
                 row_objects: RowObjects::default(),

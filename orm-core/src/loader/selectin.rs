@@ -257,7 +257,7 @@ impl<P: Entity, T: Entity, F, K, G: Gather<P, T>> Step for InStep<P, T, F, K, G>
             (self.bind)(key, &mut params);
         }
         let sql = if self.joins.states.is_empty() {
-            self.statements.for_keys(chunk.len()).into_owned()
+            self.statements.for_keys(chunk.len())
         } else {
             let order: Vec<String> = if self.statements.outer_order.is_empty() {
                 Vec::new()
@@ -271,6 +271,7 @@ impl<P: Entity, T: Entity, F, K, G: Gather<P, T>> Step for InStep<P, T, F, K, G>
                 &self.builder,
                 &order,
             )
+            .into()
         };
         self.rows.reset();
         Ok(Some(Statement { sql, params }))
