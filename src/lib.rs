@@ -1,7 +1,8 @@
 //! # eagerly
 //!
 //! A Rust ORM built around relationship loading. Annotate plain structs with
-//! `#[derive(Entity)]`; the derive generates their SQL at compile time, and the
+//! `#[derive(Entity)]`; the derive generates their loaders and metadata at
+//! compile time, the runtime renders their SQL once per dialect, and the
 //! [`Session`] runs it, keeps an identity map and counts every statement.
 //!
 //! ```
@@ -21,6 +22,10 @@
 //! let ann = session.insert(Author { id: 0, name: "Ann".into() })?;
 //! let found = session.query::<Author>().filter(Author::NAME.eq("Ann")).one()?;
 //! assert!(std::sync::Arc::ptr_eq(&ann, &found));
+//!
+//! // A query is a value too, run on whichever session is at hand.
+//! let named = Query::<Author>::new().filter(Author::NAME.like("A%"));
+//! assert_eq!(named.count(&mut session)?, 1);
 //! # Ok(())
 //! # }
 //! ```
