@@ -9,7 +9,7 @@ use crate::filter::{Expr, Filter, OrderBy};
 use crate::loader::{Entity, LoadOption, RootStatement};
 use crate::schema::OptionNode;
 use crate::sql::{ClauseOptions, Dialect, EntityStatements, Sql};
-use crate::{Result, Value};
+use crate::{Error, Result, Value};
 
 /// A query for objects of entity `E`: filters, order, LIMIT/OFFSET and
 /// loader options, every value a bound parameter (LIMIT and OFFSET
@@ -25,6 +25,9 @@ pub struct Query<E: Entity, S = ()> {
     offset: Option<u64>,
     pub(crate) options: Vec<OptionNode>,
     pub(crate) populate_existing: bool,
+    /// Why the query must not run, found when it was built (a `dynamic`
+    /// relation of another session's object); running returns it.
+    refused: Option<Error>,
     _entity: PhantomData<fn() -> E>,
 }
 
@@ -39,6 +42,7 @@ impl<E: Entity> Query<E> {
             offset: None,
             options: Vec::new(),
             populate_existing: false,
+            refused: None,
             _entity: PhantomData,
         }
     }
@@ -74,6 +78,7 @@ impl<E: Entity, S> Query<E, S> {
             offset: self.offset,
             options: self.options,
             populate_existing: self.populate_existing,
+            refused: self.refused,
             _entity: PhantomData,
         }
     }
@@ -87,6 +92,7 @@ impl<E: Entity, S> Query<E, S> {
         query.offset = self.offset;
         query.options = self.options;
         query.populate_existing = self.populate_existing;
+        query.refused = self.refused;
         (self.runner, query)
     }
 
@@ -144,9 +150,19 @@ impl<E: Entity, S> Query<E, S> {
         self.limit
     }
 
-    /// Refuses a filter SQLite would refuse for its depth, before anything
-    /// is sent (and before its SQL is built).
-    pub(crate) fn check_filter(&self) -> Result<()> {
+    /// A query that returns `error` when it runs, whatever is added to it.
+    pub(crate) fn refused_with(mut self, error: Error) -> Self {
+        self.refused.get_or_insert(error);
+        self
+    }
+
+    /// Refuses, before anything is sent (and before its SQL is built), a
+    /// query refused when it was built, and a filter SQLite would refuse
+    /// for its depth.
+    pub(crate) fn check(&self) -> Result<()> {
+        if let Some(error) = &self.refused {
+            return Err(error.clone());
+        }
         self.filter.as_ref().map_or(Ok(()), |f| f.depth.check())
     }
 

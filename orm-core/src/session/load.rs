@@ -43,15 +43,21 @@ impl Session {
     }
 
     /// The query behind a `dynamic` relation of `parent`: its targets, to
-    /// filter, order, limit, count or load like any query.
+    /// filter, order, limit, count or load like any query. A parent another
+    /// session loaded is refused with [`Error::ForeignObject`] when the
+    /// query runs (before anything is sent); a value built by hand passes,
+    /// as it does for `update` and `delete`: its key is all the query reads.
     pub fn dynamic<P: Entity, T: Entity>(
         &mut self,
         relation: Relation<P, T, Dynamic<T>>,
         parent: &P,
     ) -> Query<T, &mut Session> {
-        Query::new()
-            .with_condition(crate::loader::dynamic_condition(relation, parent))
-            .run_by(self)
+        let query = Query::new().with_condition(crate::loader::dynamic_condition(relation, parent));
+        let query = match self.check_owner(parent, true) {
+            Ok(()) => query,
+            Err(error) => query.refused_with(error),
+        };
+        query.run_by(self)
     }
 
     /// Adds `child` to a `dynamic` relation of `parent`: sets its foreign

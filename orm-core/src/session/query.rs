@@ -18,7 +18,7 @@ impl Session {
 
     /// The objects of `query` under `limit`, with their eager relations.
     fn fetch<E: Entity>(&mut self, query: &Query<E>, limit: Option<u64>) -> Result<Vec<Arc<E>>> {
-        query.check_filter()?;
+        query.check()?;
         let (statement, params) = query.root_statement(self.engine.dialect, limit);
         if query.populate_existing {
             self.expire_reachable(E::META, std::any::TypeId::of::<E>(), &query.options);
@@ -67,7 +67,7 @@ impl<E: Entity> Query<E> {
 
     /// The number of matching rows, honouring LIMIT and OFFSET.
     pub fn count(self, session: &mut Session) -> Result<u64> {
-        self.check_filter()?;
+        self.check()?;
         let (sql, params) = self.count_statement(session.engine.dialect);
         let mut count = 0;
         session.engine.stream(&sql, &params, &mut |_, row| {
