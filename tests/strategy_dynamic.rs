@@ -362,3 +362,61 @@ fn composite_keys() {
     assert!(Arc::ptr_eq(&topics[0], &topic));
     assert_eq!(topics.len(), 3);
 }
+
+mod ordered_mapping {
+    use eagerly::prelude::*;
+    use eagerly::Dynamic;
+
+    use crate::support::library;
+
+    #[derive(Entity, Debug)]
+    #[orm(table = "authors")]
+    pub struct Author {
+        #[orm(primary_key)]
+        pub id: i64,
+        pub name: String,
+        #[relationship(foreign_key = "author_id", lazy = "dynamic", order_by = "title desc")]
+        pub book_query: Dynamic<library::Book>,
+    }
+}
+
+#[test]
+fn a_dynamic_relations_order_by_orders_every_query_before_the_querys_own() {
+    use ordered_mapping::Author as OrderedAuthor;
+    let mut s = library(12);
+    // Author 3 has books 4, 5 and 6 ("book4".."book6").
+    let author = s.get::<OrderedAuthor>(3).unwrap().unwrap();
+    let titles = |books: Vec<Arc<Book>>| books.iter().map(|b| b.title.clone()).collect::<Vec<_>>();
+    let ((by_relation, then_id, unordered), statements) = counted(&mut s, |s| {
+        let by_relation = s.dynamic(OrderedAuthor::BOOK_QUERY, &author).all().unwrap();
+        let then_id = s
+            .dynamic(OrderedAuthor::BOOK_QUERY, &author)
+            .order_by(Book::ID)
+            .limit(2)
+            .all()
+            .unwrap();
+        let unordered = s
+            .dynamic(OrderedAuthor::BOOK_QUERY, &author)
+            .unordered()
+            .order_by(Book::ID)
+            .all()
+            .unwrap();
+        (titles(by_relation), titles(then_id), titles(unordered))
+    });
+    assert_eq!(statements, 3);
+    assert_eq!(by_relation, ["book6", "book5", "book4"]);
+    assert_eq!(then_id, ["book6", "book5"]);
+    assert_eq!(unordered, ["book4", "book5", "book6"]);
+    let logged = sqls(&s);
+    assert!(
+        logged[0].ends_with("ORDER BY \"title\" DESC"),
+        "{}",
+        logged[0]
+    );
+    assert!(
+        logged[1].ends_with("ORDER BY \"title\" DESC, \"id\" LIMIT ?"),
+        "{}",
+        logged[1]
+    );
+    assert!(logged[2].ends_with("ORDER BY \"id\""), "{}", logged[2]);
+}

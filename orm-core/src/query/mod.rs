@@ -133,6 +133,23 @@ impl<E: Entity, S> Query<E, S> {
         self
     }
 
+    /// Drops every ORDER BY term so far, those a `dynamic` relation's
+    /// `order_by` put first included (SQLAlchemy's `order_by(None)`).
+    pub fn unordered(mut self) -> Self {
+        self.order.clear();
+        self
+    }
+
+    /// Orders by a relation's `order_by` terms, before any the caller adds.
+    pub(crate) fn with_relation_order(mut self, terms: &'static [(&'static str, bool)]) -> Self {
+        self.order.extend(
+            terms
+                .iter()
+                .map(|&(column, descending)| OrderBy::new(column, descending)),
+        );
+        self
+    }
+
     /// Returns at most `limit` rows.
     pub fn limit(mut self, limit: u64) -> Self {
         self.limit = Some(limit);

@@ -43,7 +43,9 @@ impl Session {
     }
 
     /// The query behind a `dynamic` relation of `parent`: its targets, to
-    /// filter, order, limit, count or load like any query. A parent another
+    /// filter, order, limit, count or load like any query. The relation's
+    /// `order_by` orders it first, then any `order_by` the query adds
+    /// (`.unordered()` drops both). A parent another
     /// session loaded is refused with [`Error::ForeignObject`] when the
     /// query runs (before anything is sent); a value built by hand passes,
     /// as it does for `update` and `delete`: its key is all the query reads.
@@ -52,7 +54,9 @@ impl Session {
         relation: Relation<P, T, Dynamic<T>>,
         parent: &P,
     ) -> Query<T, &mut Session> {
-        let query = Query::new().with_condition(crate::loader::dynamic_condition(relation, parent));
+        let query = Query::new()
+            .with_condition(crate::loader::dynamic_condition(relation, parent))
+            .with_relation_order(relation.meta().order_by());
         let query = match self.check_owner(parent, true) {
             Ok(()) => query,
             Err(error) => query.refused_with(error),
