@@ -3,6 +3,7 @@
 
 use std::marker::PhantomData;
 
+use crate::schema::RelationMeta;
 use crate::Value;
 
 /// A comparison operator.
@@ -62,6 +63,15 @@ pub(crate) enum Expr {
     },
     /// A condition that holds for no row (`1 = 0`).
     Nothing,
+    /// A condition that holds for every row (`1 = 1`).
+    Always,
+    /// `EXISTS` a row of `relation`'s target linked to this row that meets
+    /// `inner` (`Always`: any linked row); `inner`'s columns are the
+    /// target's.
+    Exists {
+        relation: &'static RelationMeta,
+        inner: Box<Expr>,
+    },
 }
 
 /// Lists longer than this bind as one array parameter (`IN rarray(?)`);
@@ -120,7 +130,10 @@ impl Expr {
                 values: values.clone(),
             },
             Expr::Nothing => Expr::Nothing,
-            Expr::And(_) | Expr::Or(_) | Expr::Not(_) => Expr::And(Vec::new()),
+            Expr::Always => Expr::Always,
+            Expr::And(_) | Expr::Or(_) | Expr::Not(_) | Expr::Exists { .. } => {
+                Expr::And(Vec::new())
+            }
         }
     }
 
@@ -128,7 +141,9 @@ impl Expr {
     fn detach_children(&mut self, out: &mut Vec<Expr>) {
         match self {
             Expr::And(parts) | Expr::Or(parts) => out.append(parts),
-            Expr::Not(inner) => out.push(std::mem::replace(&mut **inner, Expr::And(Vec::new()))),
+            Expr::Not(inner) | Expr::Exists { inner, .. } => {
+                out.push(std::mem::replace(&mut **inner, Expr::And(Vec::new())))
+            }
             _ => {}
         }
     }
@@ -143,6 +158,7 @@ impl Clone for Expr {
             And(usize),
             Or(usize),
             Not,
+            Exists(&'static RelationMeta),
         }
         let mut steps = vec![Step::Enter(self)];
         let mut done: Vec<Expr> = Vec::new();
@@ -161,6 +177,10 @@ impl Clone for Expr {
                     steps.push(Step::Not);
                     steps.push(Step::Enter(inner));
                 }
+                Step::Enter(Expr::Exists { relation, inner }) => {
+                    steps.push(Step::Exists(relation));
+                    steps.push(Step::Enter(inner));
+                }
                 Step::Enter(leaf) => done.push(leaf.clone_leaf()),
                 Step::And(n) | Step::Or(n) => {
                     let parts = done.split_off(done.len().saturating_sub(n));
@@ -173,6 +193,13 @@ impl Clone for Expr {
                 Step::Not => {
                     let inner = done.pop().unwrap_or(Expr::And(Vec::new()));
                     done.push(Expr::Not(Box::new(inner)));
+                }
+                Step::Exists(relation) => {
+                    let inner = done.pop().unwrap_or(Expr::Always);
+                    done.push(Expr::Exists {
+                        relation,
+                        inner: Box::new(inner),
+                    });
                 }
             }
         }
@@ -255,9 +282,10 @@ impl Depth {
                 let conjunction = conjunction(matched.len());
                 (conjunction.saturating_add(1), conjunction, 24)
             }
-            Expr::Nothing => (2, 0, 24),
-            // Groups and NOT get their depth from `and`, `or` and `not`.
-            Expr::And(_) | Expr::Or(_) | Expr::Not(_) => (2, 0, 4),
+            Expr::Nothing | Expr::Always => (2, 0, 24),
+            // Groups, NOT and EXISTS get their depth from `and`, `or`,
+            // `not` and `exists`.
+            Expr::And(_) | Expr::Or(_) | Expr::Not(_) | Expr::Exists { .. } => (2, 0, 4),
         };
         Depth {
             height,
@@ -287,6 +315,22 @@ impl Depth {
             height: inner.height.saturating_add(1),
             subquery: inner.subquery,
             parser: inner.parser.saturating_add(2),
+        }
+    }
+
+    /// `EXISTS (SELECT 1 FROM ... WHERE <link> AND (inner))`: the
+    /// subquery's expressions (the link's comparisons joined to `inner`)
+    /// count toward the whole tree's, as another subquery's do.
+    fn exists(inner: Depth, link_terms: usize) -> Depth {
+        let subquery = inner
+            .height
+            .max(conjunction(link_terms))
+            .saturating_add(1)
+            .saturating_add(inner.subquery);
+        Depth {
+            height: 2,
+            subquery,
+            parser: inner.parser.saturating_add(16),
         }
     }
 
@@ -387,6 +431,27 @@ impl<E> Filter<E> {
     /// Either condition holds.
     pub fn or(self, other: Filter<E>) -> Filter<E> {
         self.join(other, false)
+    }
+
+    /// A row of `relation`'s target linked to this one exists and meets
+    /// `inner` (any linked row when `inner` is `None`). Called by the
+    /// relation constants' `any`, `has` and `exists`.
+    pub(crate) fn exists<T>(
+        relation: &'static RelationMeta,
+        inner: Option<Filter<T>>,
+    ) -> Filter<E> {
+        let (inner, depth) = match inner {
+            Some(filter) => (filter.expr, filter.depth),
+            None => (Expr::Always, Depth::leaf(&Expr::Always)),
+        };
+        let link_terms = relation.foreign_key.len();
+        Filter::with_depth(
+            Expr::Exists {
+                relation,
+                inner: Box::new(inner),
+            },
+            Depth::exists(depth, link_terms),
+        )
     }
 
     /// The condition does not hold (SQL `NOT`, so NULL stays unknown).

@@ -9,6 +9,7 @@ use std::marker::PhantomData;
 pub use field::{Dynamic, LoadState, Loadable, Many, One, RelationField};
 pub(crate) use field::{Fill, FILL};
 
+use crate::filter::Filter;
 use crate::schema::{Record, RelationCell, RelationMeta, Written};
 
 /// How the two ends of a relation are joined, as typed accessors the derive
@@ -84,6 +85,47 @@ impl<P: Record, T: Record, F: RelationField<T>> RelationCell<P> for Relation<P, 
     }
     fn set_owner_of(&self, parent: &P, owner: u32) {
         self.field(parent).set_owner(FILL, owner)
+    }
+}
+
+impl<P: Record, T: Record> Relation<P, T, Many<T>> {
+    /// Rows with at least one target meeting `filter`:
+    /// `Author::BOOKS.any(Book::TITLE.like("%war%"))`, an `EXISTS` subquery
+    /// (SQLAlchemy's `any`).
+    pub fn any(self, filter: Filter<T>) -> Filter<P> {
+        Filter::exists(self.meta, Some(filter))
+    }
+
+    /// Rows with at least one target.
+    pub fn exists(self) -> Filter<P> {
+        Filter::exists::<T>(self.meta, None)
+    }
+}
+
+impl<P: Record, T: Record> Relation<P, T, Dynamic<T>> {
+    /// Rows with at least one target meeting `filter` (see
+    /// [`Relation::any`](Relation#method.any)).
+    pub fn any(self, filter: Filter<T>) -> Filter<P> {
+        Filter::exists(self.meta, Some(filter))
+    }
+
+    /// Rows with at least one target.
+    pub fn exists(self) -> Filter<P> {
+        Filter::exists::<T>(self.meta, None)
+    }
+}
+
+impl<P: Record, T: Record> Relation<P, T, One<T>> {
+    /// Rows whose target meets `filter`:
+    /// `Book::AUTHOR.has(Author::NAME.eq("Ann"))`, an `EXISTS` subquery
+    /// (SQLAlchemy's `has`).
+    pub fn has(self, filter: Filter<T>) -> Filter<P> {
+        Filter::exists(self.meta, Some(filter))
+    }
+
+    /// Rows that have a target (a NULL or dangling key has none).
+    pub fn exists(self) -> Filter<P> {
+        Filter::exists::<T>(self.meta, None)
     }
 }
 

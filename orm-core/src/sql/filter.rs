@@ -2,6 +2,7 @@
 
 use super::{Dialect, Sql};
 use crate::filter::{CompareOp, Expr, INLINE_LIST_MAX};
+use crate::schema::{EntityMeta, RelationKind, RelationMeta};
 use crate::Value;
 
 /// The clauses of a query after its FROM, as names and values.
@@ -81,16 +82,26 @@ fn operator(op: CompareOp) -> &'static str {
 enum Step<'a> {
     Expr(&'a Expr),
     Text(&'static str),
+    /// The end of an `EXISTS` subquery: its alias goes out of scope.
+    LeaveScope,
 }
 
 /// Appends `expr` to `sql`, pushing its values to `params`. Trees can be
 /// arbitrarily deep, so this walks an explicit stack instead of recursing.
 pub(crate) fn render_filter(expr: &Expr, sql: &mut Sql<'_>, params: &mut Vec<Value>) {
     let mut steps = vec![Step::Expr(expr)];
+    // The aliases of the `EXISTS` subqueries being written, innermost last;
+    // outside them the row is the queried table's own, named by its table.
+    let mut scopes: Vec<String> = Vec::new();
+    let mut aliases = 0;
     while let Some(step) = steps.pop() {
         let expr = match step {
             Step::Text(text) => {
                 sql.push(text);
+                continue;
+            }
+            Step::LeaveScope => {
+                scopes.pop();
                 continue;
             }
             Step::Expr(expr) => expr,
@@ -171,6 +182,24 @@ pub(crate) fn render_filter(expr: &Expr, sql: &mut Sql<'_>, params: &mut Vec<Val
                 params.extend(values.iter().cloned());
             }
             Expr::Nothing => sql.push("1 = 0"),
+            Expr::Always => sql.push("1 = 1"),
+            Expr::Exists { relation, inner } => {
+                aliases += 1;
+                let alias = format!("x{aliases}");
+                let outer = scopes
+                    .last()
+                    .cloned()
+                    .unwrap_or_else(|| super::quote_ident(relation.owner_meta().table()));
+                push_exists(sql, relation, &alias, &outer);
+                scopes.push(alias);
+                steps.push(Step::LeaveScope);
+                steps.push(Step::Text(")"));
+                if !matches!(**inner, Expr::Always) {
+                    sql.push(" AND (");
+                    steps.push(Step::Text(")"));
+                    steps.push(Step::Expr(inner));
+                }
+            }
         }
     }
 }
@@ -230,5 +259,76 @@ impl std::fmt::Debug for Expr {
             .field("sql", &sql.as_str())
             .field("params", &params)
             .finish()
+    }
+}
+
+/// `EXISTS (SELECT 1 FROM <target> AS <alias> WHERE <link>`, the link
+/// between a target row and the row named `outer` (the queried table, or
+/// the enclosing subquery's alias); the caller closes it. The condition on
+/// the target follows unqualified: inside the subquery a column resolves to
+/// the innermost table that has it, the target (typed filters name only
+/// its columns).
+fn push_exists(sql: &mut Sql<'_>, relation: &RelationMeta, alias: &str, outer: &str) {
+    let target = relation.target_meta();
+    let owner = relation.owner_meta();
+    let key_names = |meta: &EntityMeta| -> Vec<&'static str> {
+        meta.primary_key()
+            .iter()
+            .map(|&i| meta.columns()[i].name())
+            .collect()
+    };
+    let pairs = |sql: &mut Sql<'_>, left: (&str, &[&str]), right: (&str, &[&str])| {
+        for (i, (l, r)) in left.1.iter().zip(right.1).enumerate() {
+            if i > 0 {
+                sql.push(" AND ");
+            }
+            sql.qualified(left.0, l);
+            sql.push(" = ");
+            sql.push(right.0);
+            sql.push(".");
+            sql.ident(r);
+        }
+    };
+    sql.push("EXISTS (SELECT 1 FROM ");
+    sql.ident(target.table());
+    sql.push(" AS ");
+    sql.push(alias);
+    sql.push(" WHERE ");
+    match (relation.kind(), relation.secondary()) {
+        (RelationKind::ManyToOne, _) => pairs(
+            sql,
+            (alias, &key_names(target)),
+            (outer, relation.foreign_key()),
+        ),
+        (RelationKind::ManyToMany, Some(secondary)) => {
+            let link = format!("{alias}s");
+            let keys = key_names(target);
+            if keys.len() > 1 {
+                sql.push("(");
+            }
+            sql.list(keys.len(), |sql, i| sql.qualified(alias, keys[i]));
+            if keys.len() > 1 {
+                sql.push(")");
+            }
+            sql.push(" IN (SELECT ");
+            let selected = relation.target_foreign_key();
+            sql.list(selected.len(), |sql, i| sql.qualified(&link, selected[i]));
+            sql.push(" FROM ");
+            sql.ident(secondary);
+            sql.push(" AS ");
+            sql.push(&link);
+            sql.push(" WHERE ");
+            pairs(
+                sql,
+                (&link, relation.foreign_key()),
+                (outer, &key_names(owner)),
+            );
+            sql.push(")");
+        }
+        _ => pairs(
+            sql,
+            (alias, relation.foreign_key()),
+            (outer, &key_names(owner)),
+        ),
     }
 }
