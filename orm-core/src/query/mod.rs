@@ -3,6 +3,9 @@
 //! (`query.all(&mut session)`, or `session.query::<Author>()...all()`,
 //! whose query carries the session it runs on).
 
+#[cfg(test)]
+mod plan_tests;
+
 use std::marker::PhantomData;
 
 use crate::filter::{Expr, Filter, OrderBy};

@@ -1,4 +1,4 @@
-//! Plans driven by hand: statements checked as they are yielded, rows fed
+//! Loader plans driven by hand (here, beside the query that starts them): statements checked as they are yielded, rows fed
 //! from memory. No database and no backend are involved, so whatever
 //! drives a plan (the sync driver, an async one) gets exactly this.
 
@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use orm_derive::Entity;
 
-use super::{selectin, RootPlan};
 use crate::engine::{IdentityMap, LazyOptions, Plan, PlanContext, Statement};
+use crate::loader::{selectin, RootPlan};
 use crate::query::Query;
 use crate::relation::{Many, One};
 use crate::sql::{Dialect, Sqlite};
