@@ -8,11 +8,11 @@ use super::selectin::Group;
 use super::Entity;
 use super::{build_joins, Cascade, JoinState, Pending};
 use crate::engine::IdentityMap;
-use crate::hash::FastMap;
+use crate::hash::{FastMap, FastSet};
 use crate::relation::FILL;
 use crate::relation::{Link, Relation, RelationField};
 use crate::schema::OptionNode;
-use crate::schema::RelationMeta;
+use crate::schema::{RelationKind, RelationMeta};
 use crate::sql::{JoinBuilder, JoinClause};
 use crate::{Result, Row, ValueRef};
 
@@ -33,6 +33,9 @@ struct Joined<P: Entity, T: Entity, F> {
     last: Option<usize>,
     /// To-one targets stored, for the cascade (only if it has work).
     stored: Vec<Arc<T>>,
+    /// For a one-to-one, the parents it stored a row on in this statement,
+    /// and how many of them matched another row as well.
+    one_to_one: Option<(FastSet<P::Key>, usize)>,
     /// Whether the targets' level can load more (see `cascades`).
     cascades: bool,
     children: Vec<Box<dyn JoinState<T>>>,
@@ -75,6 +78,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
             index: FastMap::default(),
             last: None,
             stored: Vec::new(),
+            one_to_one: (meta.kind == RelationKind::OneToOne).then(|| (FastSet::default(), 0)),
             cascades: super::cascades::<T>(options),
             children: level.states,
             options: options.to_vec(),
@@ -154,13 +158,22 @@ impl<P: Entity, T: Entity, F: RelationField<T>> JoinState<P> for Joined<P, T, F>
                 self.groups[group].1.add(&target);
             }
             None => {
-                if self
-                    .relation
-                    .field(parent)
-                    .store_one(FILL, Some(Arc::clone(&target)))
-                    && self.cascades
-                {
-                    self.stored.push(Arc::clone(&target));
+                let field = self.relation.field(parent);
+                if field.store_one(FILL, Some(Arc::clone(&target))) {
+                    if self.cascades {
+                        self.stored.push(Arc::clone(&target));
+                    }
+                    if let Some((stored_on, _)) = &mut self.one_to_one {
+                        stored_on.insert(parent.key());
+                    }
+                } else if let Some((stored_on, several)) = &mut self.one_to_one {
+                    // The first row (by the relation's order) was kept.
+                    if stored_on.contains(&parent.key())
+                        && !field.holds(FILL, &mut |held| held.key() == target.key())
+                    {
+                        stored_on.remove(&parent.key());
+                        *several += 1;
+                    }
                 }
             }
         }
@@ -173,6 +186,9 @@ impl<P: Entity, T: Entity, F: RelationField<T>> JoinState<P> for Joined<P, T, F>
     }
 
     fn finish(self: Box<Self>, cascade: &mut Cascade) {
+        if let Some((_, several)) = self.one_to_one {
+            super::warn_several_rows(self.relation.meta, several);
+        }
         let Joined {
             relation,
             groups,

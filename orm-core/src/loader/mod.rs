@@ -197,6 +197,21 @@ pub(crate) fn build_joins<T: Entity>(
     level
 }
 
+/// A one-to-one that matched several rows for `parents` parents keeps the
+/// first by its `order_by` (the database's order without one); said once
+/// per load, as SQLAlchemy warns for `uselist=False`.
+pub(crate) fn warn_several_rows(relation: &RelationMeta, parents: usize) {
+    if parents > 0 {
+        tracing::warn!(
+            target: "eagerly::loader",
+            relation = %relation.path(),
+            parents,
+            "{} is one-to-one but matched several rows for {parents} parent(s); each keeps the first by its order_by",
+            relation.path()
+        );
+    }
+}
+
 /// Loads the objects of a query with their eager relations, running its
 /// plan with the sync driver.
 pub(crate) fn load_roots<E: Entity>(

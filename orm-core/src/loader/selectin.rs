@@ -10,7 +10,7 @@ use crate::engine::{IdentityMap, PlanContext, Statement};
 use crate::hash::{FastMap, FastSet};
 use crate::relation::FILL;
 use crate::relation::{Link, Relation, RelationField};
-use crate::schema::OptionNode;
+use crate::schema::{OptionNode, RelationKind};
 use crate::sql::{wrap_with_joins, JoinBuilder, RelationStatements};
 use crate::{Error, Result, Row, Value};
 
@@ -335,10 +335,15 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Gather<P, T> for Collections<'_,
         deferred: Vec<&'static str>,
         cascade: &mut Cascade,
     ) -> Result<()> {
+        let mut several = 0;
         for &i in &self.pending {
             let parent = self.parents.get(i);
             let group = self.groups.remove(&parent.key()).unwrap_or_default();
+            several += usize::from(group.targets.len() > 1);
             self.relation.field(parent).store(FILL, group.targets);
+        }
+        if self.relation.meta.kind == RelationKind::OneToOne {
+            super::warn_several_rows(self.relation.meta, several);
         }
         cascade.push(Pending::new(
             self.targets,

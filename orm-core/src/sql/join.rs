@@ -4,7 +4,7 @@
 use super::entity::{key_columns, push_columns, qualified};
 use super::relation::order_terms;
 use super::{Dialect, Sql};
-use crate::schema::RelationMeta;
+use crate::schema::{RelationKind, RelationMeta};
 use crate::EntityMeta;
 
 /// SQL fragments of a join tree under construction.
@@ -130,7 +130,9 @@ impl JoinBuilder {
         self.select.push_str(", ");
         self.select.push_str(select.as_str());
         let offset = self.columns;
-        self.multiplies_rows |= !relation.kind.is_to_one();
+        // A one-to-one may match several rows too; only a many-to-one
+        // names one row by its key.
+        self.multiplies_rows |= relation.kind != RelationKind::ManyToOne;
         self.columns += target.columns.len();
         self.order.extend(order_terms(relation, &alias));
         (alias, offset)

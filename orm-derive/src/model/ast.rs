@@ -440,12 +440,6 @@ impl Relation {
                 "`target_foreign_key` names a column of the `secondary` table, which is missing",
             );
         }
-        if let (Wrapper::One, Some(lit)) = (wrapper, &attrs.order_by) {
-            cx.error_spanned_by(
-                lit,
-                "`order_by` orders a collection; a `One` relation has at most one row",
-            );
-        }
         let chunk_size = attrs
             .chunk_size
             .as_ref()
@@ -575,6 +569,14 @@ impl Relation {
         };
         if matches!(link, Link::Invalid) {
             return Relation::invalid(field, ident, wrapper, target, strategy);
+        }
+        // A one-to-one may match several rows; its `order_by` picks the one
+        // it holds. A many-to-one names one row by its key.
+        if let (Link::ManyToOne { .. }, Some(lit)) = (&link, &attrs.order_by) {
+            cx.error_spanned_by(
+                lit,
+                "`order_by` orders a collection (or picks the row of a one-to-one); a many-to-one `One` names one row by its key",
+            );
         }
         Relation {
             constant: syn::Ident::new(&field_name.to_uppercase(), ident.span()),
