@@ -83,7 +83,11 @@ fn counts_and_records_every_statement() {
     ];
     let expected: Vec<LoggedStatement> = expected
         .into_iter()
-        .map(|(sql, params)| LoggedStatement { sql, params })
+        .map(|(sql, params)| LoggedStatement {
+            sql,
+            params,
+            values: Vec::new(),
+        })
         .collect();
     assert_eq!(&logged[1..], expected.as_slice());
 }
@@ -115,6 +119,7 @@ fn execute_records_params() {
         &[LoggedStatement {
             sql: "INSERT INTO authors (id, name) VALUES (?, ?)".into(),
             params: 2,
+            values: Vec::new(),
         }]
     );
 }
@@ -353,4 +358,22 @@ fn no_subscriber_no_problem() {
     let mut s = session();
     insert(&mut s, "Ann");
     assert_eq!(s.statement_count(), 2);
+}
+
+#[test]
+fn bound_values_are_logged_on_request_within_a_byte_budget() {
+    let mut s = session();
+    insert(&mut s, "Ann");
+    assert!(s.statements()[0].values.is_empty(), "off by default");
+    s.set_logged_values(64);
+    s.reset_statements();
+    let long = "x".repeat(1_000);
+    insert(&mut s, &long);
+    let logged = &s.statements()[0];
+    assert_eq!(logged.params, 1);
+    // The name is cut to the budget, whatever its length.
+    assert_eq!(logged.values, [eagerly::Value::Text("x".repeat(64))]);
+    s.set_logged_values(0);
+    insert(&mut s, "Bob");
+    assert!(s.statements()[1].values.is_empty());
 }

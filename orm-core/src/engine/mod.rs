@@ -65,7 +65,7 @@ impl Engine {
 
     /// Sends a statement that returns no rows, counted like any other.
     pub(crate) fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
-        self.send(sql, params.len(), |backend, _| backend.execute(sql, params))
+        self.send(sql, params, |backend, _| backend.execute(sql, params))
     }
 
     /// Runs a query, handing each row to `on_row` with the identity map.
@@ -77,7 +77,7 @@ impl Engine {
         params: &[Value],
         on_row: &mut dyn FnMut(&mut IdentityMap, &dyn Row) -> Result<()>,
     ) -> Result<()> {
-        self.send(sql, params.len(), |backend, identity| {
+        self.send(sql, params, |backend, identity| {
             backend.query(sql, params, &mut |row| on_row(identity, row))
         })
     }
@@ -88,7 +88,7 @@ impl Engine {
     pub(crate) fn send<R>(
         &mut self,
         sql: &str,
-        params: usize,
+        params: &[Value],
         run: impl FnOnce(&mut dyn Backend, &mut IdentityMap) -> Result<R>,
     ) -> Result<R> {
         self.transaction.refuse_if_failed()?;

@@ -73,7 +73,7 @@ impl Engine {
                 return Ok(());
             };
             self.transaction.refuse_if_failed()?;
-            self.log.record(&statement.sql, statement.params.len());
+            self.log.record(&statement.sql, &statement.params);
             let (identity, lazy_options) = (&mut self.identity, &mut self.lazy_options);
             let result = self
                 .backend

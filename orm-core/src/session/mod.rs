@@ -102,6 +102,15 @@ impl Session {
         self.engine.log.reset();
     }
 
+    /// Records the values bound to each logged statement, up to `bytes`
+    /// per statement (8 for a number, a text's or blob's length; a long
+    /// one is cut), in [`LoggedStatement::values`] and the `tracing`
+    /// event; 0 (the default) records none. Values can be secrets: turn
+    /// it on to debug, not in production logs.
+    pub fn set_logged_values(&mut self, bytes: usize) {
+        self.engine.log.set_value_budget(bytes);
+    }
+
     /// How many statements the log keeps; 0 keeps none but still counts.
     pub fn set_statement_log_capacity(&mut self, capacity: usize) {
         self.engine.log.set_capacity(capacity);

@@ -181,7 +181,7 @@ impl Session {
             self.engine.transaction.pop();
         }
         for sql in &statements {
-            self.engine.log.record(sql, 0);
+            self.engine.log.record(sql, &[]);
             if let Err(error) = self.engine.backend.execute(sql, &[]) {
                 if !rollback {
                     // A failed COMMIT or RELEASE fails the level, which
