@@ -302,3 +302,52 @@ fn refuse_counts_only_loads_that_send_sql() {
     // Counted per relation: Book.editor has its own count.
     assert!(session.load(Book::EDITOR, &third[0]).is_ok());
 }
+
+#[test]
+fn the_session_reports_what_loaded_one_object_at_a_time() {
+    let mut session = library(12);
+    // The guard's setting does not matter: the report counts statements.
+    session.set_n_plus_one_guard(NPlusOneGuard::Off);
+    let authors = session.query::<Author>().all().unwrap();
+    load_books(&mut session, &authors).unwrap();
+    let books: Vec<Arc<Book>> = authors
+        .iter()
+        .flat_map(|a| a.books.get().unwrap().to_vec())
+        .collect();
+    // Book.author from the identity map: no statement, nothing reported.
+    for book in &books {
+        session.load(Book::AUTHOR, book).unwrap();
+    }
+    // Book.editor: editor 1 is in the map too; books without one send
+    // nothing either.
+    for book in &books {
+        session.load(Book::EDITOR, book).unwrap();
+    }
+    let report = session.lazy_loads();
+    assert_eq!(report.len(), 1, "{report:?}");
+    let books_report = &report[0];
+    assert_eq!(
+        (
+            books_report.entity,
+            books_report.relation,
+            books_report.loads,
+            books_report.suggestion
+        ),
+        ("Author", "books", 12, "selectin")
+    );
+    // A fresh session's to-one loads, one object at a time.
+    let mut fresh = library(12);
+    fresh.set_n_plus_one_guard(NPlusOneGuard::Off);
+    let books = fresh.query::<Book>().all().unwrap();
+    let (_, statements) = counted(&mut fresh, |s| {
+        for book in &books {
+            s.load(Book::AUTHOR, book).unwrap();
+        }
+    });
+    let report = fresh.lazy_loads();
+    assert_eq!(report[0].relation, "author");
+    assert_eq!(report[0].suggestion, "bulk");
+    assert_eq!(u64::from(report[0].loads), statements);
+    fresh.reset_n_plus_one();
+    assert!(fresh.lazy_loads().is_empty());
+}

@@ -19,7 +19,7 @@ mod sql;
 mod value;
 
 pub use column::Column;
-pub use engine::NPlusOneGuard;
+pub use engine::{LazyLoads, NPlusOneGuard};
 pub use error::{DatabaseError, DatabaseErrorKind, Error, Result};
 pub use filter::{Filter, OrderBy};
 pub use loader::{bulk, joined, noload, raise, select, selectin, Entity, LoadOption};

@@ -39,7 +39,31 @@ impl Default for NPlusOneGuard {
 #[derive(Default, Debug)]
 pub(crate) struct NPlusOneCounter {
     pub(crate) guard: NPlusOneGuard,
-    loads: FastMap<(TypeId, &'static str), u32>,
+    loads: FastMap<(TypeId, &'static str), (u32, &'static RelationMeta)>,
+}
+
+/// A relation loaded lazily one object at a time, each load a statement
+/// of its own: from [`Session::lazy_loads`](crate::Session::lazy_loads).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LazyLoads {
+    /// The entity holding the relation.
+    pub entity: &'static str,
+    /// The relation.
+    pub relation: &'static str,
+    /// Statements its lazy loads sent.
+    pub loads: u32,
+    /// The strategy that would have loaded it for every object in one
+    /// statement: `bulk` for a to-one, `selectin` for a collection.
+    pub suggestion: &'static str,
+}
+
+fn suggestion(relation: &RelationMeta) -> &'static str {
+    if relation.kind.is_to_one() {
+        "bulk"
+    } else {
+        "selectin"
+    }
 }
 
 impl NPlusOneCounter {
@@ -47,23 +71,38 @@ impl NPlusOneCounter {
         self.loads.clear();
     }
 
-    /// Counts one lazy load of `relation`, refusing it if the guard says so.
+    /// The relations lazily loaded more than once, most loads first.
+    pub(crate) fn report(&self) -> Vec<LazyLoads> {
+        let mut report: Vec<LazyLoads> = self
+            .loads
+            .values()
+            .filter(|(loads, _)| *loads > 1)
+            .map(|&(loads, relation)| LazyLoads {
+                entity: relation.owner,
+                relation: relation.name,
+                loads,
+                suggestion: suggestion(relation),
+            })
+            .collect();
+        report.sort_by(|a, b| {
+            b.loads
+                .cmp(&a.loads)
+                .then_with(|| (a.entity, a.relation).cmp(&(b.entity, b.relation)))
+        });
+        report
+    }
+
+    /// Counts one lazy load of `relation` (each sends a statement),
+    /// refusing it if the guard says so.
     pub(crate) fn check(&mut self, relation: &'static RelationMeta) -> Result<()> {
-        if self.guard == NPlusOneGuard::Off {
-            return Ok(());
-        }
         let (entity, relation_name) = (relation.owner, relation.name);
-        let suggestion = if relation.kind.is_to_one() {
-            "bulk"
-        } else {
-            "selectin"
-        };
-        let loads = self
+        let suggestion = suggestion(relation);
+        let (loads, _) = self
             .loads
             .entry(((relation.owner_type)(), relation_name))
-            .or_insert(0);
+            .or_insert((0, relation));
         match self.guard {
-            NPlusOneGuard::Off => {}
+            NPlusOneGuard::Off => *loads += 1,
             NPlusOneGuard::Warn { threshold } => {
                 *loads += 1;
                 if threshold > 0 && (*loads).is_multiple_of(threshold) {

@@ -13,7 +13,7 @@ mod transaction;
 
 pub(crate) use collector::adopt_orphans;
 pub use identity::IdentityMap;
-pub use lazy::NPlusOneGuard;
+pub use lazy::{LazyLoads, NPlusOneGuard};
 pub(crate) use lazy::{LazyOptions, NPlusOneCounter};
 pub(crate) use log::StatementLog;
 pub use log::{LoggedStatement, DEFAULT_LOG_CAPACITY};

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::Session;
-use crate::engine::NPlusOneGuard;
+use crate::engine::{LazyLoads, NPlusOneGuard};
 use crate::query::Query;
 use crate::relation::{Dynamic, Link, Loadable, Relation};
 use crate::{Entity, Error, Result};
@@ -15,9 +15,21 @@ impl Session {
         self.engine.n_plus_one.guard = guard;
     }
 
-    /// Forgets the lazy loads counted by the N+1 guard.
+    /// Forgets the lazy loads counted by the N+1 guard (and reported by
+    /// [`lazy_loads`](Session::lazy_loads)).
     pub fn reset_n_plus_one(&mut self) {
         self.engine.n_plus_one.reset();
+    }
+
+    /// The relations loaded lazily one object at a time more than once
+    /// since the session opened (or [`reset_n_plus_one`](Session::reset_n_plus_one)),
+    /// most statements first, each with the strategy that would have
+    /// loaded it for every object in one statement. Counted from the
+    /// statements lazy loads really sent, whatever the guard's setting: a
+    /// load served by the identity map, an eager load and `bulk` count
+    /// nothing.
+    pub fn lazy_loads(&self) -> Vec<LazyLoads> {
+        self.engine.n_plus_one.report()
     }
 
     /// Loads `relation` of `parent` if it is not loaded yet, by the strategy
