@@ -39,8 +39,9 @@ pub use orm_derive::Entity;
 /// the session, the relation field types and the loader options.
 pub mod prelude {
     pub use orm_core::{
-        bulk, joined, noload, raise, select, selectin, Column, ColumnType, Dynamic, Entity, Error,
-        Filter, Many, NPlusOneGuard, One, Query, Record, Result, Session,
+        all_relations, bulk, defaultload, joined, noload, raise, raise_on_sql, select, selectin,
+        Column, ColumnType, Dynamic, Entity, Error, Filter, Many, NPlusOneGuard, One, Query,
+        Record, Result, Session,
     };
     pub use orm_derive::Entity;
 }

@@ -410,3 +410,100 @@ fn options_reach_the_targets_of_relations_already_loaded() {
         assert_eq!(tags_by_book(&books), expected, "{shape}");
     }
 }
+
+#[test]
+fn a_wildcard_sets_every_relation_of_its_step() {
+    use eagerly::Strategy;
+    // selectin on every relation of Author: books and bio (the dynamic
+    // book_query is a query and left alone), nothing below.
+    let mut s = library(8);
+    let (authors, statements) = counted(&mut s, |s| {
+        s.query::<Author>()
+            .options(all_relations(Strategy::Selectin))
+            .all()
+            .unwrap()
+    });
+    assert_eq!(statements, 3, "authors, books, bios");
+    assert!(authors
+        .iter()
+        .all(|a| a.books.is_loaded() && a.bio.is_loaded()));
+    let books = books_of(&authors);
+    assert!(books.iter().all(|b| !b.tags.is_loaded()), "one step only");
+
+    // raise on every relation but one named option.
+    let mut s = library(8);
+    let authors = s
+        .query::<Author>()
+        .options(all_relations(Strategy::Raise))
+        .options(selectin(Author::BOOKS))
+        .all()
+        .unwrap();
+    assert!(authors[0].books.is_loaded());
+    assert!(matches!(
+        s.load(Author::BIO, &authors[1]),
+        Err(Error::RelationRefused {
+            relation: "bio",
+            ..
+        })
+    ));
+    // Below a step: every relation of the books.
+    let mut s = library(8);
+    let (authors, statements) = counted(&mut s, |s| {
+        s.query::<Author>()
+            .options(selectin(Author::BOOKS).then(all_relations(Strategy::Noload)))
+            .all()
+            .unwrap()
+    });
+    assert_eq!(statements, 2);
+    let book = &books_of(&authors)[0];
+    assert_eq!(book.tags.state(), LoadState::Empty);
+    assert!(s.load(Book::TAGS, book).unwrap().is_empty());
+}
+
+#[test]
+fn defaultload_keeps_the_mapping_and_leads_to_the_next_step() {
+    let mut s = library(8);
+    let (authors, statements) = counted(&mut s, |s| {
+        s.query::<Author>()
+            .order_by(Author::ID)
+            .options(defaultload(Author::BOOKS).then(selectin(Book::TAGS)))
+            .all()
+            .unwrap()
+    });
+    // Books keep their mapping (select): not loaded by the query.
+    assert_eq!(statements, 1);
+    assert!(!authors[0].books.is_loaded());
+    // When they load, the step below applies: their tags come with them.
+    let (books, statements) = counted(&mut s, |s| s.load(Author::BOOKS, &authors[2]).unwrap());
+    assert_eq!(books.len(), 3);
+    assert_eq!(statements, 2, "the books, then their tags by selectin");
+    assert!(books.iter().all(|b| b.tags.is_loaded()));
+}
+
+#[test]
+fn raise_on_sql_refuses_only_loads_that_would_send_a_statement() {
+    let mut s = library(8);
+    let authors = s.query::<Author>().all().unwrap();
+    let books = s
+        .query::<Book>()
+        .options(raise_on_sql(Book::AUTHOR))
+        .options(raise_on_sql(Book::TAGS))
+        .all()
+        .unwrap();
+    let (author, statements) = counted(&mut s, |s| s.load(Book::AUTHOR, &books[0]).unwrap());
+    // The author is in the identity map: no statement, so it reads.
+    assert_eq!(statements, 0);
+    assert!(Arc::ptr_eq(&author.unwrap(), &authors[0]));
+    let (tags, statements) = counted(&mut s, |s| s.load(Book::TAGS, &books[0]));
+    assert!(
+        matches!(
+            tags,
+            Err(Error::RelationRefused {
+                relation: "tags",
+                ..
+            })
+        ),
+        "{tags:?}"
+    );
+    assert_eq!(statements, 0);
+}

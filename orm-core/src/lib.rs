@@ -22,7 +22,10 @@ pub use column::Column;
 pub use engine::{LazyLoads, NPlusOneGuard};
 pub use error::{DatabaseError, DatabaseErrorKind, Error, Result};
 pub use filter::{Filter, OrderBy};
-pub use loader::{bulk, joined, noload, raise, select, selectin, Entity, LoadOption};
+pub use loader::{
+    all_relations, bulk, defaultload, joined, noload, raise, raise_on_sql, select, selectin,
+    AllRelations, Entity, LoadOption,
+};
 pub use query::Query;
 pub use relation::{Dynamic, LoadState, Many, One, Relation};
 pub use schema::{ColumnMeta, EntityMeta, Record, RelationKind, RelationMeta, Strategy};

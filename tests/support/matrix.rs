@@ -94,7 +94,11 @@ pub fn expected_extra(strategy: Strategy, units: usize, chunk: usize) -> u64 {
     match strategy {
         Strategy::Select => units as u64,
         Strategy::Selectin | Strategy::Bulk => chunks(units, chunk),
-        Strategy::Joined | Strategy::Raise | Strategy::Noload | Strategy::Dynamic => 0,
+        Strategy::Joined
+        | Strategy::Raise
+        | Strategy::Noload
+        | Strategy::Dynamic
+        | Strategy::RaiseOnSql => 0,
     }
 }
 

@@ -29,7 +29,8 @@ pub(crate) fn load<P: Entity, T: Entity, F: Loadable<T>>(
     // The mapping's strategy comes from the relation constant, so objects
     // built by hand (insert, update) follow it too.
     let strategy_of = |field: &F| field.mode().unwrap_or(meta.lazy);
-    match strategy_of(field) {
+    let strategy = strategy_of(field);
+    match strategy {
         Strategy::Raise => {
             return Err(Error::RelationRefused {
                 entity: meta.owner,
@@ -61,7 +62,7 @@ pub(crate) fn load<P: Entity, T: Entity, F: Loadable<T>>(
                 cascade,
             )?;
         }
-        Strategy::Select | Strategy::Joined | Strategy::Selectin => {
+        Strategy::Select | Strategy::Joined | Strategy::Selectin | Strategy::RaiseOnSql => {
             // A many-to-one served by the identity map, with nothing to
             // cascade: store it and return without the loader's machinery.
             if let Link::ManyToOne { foreign_key } = relation.link {
@@ -77,6 +78,12 @@ pub(crate) fn load<P: Entity, T: Entity, F: Loadable<T>>(
                 }
             }
             if relation.needs_statement(engine, parent) {
+                if strategy == Strategy::RaiseOnSql {
+                    return Err(Error::RelationRefused {
+                        entity: meta.owner,
+                        relation: meta.name,
+                    });
+                }
                 engine.n_plus_one.check(meta)?;
             }
             let options = engine.lazy_options.take::<P>(meta, &[parent]);

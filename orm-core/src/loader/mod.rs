@@ -14,7 +14,10 @@ use std::sync::Arc;
 
 pub(crate) use dynamic::condition as dynamic_condition;
 pub(crate) use lazy::load;
-pub use options::{bulk, joined, noload, raise, select, selectin, LoadOption};
+pub use options::{
+    all_relations, bulk, defaultload, joined, noload, raise, raise_on_sql, select, selectin,
+    AllRelations, LoadOption,
+};
 pub(crate) use plan::{cascades, LoadPlan, Pending, RootPlan, RootStatement, RowObjects};
 pub use plan::{Cascade, Parents, Step};
 
@@ -163,8 +166,8 @@ pub(crate) fn build_joins<T: Entity>(
     };
     for relation in T::relations() {
         let meta = relation.meta();
-        let option = find_option(options, meta.name);
-        let strategy = option.map_or(meta.lazy, |o| o.strategy);
+        let option = find_option(options, meta);
+        let strategy = option.map_or(meta.lazy, |o| o.strategy_for(meta));
         if strategy != Strategy::Joined {
             continue;
         }

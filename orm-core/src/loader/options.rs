@@ -3,7 +3,7 @@
 use std::marker::PhantomData;
 
 use crate::relation::{Loadable, Relation};
-use crate::schema::{OptionNode, Strategy};
+use crate::schema::{OptionNode, Strategy, WILDCARD};
 use crate::Entity;
 
 /// A loader option rooted at entity `P` whose first step reaches `T`.
@@ -22,7 +22,7 @@ impl<P, T> std::fmt::Debug for LoadOption<P, T> {
 }
 
 impl<P, T> LoadOption<P, T> {
-    fn new(relation: &'static str, strategy: Strategy) -> Self {
+    fn new(relation: &'static str, strategy: Option<Strategy>) -> Self {
         LoadOption {
             node: OptionNode {
                 relation,
@@ -48,7 +48,7 @@ macro_rules! option_fns {
         /// Takes a `One` or `Many` relation: a `Dynamic` one is a query and
         /// does not compile here.
         pub fn $name<P: Entity, T: Entity, F: Loadable<T>>(relation: Relation<P, T, F>) -> LoadOption<P, T> {
-            LoadOption::new(relation.meta.name, Strategy::$strategy)
+            LoadOption::new(relation.meta.name, Some(Strategy::$strategy))
         }
     )*};
 }
@@ -66,4 +66,34 @@ option_fns! {
     raise => Raise;
     /// Never load the relation; it reads as empty.
     noload => Noload;
+    /// Load the relation on access only when that sends no statement (a
+    /// many-to-one found in the identity map); refuse a load that would.
+    raise_on_sql => RaiseOnSql;
+}
+
+/// A step that keeps the mapping's strategy for the relation and leads to
+/// options for its targets (SQLAlchemy's `defaultload`):
+/// `defaultload(Author::BOOKS).then(selectin(Book::TAGS))` loads books as
+/// mapped, and their tags by selectin whenever the books load.
+pub fn defaultload<P: Entity, T: Entity, F: Loadable<T>>(
+    relation: Relation<P, T, F>,
+) -> LoadOption<P, T> {
+    LoadOption::new(relation.meta.name, None)
+}
+
+/// The target of a wildcard option: no relation continues from it, so
+/// `.then(...)` has nothing to take.
+#[derive(Debug)]
+pub enum AllRelations {}
+
+/// `strategy` for every relation of the entity at this step that no other
+/// option of the step names (SQLAlchemy's `'*'`: `raiseload('*')`,
+/// `lazyload('*')`, `selectinload('*')`). It applies at its own step only,
+/// not below it, and leaves `dynamic` relations alone (they are queries);
+/// `Strategy::Dynamic` here changes nothing. On the query's entity:
+/// `.options(all_relations(Strategy::Raise))`; below a step:
+/// `.options(selectin(Author::BOOKS).then(all_relations(Strategy::Noload)))`.
+pub fn all_relations<P: Entity>(strategy: Strategy) -> LoadOption<P, AllRelations> {
+    let strategy = (strategy != Strategy::Dynamic).then_some(strategy);
+    LoadOption::new(WILDCARD, strategy)
 }

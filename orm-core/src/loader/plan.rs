@@ -157,8 +157,8 @@ impl<T: Entity> Level for Pending<T> {
         while let Some(relation) = relations.get(self.next) {
             self.next += 1;
             let meta = relation.meta();
-            let option = find_option(&self.options, meta.name);
-            let strategy = option.map_or(meta.lazy, |o| o.strategy);
+            let option = find_option(&self.options, meta);
+            let strategy = option.map_or(meta.lazy, |o| o.strategy_for(meta));
             // Only the mapping's defaults stop on the way back; an explicit
             // option there is followed.
             let is_way_back =
@@ -181,7 +181,11 @@ impl<T: Entity> Level for Pending<T> {
                         return Ok(Some(step));
                     }
                 }
-                Strategy::Select | Strategy::Bulk | Strategy::Raise | Strategy::Noload
+                Strategy::Select
+                | Strategy::Bulk
+                | Strategy::Raise
+                | Strategy::Noload
+                | Strategy::RaiseOnSql
                     if option.is_some() =>
                 {
                     relation.mark(cx.lazy_options, &self.objects, strategy, children);

@@ -23,6 +23,9 @@ pub enum Strategy {
     Raise,
     /// Never: the relation reads as empty.
     Noload,
+    /// On access, only when no statement is needed (a many-to-one found in
+    /// the identity map); a load that would send SQL is refused.
+    RaiseOnSql,
 }
 
 impl Strategy {
@@ -31,7 +34,7 @@ impl Strategy {
     }
 
     pub(crate) fn from_code(code: u8) -> Option<Strategy> {
-        const ALL: [Strategy; 7] = [
+        const ALL: [Strategy; 8] = [
             Strategy::Select,
             Strategy::Joined,
             Strategy::Selectin,
@@ -39,6 +42,7 @@ impl Strategy {
             Strategy::Bulk,
             Strategy::Raise,
             Strategy::Noload,
+            Strategy::RaiseOnSql,
         ];
         ALL.get(usize::from(code).checked_sub(1)?).copied()
     }

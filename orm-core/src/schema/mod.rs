@@ -10,6 +10,6 @@ pub use meta::{
     ColumnMeta, ColumnMetaParts, EntityMeta, EntityMetaParts, RelationKind, RelationMeta,
     RelationMetaParts, Strategy,
 };
-pub(crate) use options::find_option;
 pub use options::OptionNode;
+pub(crate) use options::{find_option, WILDCARD};
 pub use record::{Record, RelationCell, Written};
