@@ -205,7 +205,8 @@ impl<E: Entity, S> Query<E, S> {
             inner.push(&statements.select_one);
             self.clauses(&order, self.limit)
                 .push(&mut inner, &mut params);
-            format!("SELECT COUNT(*) FROM ({})", inner.as_str())
+            // PostgreSQL before 16 wants every subquery in FROM named.
+            format!("SELECT COUNT(*) FROM ({}) AS counted", inner.as_str())
         } else {
             let mut sql = Sql::new(dialect);
             sql.push(&statements.count);
