@@ -967,3 +967,167 @@ fn a_failed_statement_aborts_the_transaction_until_rollback() {
     assert!(other.get::<Owner>(7).unwrap().is_none());
     assert!(pg.get::<Owner>(7).unwrap().is_none());
 }
+
+// ----- composite keys -------------------------------------------------------
+
+mod composite_eager {
+    use crate::support::composite::composite_mapping;
+    composite_mapping!(pub mod mapped {
+        items: "selectin",
+        label: "selectin",
+        topics: "selectin",
+        shelf: "select",
+        label_shelf: "select",
+        shelves: "select",
+        parent: "select",
+        children: "select",
+    });
+}
+
+/// Composite keys keep row-value lists, chunked as on SQLite (500 keys a
+/// statement), spelt `("a", "b") IN (($1, $2), ...)` without SQLite's
+/// `VALUES`: a single array parameter holds one column only.
+#[test]
+fn composite_keys_load_through_row_value_lists() {
+    use crate::support::composite::{base, composite, composite_in};
+    use composite_eager::mapped::{Item, Shelf, Topic};
+    let Some(pg) = pg::session("composite_keys_load_through_row_value_lists") else {
+        return;
+    };
+    let mut pg = pg.with(|s| composite_in(s, 60, 40));
+    let mut sqlite = composite(60, 40);
+    /// Each shelf's items, label and topics.
+    type ShelfGraph = Vec<((i64, i64), Vec<i64>, Option<i64>, Vec<(String, i64)>)>;
+    /// Each node's children.
+    type NodeGraph = Vec<((i64, i64), Vec<(i64, i64)>)>;
+    /// The graphs, items with "has a shelf", and the shelves' statements.
+    type Run = (ShelfGraph, NodeGraph, Vec<(i64, bool)>, u64);
+    let run = |s: &mut Session| -> Run {
+        let (shelves, statements) = counted(s, |s| {
+            s.query::<Shelf>()
+                .order_by(Shelf::BUILDING)
+                .order_by(Shelf::NUMBER)
+                .all()
+                .unwrap()
+        });
+        let shelves = shelves
+            .iter()
+            .map(|sh| {
+                (
+                    (sh.building, sh.number),
+                    sh.items.get().unwrap().iter().map(|i| i.id).collect(),
+                    sh.label.get().unwrap().map(|l| l.id),
+                    sh.topics
+                        .get()
+                        .unwrap()
+                        .iter()
+                        .map(|t: &Arc<Topic>| (t.lang.clone(), t.code))
+                        .collect(),
+                )
+            })
+            .collect();
+        let nodes = s
+            .query::<base::Node>()
+            .order_by(base::Node::TREE)
+            .order_by(base::Node::ID)
+            .options(selectin(base::Node::CHILDREN))
+            .all()
+            .unwrap()
+            .iter()
+            .map(|n| {
+                let children = n.children.get().unwrap();
+                (
+                    (n.tree, n.id),
+                    children.iter().map(|c| (c.tree, c.id)).collect(),
+                )
+            })
+            .collect();
+        let items = s
+            .query::<Item>()
+            .order_by(Item::ID)
+            .options(selectin(Item::SHELF))
+            .all()
+            .unwrap()
+            .iter()
+            .map(|i| (i.id, i.shelf.get().unwrap().is_some()))
+            .collect();
+        (shelves, nodes, items, statements)
+    };
+    let expected = run(&mut sqlite);
+    assert_eq!(expected.0.len(), 60);
+    assert_eq!(expected.1.len(), 80);
+    // Shelves, then their items, labels and topics: one list each.
+    assert_eq!(expected.3, 4);
+    pg.reset_statements();
+    assert_eq!(run(&mut pg), expected);
+    let items = &pg.statements()[1];
+    assert!(
+        items
+            .sql
+            .contains("(\"building\", \"shelf_number\") IN (($1, $2), ($3, $4)"),
+        "{}",
+        items.sql
+    );
+    assert_eq!(items.params, 120);
+}
+
+// ----- concurrency errors -----------------------------------------------------
+
+#[test]
+fn serialization_failure_and_deadlock_by_kind() {
+    let Some(pg) = accounts("serialization_failure_and_deadlock_by_kind") else {
+        return;
+    };
+    // 40001: a repeatable-read transaction writes a row another one changed
+    // since its snapshot.
+    let mut a = pg.another();
+    let mut b = pg.another();
+    a.execute("BEGIN ISOLATION LEVEL REPEATABLE READ", &[])
+        .unwrap();
+    a.execute("SELECT balance FROM accounts WHERE id = 1", &[])
+        .unwrap();
+    b.execute(
+        "UPDATE accounts SET balance = balance + 1 WHERE id = 1",
+        &[],
+    )
+    .unwrap();
+    let failure = database_error(a.execute(
+        "UPDATE accounts SET balance = balance + 2 WHERE id = 1",
+        &[],
+    ));
+    assert_eq!(failure.kind(), DatabaseErrorKind::SerializationFailure);
+    assert_eq!(failure.code(), Some("40001"));
+    assert_eq!(failure.hint(), Some("retry the whole transaction"));
+    a.execute("ROLLBACK", &[]).unwrap();
+
+    // 40P01: two transactions take two row locks in opposite orders.
+    a.execute("BEGIN", &[]).unwrap();
+    b.execute("BEGIN", &[]).unwrap();
+    a.execute("UPDATE owners SET name = 'a' WHERE id = 1", &[])
+        .unwrap();
+    b.execute("UPDATE accounts SET balance = 1 WHERE id = 1", &[])
+        .unwrap();
+    let waiting = std::thread::spawn(move || {
+        let result = a.execute("UPDATE accounts SET balance = 2 WHERE id = 1", &[]);
+        (a, result)
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let second = b.execute("UPDATE owners SET name = 'b' WHERE id = 1", &[]);
+    let (mut a, first) = waiting.join().unwrap();
+    // The server picks one victim; the other goes on.
+    let kinds: Vec<_> = [&first, &second]
+        .iter()
+        .map(|r| match r {
+            Ok(_) => None,
+            Err(Error::Database(db)) => Some((db.kind(), db.code().map(str::to_owned))),
+            Err(other) => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(kinds.iter().filter(|k| k.is_some()).count(), 1, "{kinds:?}");
+    assert!(kinds.contains(&Some((
+        DatabaseErrorKind::Deadlock,
+        Some("40P01".to_owned())
+    ))));
+    a.execute("ROLLBACK", &[]).unwrap();
+    b.execute("ROLLBACK", &[]).unwrap();
+}

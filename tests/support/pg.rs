@@ -96,6 +96,14 @@ impl PgSession {
         session
     }
 
+    /// Hands the session to `fill` (a fixture taking a `Session` by value)
+    /// and keeps what it returns.
+    pub fn with(mut self, fill: impl FnOnce(Session) -> Session) -> Self {
+        let session = self.session.take().expect("session");
+        self.session = Some(fill(session));
+        self
+    }
+
     /// A plain driver client, outside eagerly: for catalog queries.
     pub fn client(&self) -> postgres::Client {
         postgres::Client::connect(&self.url, postgres::NoTls).expect("connect")

@@ -21,6 +21,27 @@
 //!   [`DatabaseError::driver_error`] is the [`postgres::Error`].
 //! - Keys the database assigns come back through `INSERT ... RETURNING`, so
 //!   [`Backend::last_insert_id`] is not used (it answers 0).
+//! - Transactions: [`Backend::transaction_open`] follows the `BEGIN`,
+//!   `COMMIT` and `ROLLBACK` statements this backend ran. After a failed
+//!   statement PostgreSQL keeps the transaction open but aborted (every
+//!   statement but a rollback is refused with 25P02); the session's own
+//!   failed-transaction gate refuses them first, without a round trip.
+//!
+//! Where PostgreSQL differs from SQLite, as a user sees it:
+//! - A key written explicitly into an identity column does not move its
+//!   sequence: a later insert with the key left at 0 may be given a key
+//!   already taken (a unique violation). Let the database assign every key
+//!   of a table, or assign them all.
+//! - `LIKE` is case-sensitive (SQLite's is ASCII case-insensitive).
+//! - `create_all` creates a table's foreign keys with it, so both ends of
+//!   a many-to-many are created in the same call (or exist already), and a
+//!   cycle of many-to-one references between two tables is not supported.
+//! - Key lists of `selectin` and `bulk` are one array parameter (`"author_id"
+//!   = ANY($1)`): one statement per level for any number of parents, unless
+//!   the mapping writes `chunk_size` (then chunks, each one array).
+//!   Composite keys keep row-value lists (`("a", "b") IN (($1, $2), ...)`),
+//!   chunked by `chunk_size` (500 by default) as on SQLite.
+//! - NaN is stored and read back (SQLite refuses to bind it).
 
 use std::error::Error as StdError;
 

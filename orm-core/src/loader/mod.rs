@@ -8,8 +8,6 @@ mod joined;
 mod lazy;
 mod options;
 mod plan;
-#[cfg(test)]
-mod plan_tests;
 mod selectin;
 
 use std::sync::Arc;

@@ -3,6 +3,11 @@
 //! (`query.all(&mut session)`, or `session.query::<Author>()...all()`,
 //! whose query carries the session it runs on).
 
+// The loaders' plans driven by hand, from queries: here, as the loaders
+// do not depend on queries.
+#[cfg(test)]
+mod plan_tests;
+
 use std::marker::PhantomData;
 
 use crate::filter::{Expr, Filter, OrderBy};

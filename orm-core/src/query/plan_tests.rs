@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use orm_derive::Entity;
 
-use super::{selectin, RootPlan};
+use super::Query;
 use crate::engine::{IdentityMap, LazyOptions, Plan, PlanContext, Statement};
-use crate::query::Query;
+use crate::loader::{selectin, RootPlan};
 use crate::relation::{Many, One};
 use crate::sql::{Dialect, Sqlite};
 use crate::{Result, Row, Value, ValueRef};
