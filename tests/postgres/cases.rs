@@ -1131,3 +1131,67 @@ fn serialization_failure_and_deadlock_by_kind() {
     a.execute("ROLLBACK", &[]).unwrap();
     b.execute("ROLLBACK", &[]).unwrap();
 }
+
+// ----- bad rows and changed tables ------------------------------------------
+
+#[test]
+fn a_decode_error_mid_stream_leaves_the_connection_usable() {
+    let Some(mut pg) = pg::session("a_decode_error_mid_stream_leaves_the_connection_usable") else {
+        return;
+    };
+    // `owners.name` maps to a String, but this table lets it be NULL.
+    pg.execute(
+        "CREATE TABLE owners (id BIGINT PRIMARY KEY, name TEXT)",
+        &[],
+    )
+    .unwrap();
+    pg.execute(
+        "INSERT INTO owners SELECT g, CASE WHEN g = 500 THEN NULL ELSE 'o' || g END \
+         FROM generate_series(1, 1000) AS g",
+        &[],
+    )
+    .unwrap();
+    let error = pg.query::<Owner>().order_by(Owner::ID).all().unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Decode {
+                table: "owners",
+                column: "name",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    // The rest of the stream was dropped; the next statements run.
+    assert_eq!(
+        pg.query::<Owner>()
+            .filter(Owner::ID.ne(500))
+            .count()
+            .unwrap(),
+        999
+    );
+    let last = pg.get::<Owner>(1000).unwrap().unwrap();
+    assert_eq!(last.name, "o1000");
+}
+
+#[test]
+fn statements_prepared_before_a_table_changes_are_prepared_again() {
+    let Some(mut pg) = pg::session("statements_prepared_before_a_table_changes_are_prepared_again")
+    else {
+        return;
+    };
+    pg.create_all(&[Author::META, Book::META, Tag::META])
+        .unwrap();
+    pg.insert(author(0, "Ann")).unwrap();
+    pg.expunge_all();
+    assert_eq!(pg.get::<Author>(1).unwrap().unwrap().name, "Ann");
+    // The column's type changes: the prepared SELECT's result type is stale.
+    pg.execute(
+        "ALTER TABLE authors ALTER COLUMN name TYPE VARCHAR(40)",
+        &[],
+    )
+    .unwrap();
+    pg.expunge_all();
+    assert_eq!(pg.get::<Author>(1).unwrap().unwrap().name, "Ann");
+}

@@ -119,11 +119,15 @@ impl PostgresBackend {
         Ok(statement)
     }
 
-    /// Notes what a statement did to the transaction, once it ran.
+    /// Notes what a statement did to the transaction, once it ran. After
+    /// DDL the prepared statements are dropped: one prepared before a
+    /// table changed could otherwise fail with "cached plan must not change
+    /// result type" (DDL sent by other connections is not seen).
     fn track(&mut self, control: Control, ok: bool) {
         match control {
             Control::Begin if ok => self.in_transaction = true,
             Control::End => self.in_transaction = false,
+            Control::Schema if ok => self.statements.clear(),
             _ => {}
         }
     }
@@ -138,6 +142,9 @@ enum Control {
     /// transaction is over, whatever the statement answers (a failed COMMIT
     /// rolls back). `ROLLBACK TO SAVEPOINT` is not one.
     End,
+    /// `CREATE`, `ALTER`, `DROP`: may change what prepared statements
+    /// read.
+    Schema,
     /// Anything else, savepoints included.
     None,
 }
@@ -163,6 +170,8 @@ impl Control {
             }
         } else if is(first, "PREPARE") && words.next().is_some_and(|w| is(w, "TRANSACTION")) {
             Control::End
+        } else if is(first, "CREATE") || is(first, "ALTER") || is(first, "DROP") {
+            Control::Schema
         } else {
             Control::None
         }
@@ -475,6 +484,11 @@ mod tests {
         assert_eq!(Control::of("SELECT 1"), Control::None);
         assert_eq!(Control::of("PREPARE TRANSACTION 'x'"), Control::End);
         assert_eq!(Control::of("PREPARE stmt AS SELECT 1"), Control::None);
+        assert_eq!(
+            Control::of("ALTER TABLE t ADD COLUMN c INT"),
+            Control::Schema
+        );
+        assert_eq!(Control::of("drop table t"), Control::Schema);
     }
 
     #[test]
