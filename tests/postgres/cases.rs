@@ -1195,3 +1195,68 @@ fn statements_prepared_before_a_table_changes_are_prepared_again() {
     pg.expunge_all();
     assert_eq!(pg.get::<Author>(1).unwrap().unwrap().name, "Ann");
 }
+
+// ----- the behaviour tests' fixture --------------------------------------------
+
+/// `support::library`'s fixture (the one the behaviour tests use) seeds
+/// PostgreSQL too: its `?` placeholders are numbered there, and the
+/// identity sequences are moved past the keys it wrote, so loads and writes
+/// after it give the same results and statement counts on both engines.
+#[test]
+fn the_behaviour_fixture_runs_on_postgres() {
+    use crate::support::library::{category_tree, library, library_in};
+    let Some(pg) = pg::session("the_behaviour_fixture_runs_on_postgres") else {
+        return;
+    };
+    let mut pg = pg.with(|s| library_in(s, 30));
+    let mut sqlite = library(30);
+    let run = |s: &mut Session| {
+        let (result, statements) = counted(s, |s| {
+            let ann = s.get::<Author>(6).unwrap().unwrap();
+            let books = s.load(Author::BOOKS, &ann).unwrap();
+            let first = books.first().cloned().unwrap();
+            let tags: Vec<String> = s
+                .load(Book::TAGS, &first)
+                .unwrap()
+                .iter()
+                .map(|t| t.name.clone())
+                .collect();
+            let tag = s.get::<Tag>(1).unwrap().unwrap();
+            let tag_books = s.load(Tag::BOOKS, &tag).unwrap().len();
+            let bio = s.load(Author::BIO, &ann).unwrap().map(|b| b.text.clone());
+            let inserted = s.insert(author(0, "new")).unwrap();
+            s.update(author(inserted.id, "renamed")).unwrap();
+            let renamed = s
+                .query::<Author>()
+                .filter(Author::NAME.eq("renamed"))
+                .one()
+                .unwrap()
+                .id;
+            s.delete_by_key::<Author>(renamed).unwrap();
+            let gone = s.get::<Author>(renamed).unwrap().is_none();
+            (books.len(), tags, tag_books, bio, renamed, gone)
+        });
+        let nodes = category_tree(s, 3, 3);
+        let (tree, tree_statements) = counted(s, |s| {
+            s.query::<Category>()
+                .order_by(Category::ID)
+                .options(selectin(Category::CHILDREN))
+                .all()
+                .unwrap()
+                .iter()
+                .map(|c| {
+                    let children = c.children.get().unwrap();
+                    (c.id, children.iter().map(|k| k.id).collect::<Vec<_>>())
+                })
+                .collect::<Vec<_>>()
+        });
+        (result, statements, nodes, tree, tree_statements)
+    };
+    let expected = run(&mut sqlite);
+    // The new author follows the fixture's 30.
+    assert_eq!(expected.0 .4, 31);
+    assert!(expected.0 .5);
+    assert_eq!(expected.2, 40);
+    assert_eq!(expected.4, 2);
+    assert_eq!(run(&mut pg), expected);
+}

@@ -7,7 +7,7 @@
 
 use eagerly::Session;
 
-use super::library::IntoValue;
+use super::library::{exec, IntoValue};
 
 /// `composite_mapping!(mod name { items: "select", label: "select", topics:
 /// "select", shelf: "select", label_shelf: "select", shelves: "select",
@@ -206,23 +206,4 @@ pub fn composite_in(mut session: Session, shelves: i64, nodes: i64) -> Session {
     session.expunge_all();
     session.reset_statements();
     session
-}
-
-/// Sends a fixture statement written with `?` placeholders, numbered
-/// `$1, $2...` on PostgreSQL.
-fn exec(s: &mut Session, sql: &str, params: &[eagerly::Value]) -> eagerly::Result<u64> {
-    if s.dialect().name() != "postgres" {
-        return s.execute(sql, params);
-    }
-    let mut numbered = String::with_capacity(sql.len() + 8);
-    let mut n = 0;
-    for c in sql.chars() {
-        if c == '?' {
-            n += 1;
-            numbered.push_str(&format!("${n}"));
-        } else {
-            numbered.push(c);
-        }
-    }
-    s.execute(&numbered, params)
 }
