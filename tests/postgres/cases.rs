@@ -1260,3 +1260,43 @@ fn the_behaviour_fixture_runs_on_postgres() {
     assert_eq!(expected.4, 2);
     assert_eq!(run(&mut pg), expected);
 }
+
+/// NaN: PostgreSQL stores it and reads it back; SQLite would store NULL, so
+/// its backend refuses to bind it (tests/reliability_hostile_values.rs).
+#[test]
+fn nan_round_trips_on_postgres() {
+    let Some(mut pg) = pg::session("nan_round_trips_on_postgres") else {
+        return;
+    };
+    pg.create_all(&[Measure::META]).unwrap();
+    let stored = pg
+        .insert(Measure {
+            id: 0,
+            small: 1,
+            maybe: None,
+            flag: false,
+            ratio: f64::NAN,
+            data: Vec::new(),
+            unsigned: 0,
+            note: None,
+        })
+        .unwrap();
+    pg.expunge_all();
+    let read = pg.get::<Measure>(stored.id).unwrap().unwrap();
+    assert!(read.ratio.is_nan());
+    assert!(read.data.is_empty());
+
+    let mut sqlite = Session::in_memory().unwrap();
+    sqlite.create_all(&[Measure::META]).unwrap();
+    let refused = sqlite.insert(Measure {
+        id: 0,
+        small: 1,
+        maybe: None,
+        flag: false,
+        ratio: f64::NAN,
+        data: Vec::new(),
+        unsigned: 0,
+        note: None,
+    });
+    assert!(matches!(refused, Err(Error::Database(_))), "{refused:?}");
+}
