@@ -165,7 +165,8 @@ fn entity_meta_names_table_columns_and_key() {
     assert!(!meta.columns()[1].primary_key());
     assert_eq!(meta.columns()[0].sql_type(), SqlType::Integer);
     assert_eq!(meta.columns()[1].sql_type(), SqlType::Text);
-    assert_eq!(meta.columns()[2].sql_type(), SqlType::Integer);
+    // `born` is an `Option<i32>`: a 32-bit integer (INTEGER on SQLite too).
+    assert_eq!(meta.columns()[2].sql_type(), SqlType::Int32);
     assert!(!meta.columns()[0].nullable());
     assert!(!meta.columns()[1].nullable());
     assert!(meta.columns()[2].nullable());

@@ -146,6 +146,9 @@ pub enum DatabaseErrorKind {
     /// one; retry the transaction. PostgreSQL reports it (SQLSTATE 40001);
     /// SQLite never does (it reports [`Busy`](DatabaseErrorKind::Busy)).
     SerializationFailure,
+    /// The transaction was chosen as the victim of a deadlock and rolled
+    /// back; retry it. PostgreSQL reports it (SQLSTATE 40P01).
+    Deadlock,
     /// Anything else: syntax errors, missing tables, I/O errors, limits...
     Other,
 }
@@ -159,6 +162,7 @@ impl fmt::Display for DatabaseErrorKind {
             DatabaseErrorKind::CheckViolation => "check violation",
             DatabaseErrorKind::Busy => "busy",
             DatabaseErrorKind::SerializationFailure => "serialization failure",
+            DatabaseErrorKind::Deadlock => "deadlock",
             DatabaseErrorKind::Other => "other",
         })
     }

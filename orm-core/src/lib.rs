@@ -30,7 +30,7 @@ pub use query::Query;
 pub use relation::{Dynamic, LoadState, Many, One, Relation};
 pub use schema::{ColumnMeta, EntityMeta, Record, RelationKind, RelationMeta, Strategy};
 pub use session::{LoggedStatement, Session, DEFAULT_LOG_CAPACITY};
-pub use sql::{Dialect, Sql, Sqlite};
+pub use sql::{Dialect, Postgres, Sql, Sqlite};
 pub use value::{ColumnType, DecodeFailure, IntoColumnValue, Row, SqlType, Value, ValueRef};
 
 /// Items the derive's generated code uses; not a public API.

@@ -64,12 +64,24 @@ impl ValueRef<'_> {
     }
 }
 
-/// The SQL type a column is declared with in generated DDL.
+/// The SQL type a column is declared with in generated DDL, and the type a
+/// parameter binds as. Each [`Dialect`](crate::Dialect) names it its own way:
+/// SQLite declares every integer (and `bool`) `INTEGER`, PostgreSQL tells
+/// the widths apart (`BIGINT`, `INTEGER`) and has `BOOLEAN`.
+///
+/// New types may be added; match with a wildcard arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SqlType {
-    /// `INTEGER` (also used for `bool`).
+    /// A 64-bit integer (`i64`, and `u32`, whose range needs 64 bits):
+    /// SQLite `INTEGER`, PostgreSQL `BIGINT`.
     Integer,
-    /// `REAL`.
+    /// A 32-bit integer (`i32`): SQLite `INTEGER`, PostgreSQL `INTEGER`.
+    Int32,
+    /// A boolean (`bool`): SQLite `INTEGER` holding 0 or 1, PostgreSQL
+    /// `BOOLEAN`.
+    Boolean,
+    /// A 64-bit float: SQLite `REAL`, PostgreSQL `DOUBLE PRECISION`.
     Real,
     /// `TEXT`.
     Text,
@@ -78,10 +90,11 @@ pub enum SqlType {
 }
 
 impl SqlType {
-    /// The type name used in `CREATE TABLE`.
+    /// The type name SQLite's `CREATE TABLE` uses (see
+    /// [`Dialect::column_type`](crate::Dialect::column_type) for the others).
     pub const fn ddl_name(self) -> &'static str {
         match self {
-            SqlType::Integer => "INTEGER",
+            SqlType::Integer | SqlType::Int32 | SqlType::Boolean => "INTEGER",
             SqlType::Real => "REAL",
             SqlType::Text => "TEXT",
             SqlType::Blob => "BLOB",
@@ -172,7 +185,13 @@ impl ColumnType for i64 {
 macro_rules! narrow_integer {
     ($($ty:ident),*) => {$(
         impl ColumnType for $ty {
-            const SQL_TYPE: SqlType = SqlType::Integer;
+            // A signed 32-bit integer is `Int32`; a `u32` needs 64 bits of
+            // a signed column.
+            const SQL_TYPE: SqlType = if $ty::BITS == 32 && $ty::MIN != 0 {
+                SqlType::Int32
+            } else {
+                SqlType::Integer
+            };
             fn to_value(&self) -> Value {
                 Value::Integer(i64::from(*self))
             }
@@ -206,7 +225,7 @@ impl ColumnType for f64 {
 }
 
 impl ColumnType for bool {
-    const SQL_TYPE: SqlType = SqlType::Integer;
+    const SQL_TYPE: SqlType = SqlType::Boolean;
     fn to_value(&self) -> Value {
         Value::Integer(i64::from(*self))
     }

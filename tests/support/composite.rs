@@ -7,7 +7,7 @@
 
 use eagerly::Session;
 
-use super::library::IntoValue;
+use super::library::{exec, IntoValue};
 
 /// `composite_mapping!(mod name { items: "select", label: "select", topics:
 /// "select", shelf: "select", label_shelf: "select", shelves: "select",
@@ -132,8 +132,16 @@ pub fn shelf_key(k: i64) -> (i64, i64) {
 /// topics with one duplicated association-free pair) and two node trees of
 /// `nodes` nodes each (node `i`'s parent is `i / 2`, node 1 is the root).
 pub fn composite(shelves: i64, nodes: i64) -> Session {
+    composite_in(
+        Session::in_memory().expect("in-memory database"),
+        shelves,
+        nodes,
+    )
+}
+
+/// [`composite`] on a session the caller made (PostgreSQL's too).
+pub fn composite_in(mut session: Session, shelves: i64, nodes: i64) -> Session {
     use base::*;
-    let mut session = Session::in_memory().expect("in-memory database");
     session
         .create_all(&[
             Shelf::META,
@@ -147,24 +155,27 @@ pub fn composite(shelves: i64, nodes: i64) -> Session {
         .transaction(|s| {
             for lang in ["en", "fr"] {
                 for code in 1..=3i64 {
-                    s.execute("INSERT INTO topics (lang, code) VALUES (?, ?)", &[lang.to_string().into_value(), code.into_value()])?;
+                    exec(s, "INSERT INTO topics (lang, code) VALUES (?, ?)", &[lang.to_string().into_value(), code.into_value()])?;
                 }
             }
             let mut item = 0;
             for k in 0..shelves {
                 let (building, number) = shelf_key(k);
-                s.execute(
+                exec(
+                    s,
                     "INSERT INTO shelves (building, number, name) VALUES (?, ?, ?)",
                     &[building.into_value(), number.into_value(), format!("shelf{k}").into_value()],
                 )?;
                 if k % 2 == 0 {
-                    s.execute(
+                    exec(
+                        s,
                         "INSERT INTO labels (id, shelf_building, shelf_number, text) VALUES (?, ?, ?, ?)",
                         &[(k + 1).into_value(), building.into_value(), number.into_value(), format!("label{k}").into_value()],
                     )?;
                 }
                 for (lang, code) in [("en", k % 3 + 1), ("fr", k % 2 + 1)] {
-                    s.execute(
+                    exec(
+                        s,
                         "INSERT INTO shelf_topics (shelf_building, shelf_number, topic_lang, topic_code) VALUES (?, ?, ?, ?)",
                         &[building.into_value(), number.into_value(), lang.to_string().into_value(), code.into_value()],
                     )?;
@@ -172,7 +183,8 @@ pub fn composite(shelves: i64, nodes: i64) -> Session {
                 for _ in 0..(k % 3) {
                     item += 1;
                     let shelf = if item % 4 == 0 { eagerly::Value::Null } else { number.into_value() };
-                    s.execute(
+                    exec(
+                        s,
                         "INSERT INTO items (id, building, shelf_number, name) VALUES (?, ?, ?, ?)",
                         &[item.into_value(), building.into_value(), shelf, format!("item{item}").into_value()],
                     )?;
@@ -181,7 +193,8 @@ pub fn composite(shelves: i64, nodes: i64) -> Session {
             for tree in 1..=2i64 {
                 for id in 1..=nodes {
                     let parent = if id == 1 { eagerly::Value::Null } else { (id / 2).into_value() };
-                    s.execute(
+                    exec(
+                        s,
                         "INSERT INTO nodes (tree, id, parent_id, name) VALUES (?, ?, ?, ?)",
                         &[tree.into_value(), id.into_value(), parent, format!("n{tree}.{id}").into_value()],
                     )?;

@@ -101,6 +101,7 @@ pub fn library_in(mut session: Session, authors: i64) -> Session {
         ])
         .expect("schema");
     session.transaction(|s| seed(s, authors)).expect("seed");
+    follow_explicit_keys(&mut session, &["authors", "books", "tags", "biographies"]);
     session.expunge_all();
     session.reset_statements();
     session
@@ -108,7 +109,8 @@ pub fn library_in(mut session: Session, authors: i64) -> Session {
 
 fn seed(session: &mut Session, authors: i64) -> eagerly::Result<()> {
     for id in 0..5 {
-        session.execute(
+        exec(
+            session,
             "INSERT INTO tags (id, name) VALUES (?, ?)",
             &[
                 eagerly::Value::Integer(id),
@@ -118,12 +120,14 @@ fn seed(session: &mut Session, authors: i64) -> eagerly::Result<()> {
     }
     let mut book = 0;
     for a in 1..=authors {
-        session.execute(
+        exec(
+            session,
             "INSERT INTO authors (id, name) VALUES (?, ?)",
             &[a.into_value(), format!("author{a}").into_value()],
         )?;
         if a % 2 == 0 {
-            session.execute(
+            exec(
+                session,
                 "INSERT INTO biographies (id, author_id, text) VALUES (?, ?, ?)",
                 &[
                     a.into_value(),
@@ -139,7 +143,8 @@ fn seed(session: &mut Session, authors: i64) -> eagerly::Result<()> {
             } else {
                 eagerly::Value::Null
             };
-            session.execute(
+            exec(
+                session,
                 "INSERT INTO books (id, title, author_id, editor_id) VALUES (?, ?, ?, ?)",
                 &[
                     book.into_value(),
@@ -151,7 +156,8 @@ fn seed(session: &mut Session, authors: i64) -> eagerly::Result<()> {
             let mut tags = vec![book % 3, (book + 1) % 5];
             tags.dedup();
             for tag in tags {
-                session.execute(
+                exec(
+                    session,
                     "INSERT INTO book_tags (book_id, tag_id) VALUES (?, ?)",
                     &[book.into_value(), tag.into_value()],
                 )?;
@@ -165,36 +171,76 @@ fn seed(session: &mut Session, authors: i64) -> eagerly::Result<()> {
 /// children per node; returns how many categories exist.
 pub fn category_tree(session: &mut Session, depth: u32, fanout: i64) -> i64 {
     let mut next = 1;
-    session
-        .execute(
-            "INSERT INTO categories (id, parent_id, name) VALUES (1, NULL, 'root')",
-            &[],
-        )
-        .expect("root");
+    exec(
+        session,
+        "INSERT INTO categories (id, parent_id, name) VALUES (1, NULL, 'root')",
+        &[],
+    )
+    .expect("root");
     let mut level = vec![1i64];
     for _ in 0..depth {
         let mut below = Vec::new();
         for parent in level {
             for _ in 0..fanout {
                 next += 1;
-                session
-                    .execute(
-                        "INSERT INTO categories (id, parent_id, name) VALUES (?, ?, ?)",
-                        &[
-                            next.into_value(),
-                            parent.into_value(),
-                            format!("c{next}").into_value(),
-                        ],
-                    )
-                    .expect("category");
+                exec(
+                    session,
+                    "INSERT INTO categories (id, parent_id, name) VALUES (?, ?, ?)",
+                    &[
+                        next.into_value(),
+                        parent.into_value(),
+                        format!("c{next}").into_value(),
+                    ],
+                )
+                .expect("category");
                 below.push(next);
             }
         }
         level = below;
     }
+    follow_explicit_keys(session, &["categories"]);
     session.expunge_all();
     session.reset_statements();
     next
+}
+
+/// Sends a fixture statement written with `?` placeholders, numbered
+/// `$1, $2...` on PostgreSQL (SQLite's statements are sent as written).
+pub fn exec(session: &mut Session, sql: &str, params: &[eagerly::Value]) -> eagerly::Result<u64> {
+    if session.dialect().name() != "postgres" {
+        return session.execute(sql, params);
+    }
+    let mut numbered = String::with_capacity(sql.len() + 8);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            numbered.push_str(&format!("${n}"));
+        } else {
+            numbered.push(c);
+        }
+    }
+    session.execute(&numbered, params)
+}
+
+/// On PostgreSQL, moves the identity sequence of each table's `id` past
+/// the keys the fixture wrote explicitly, so that an insert with the key
+/// left at 0 gets a new key, as SQLite's rowid does. Nothing on SQLite.
+pub fn follow_explicit_keys(session: &mut Session, tables: &[&str]) {
+    if session.dialect().name() != "postgres" {
+        return;
+    }
+    for table in tables {
+        session
+            .execute(
+                &format!(
+                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
+                     COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+                ),
+                &[],
+            )
+            .expect("identity sequence");
+    }
 }
 
 /// Shorthand for bound values in fixtures.

@@ -1,10 +1,13 @@
 //! The boundary between the session and a database engine.
 //!
-//! The session speaks only these two traits, so another engine (PostgreSQL is
-//! the next one planned) plugs in without touching the derive or the loaders:
-//! a backend names the [`Dialect`] its statements are written in, runs them
-//! and streams their rows, nothing else.
+//! The session speaks only these two traits, so an engine plugs in without
+//! touching the derive or the loaders: a backend names the [`Dialect`] its
+//! statements are written in, runs them and streams their rows, nothing
+//! else. SQLite (feature `sqlite`, the default) and PostgreSQL (feature
+//! `postgres`) are built in.
 
+#[cfg(feature = "postgres")]
+pub mod postgres;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 

@@ -268,27 +268,46 @@ impl<P: Entity, T: Entity, F, K, G> InStep<P, T, F, K, G> {
 
 impl<P: Entity, T: Entity, F, K, G: Gather<P, T>> Step for InStep<P, T, F, K, G> {
     fn next_statement(&mut self, _cx: &mut PlanContext<'_>) -> Result<Option<Statement>> {
-        let chunk_size = self.relation.meta.chunk_size.max(1);
+        let meta = self.relation.meta;
+        // One array parameter holds every key (PostgreSQL's `= ANY($1)`),
+        // unless the mapping asked for chunks.
+        let whole = self.statements.binds_key_array() && !meta.chunk_size_explicit;
+        let chunk_size = if whole {
+            self.keys.len()
+        } else {
+            meta.chunk_size.max(1)
+        };
         let chunk = &self.keys[self.sent..(self.sent + chunk_size).min(self.keys.len())];
         if chunk.is_empty() {
             return Ok(None);
         }
         self.sent += chunk.len();
-        let mut params = Vec::new();
+        let mut params = Vec::with_capacity(if whole { 1 } else { chunk.len() });
         for key in chunk {
             (self.bind)(key, &mut params);
         }
+        let array = self.statements.binds_key_array() && chunk.len() > 1;
+        if array {
+            params = vec![Value::List(params)];
+        }
         let sql = if self.joins.states.is_empty() {
-            self.statements.for_keys(chunk.len())
+            match self.statements.for_all_keys().filter(|_| array) {
+                Some(sql) => sql.into(),
+                None => self.statements.for_keys(chunk.len()),
+            }
         } else {
             let order: Vec<String> = if self.statements.outer_order.is_empty() {
                 Vec::new()
             } else {
                 vec![self.statements.outer_order.clone()]
             };
+            let inner = match self.statements.inner_for_all_keys().filter(|_| array) {
+                Some(sql) => sql.to_owned(),
+                None => self.statements.inner_for_keys(chunk.len()),
+            };
             wrap_with_joins(
                 T::META,
-                &self.statements.inner_for_keys(chunk.len()),
+                &inner,
                 &self.statements.outer_links(),
                 &self.builder,
                 &order,

@@ -3,6 +3,8 @@
 //! (`query.all(&mut session)`, or `session.query::<Author>()...all()`,
 //! whose query carries the session it runs on).
 
+// The loaders' plans driven by hand, from queries: here, as the loaders
+// do not depend on queries.
 #[cfg(test)]
 mod plan_tests;
 
@@ -241,7 +243,8 @@ impl<E: Entity, S> Query<E, S> {
             inner.push(&statements.select_one);
             self.clauses(&order, self.limit)
                 .push(&mut inner, &mut params);
-            format!("SELECT COUNT(*) FROM ({})", inner.as_str())
+            // PostgreSQL before 16 wants every subquery in FROM named.
+            format!("SELECT COUNT(*) FROM ({}) AS counted", inner.as_str())
         } else {
             let mut sql = Sql::new(dialect);
             sql.push(&statements.count);

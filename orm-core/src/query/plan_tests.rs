@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use orm_derive::Entity;
 
+use super::Query;
 use crate::engine::{IdentityMap, LazyOptions, Plan, PlanContext, Statement};
 use crate::loader::{selectin, RootPlan};
-use crate::query::Query;
 use crate::relation::{Many, One};
-use crate::sql::{Dialect, Sqlite};
+use crate::sql::{Dialect, Postgres, Sqlite};
 use crate::{Result, Row, Value, ValueRef};
 
 #[derive(Entity, Debug)]
@@ -56,7 +56,15 @@ fn text(s: &str) -> Value {
 /// Runs `plan` by hand: each statement it yields must be the next of
 /// `expected`, and gets the rows listed with it.
 fn drive(plan: &mut dyn Plan, expected: Vec<(Statement, Vec<Vec<Value>>)>) {
-    let dialect: &'static dyn Dialect = &Sqlite;
+    drive_in(&Sqlite, plan, expected);
+}
+
+/// [`drive`] in `dialect`.
+fn drive_in(
+    dialect: &'static dyn Dialect,
+    plan: &mut dyn Plan,
+    expected: Vec<(Statement, Vec<Vec<Value>>)>,
+) {
     let mut identity = IdentityMap::owned_by(1);
     let mut lazy_options = LazyOptions::default();
     let mut expected = expected.into_iter();
@@ -190,4 +198,73 @@ fn a_many_to_one_step_sends_only_the_keys_missing_from_the_map() {
         books[2].author.get().unwrap().unwrap(),
     );
     assert!(Arc::ptr_eq(&first, &third), "one row, one object");
+}
+
+#[test]
+fn on_postgres_a_key_list_of_any_length_is_one_array_parameter() {
+    // 1 200 parents: SQLite would send ceil(1200 / 500) = 3 lists.
+    let dialect: &'static dyn Dialect = &Postgres;
+    let query = Query::<Author>::new()
+        .order_by(Author::ID)
+        .options(selectin(Author::BOOKS));
+    let (statement, params) = query.root_statement(dialect, None);
+    let mut plan = RootPlan::<Author>::new(dialect, statement, params, &query.options);
+    let parents: Vec<Vec<Value>> = (1..=1200)
+        .map(|id| vec![Value::Integer(id), text(&format!("a{id}"))])
+        .collect();
+    let keys: Vec<Value> = (1..=1200).map(Value::Integer).collect();
+    drive_in(
+        dialect,
+        &mut plan,
+        vec![
+            (
+                Statement {
+                    sql: r#"SELECT "id", "name" FROM "authors" ORDER BY "id""#.into(),
+                    params: vec![],
+                },
+                parents,
+            ),
+            (
+                Statement {
+                    sql: r#"SELECT "id", "title", "author_id" FROM "books" WHERE "author_id" = ANY($1) ORDER BY "title""#.into(),
+                    params: vec![Value::List(keys)],
+                },
+                vec![
+                    vec![Value::Integer(10), text("Alpha"), Value::Integer(1)],
+                    vec![Value::Integer(11), text("Beta"), Value::Integer(1200)],
+                ],
+            ),
+        ],
+    );
+    let authors = plan.into_objects();
+    assert_eq!(authors.len(), 1200);
+    assert_eq!(authors[0].books.get().unwrap()[0].title, "Alpha");
+    assert_eq!(authors[1199].books.get().unwrap()[0].title, "Beta");
+    assert!(authors[1..1199]
+        .iter()
+        .all(|a| a.books.get().unwrap().is_empty()));
+
+    // One parent: the single-key statement, one placeholder.
+    let (statement, params) = query.root_statement(dialect, None);
+    let mut plan = RootPlan::<Author>::new(dialect, statement, params, &query.options);
+    drive_in(
+        dialect,
+        &mut plan,
+        vec![
+            (
+                Statement {
+                    sql: r#"SELECT "id", "name" FROM "authors" ORDER BY "id""#.into(),
+                    params: vec![],
+                },
+                vec![vec![Value::Integer(7), text("Gus")]],
+            ),
+            (
+                Statement {
+                    sql: r#"SELECT "id", "title", "author_id" FROM "books" WHERE "author_id" IN ($1) ORDER BY "title""#.into(),
+                    params: vec![Value::Integer(7)],
+                },
+                vec![],
+            ),
+        ],
+    );
 }

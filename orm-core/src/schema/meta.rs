@@ -86,6 +86,7 @@ pub struct RelationMeta {
     pub(crate) lazy: Strategy,
     pub(crate) innerjoin: bool,
     pub(crate) chunk_size: usize,
+    pub(crate) chunk_size_explicit: bool,
     pub(crate) join_depth: usize,
     pub(crate) order_by: &'static [(&'static str, bool)],
     pub(crate) foreign_key: &'static [&'static str],
@@ -109,6 +110,7 @@ pub struct RelationMetaParts {
     pub lazy: Strategy,
     pub innerjoin: bool,
     pub chunk_size: usize,
+    pub chunk_size_explicit: bool,
     pub join_depth: usize,
     pub order_by: &'static [(&'static str, bool)],
     pub foreign_key: &'static [&'static str],
@@ -132,6 +134,7 @@ impl RelationMetaParts {
             lazy,
             innerjoin,
             chunk_size,
+            chunk_size_explicit,
             join_depth,
             order_by,
             foreign_key,
@@ -151,6 +154,7 @@ impl RelationMetaParts {
             lazy,
             innerjoin,
             chunk_size,
+            chunk_size_explicit,
             join_depth,
             order_by,
             foreign_key,
@@ -196,9 +200,18 @@ impl RelationMeta {
         self.innerjoin
     }
 
-    /// How many keys go in one `IN` list.
+    /// How many keys go in one `IN` list: the mapping's `chunk_size`, else
+    /// 500. Where the dialect binds a key list as one array (PostgreSQL),
+    /// only a `chunk_size` written in the mapping chunks
+    /// ([`chunk_size_explicit`](Self::chunk_size_explicit)).
     pub const fn chunk_size(&self) -> usize {
         self.chunk_size
+    }
+
+    /// Whether the mapping wrote `chunk_size`, rather than taking the
+    /// default.
+    pub const fn chunk_size_explicit(&self) -> bool {
+        self.chunk_size_explicit
     }
 
     /// For a self-referential `joined` relation, how many levels one

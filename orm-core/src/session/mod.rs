@@ -61,6 +61,32 @@ impl Session {
         )))
     }
 
+    /// Connects to a PostgreSQL server:
+    /// `Session::connect("postgres://user@localhost:5432/database")` (or
+    /// the `key=value` form), without TLS. Prepared statements are cached
+    /// on the connection (see [`backend::postgres`](crate::backend::postgres)).
+    #[cfg(feature = "postgres")]
+    pub fn connect(url: &str) -> Result<Session> {
+        Ok(Session::with_backend(Box::new(
+            crate::backend::postgres::PostgresBackend::connect(url)?,
+        )))
+    }
+
+    /// Connects to the PostgreSQL server named by the environment variable
+    /// `DATABASE_URL` (see [`connect`](Session::connect));
+    /// [`Error::Misuse`](crate::Error::Misuse) when it is not set.
+    #[cfg(feature = "postgres")]
+    pub fn from_env() -> Result<Session> {
+        match std::env::var("DATABASE_URL") {
+            Ok(url) => Session::connect(&url),
+            Err(_) => Err(crate::Error::Misuse(
+                "DATABASE_URL is not set: set it to a PostgreSQL URL such as \
+                 postgres://user@localhost:5432/database"
+                    .into(),
+            )),
+        }
+    }
+
     /// A session over any [`Backend`].
     pub fn with_backend(backend: Box<dyn Backend>) -> Session {
         Session {
@@ -119,12 +145,27 @@ impl Session {
     // ----- schema ---------------------------------------------------------
 
     /// Creates the tables of the given entities if they do not exist:
-    /// `session.create_all(&[Author::META, Book::META])`.
+    /// `session.create_all(&[Author::META, Book::META])`. Tables come
+    /// first, each after the tables its foreign keys reference among the
+    /// given entities, then the association tables of the many-to-many
+    /// relations, then an index on every foreign key. PostgreSQL checks a
+    /// foreign key's table when it creates the constraint: both ends of a
+    /// many-to-many must be created in the same call (or exist), and a
+    /// cycle of many-to-one references between two tables is not supported
+    /// there yet.
     pub fn create_all(&mut self, entities: &[&EntityMeta]) -> Result<()> {
-        for meta in entities {
-            for statement in crate::sql::schema(meta, self.engine.dialect) {
-                self.execute(&statement, &[])?;
-            }
+        let schemas: Vec<_> = referenced_first(entities)
+            .into_iter()
+            .map(|meta| crate::sql::schema(meta, self.engine.dialect))
+            .collect();
+        for schema in &schemas {
+            self.execute(&schema.table, &[])?;
+        }
+        for statement in schemas.iter().flat_map(|s| &s.associations) {
+            self.execute(statement, &[])?;
+        }
+        for statement in schemas.iter().flat_map(|s| &s.indexes) {
+            self.execute(statement, &[])?;
         }
         // Then the indexes a one-to-many needs on its target's foreign key,
         // once every table of the call exists.
@@ -187,4 +228,29 @@ impl Session {
     pub fn expunge_all(&mut self) {
         self.engine.expunge_all();
     }
+}
+
+/// `entities` in an order where each comes after the targets of its
+/// many-to-one relations among them, otherwise in the given order; the
+/// entities of a cycle stay in the given order.
+fn referenced_first<'m>(entities: &[&'m EntityMeta]) -> Vec<&'m EntityMeta> {
+    // By table: one entity's metadata need not have one address.
+    let references = |meta: &EntityMeta, other: &EntityMeta| {
+        meta.table != other.table
+            && meta.relations.iter().any(|r| {
+                r.kind == crate::schema::RelationKind::ManyToOne
+                    && (r.target_meta)().table == other.table
+            })
+    };
+    let mut left: Vec<&EntityMeta> = entities.to_vec();
+    let mut ordered = Vec::with_capacity(left.len());
+    while !left.is_empty() {
+        // The first entity referencing none of those still left, else
+        // (a cycle) the first one.
+        let next = (0..left.len())
+            .find(|&i| !left.iter().any(|other| references(left[i], other)))
+            .unwrap_or(0);
+        ordered.push(left.remove(next));
+    }
+    ordered
 }

@@ -33,13 +33,14 @@ impl Session {
             // A key type narrower than SQLite's rowid may not hold the key
             // the database picks; the INSERT then runs in a savepoint and
             // is undone, so no row the mapping cannot read is left behind.
+            let sql = &statements.insert_without_key;
             if E::assigned_key_fits(i64::MAX) {
-                self.execute(&statements.insert_without_key, &values)?;
-                object.assign_key(self.engine.backend.last_insert_id())?;
+                let key = self.insert_assigning_key(sql, &values)?;
+                object.assign_key(key)?;
             } else {
                 self.atomic(|s| {
-                    s.execute(&statements.insert_without_key, &values)?;
-                    object.assign_key(s.engine.backend.last_insert_id())
+                    let key = s.insert_assigning_key(sql, &values)?;
+                    object.assign_key(key)
                 })?;
             }
         } else {
@@ -48,6 +49,30 @@ impl Session {
         let object = Arc::new(object);
         self.registered_write(&object);
         Ok(object)
+    }
+
+    /// Sends an insert whose key the database assigns and answers that key:
+    /// read from the statement's `RETURNING` where the dialect has one
+    /// (PostgreSQL), else asked of the connection (SQLite's rowid).
+    fn insert_assigning_key(&mut self, sql: &str, values: &[Value]) -> Result<i64> {
+        if !self.engine.dialect.returns_assigned_key() {
+            self.execute(sql, values)?;
+            return Ok(self.engine.backend.last_insert_id());
+        }
+        let mut key = None;
+        self.engine.stream(sql, values, &mut |_, row| {
+            key = Some(match row.value(0)? {
+                crate::ValueRef::Integer(key) => key,
+                other => {
+                    return Err(Error::Misuse(format!(
+                        "the database assigned a key that is not an integer: {}",
+                        other.storage_class()
+                    )))
+                }
+            });
+            Ok(())
+        })?;
+        key.ok_or_else(|| Error::Misuse("the insert returned no key".into()))
     }
 
     /// Writes every non-key column of `object` to the row with its key and

@@ -17,7 +17,9 @@ pub(crate) struct EntityStatements {
     /// `INSERT` of every column.
     pub(crate) insert: String,
     /// `INSERT` without the key column, for a key the database assigns
-    /// (the same as `insert` when the key is never assigned).
+    /// (the same as `insert` when the key is never assigned). Where the
+    /// dialect [returns the assigned key](Dialect::returns_assigned_key), it
+    /// ends in `RETURNING <key>`: a query of one row and one column.
     pub(crate) insert_without_key: String,
     /// `UPDATE ... SET <non-key columns> WHERE <key>`; `None` when every
     /// column is part of the key.
@@ -94,7 +96,12 @@ impl EntityStatements {
             select_one: from_table("SELECT 1"),
             insert: insert_of(&all),
             insert_without_key: if meta.auto_key {
-                insert_of(&non_key)
+                let mut insert = insert_of(&non_key);
+                if dialect.returns_assigned_key() {
+                    insert.push_str(" RETURNING ");
+                    push_ident(&mut insert, key[0]);
+                }
+                insert
             } else {
                 insert_of(&all)
             },
@@ -139,13 +146,26 @@ fn quoted_list(names: &[&str]) -> String {
         .join(", ")
 }
 
-/// The DDL of `meta`: `CREATE TABLE IF NOT EXISTS` with its primary key,
-/// NOT NULL for non-`Option` fields and a FOREIGN KEY per many-to-one; an
-/// index per foreign key; and the association table of each many-to-many.
-/// Rendered at run time because a column's SQL type comes from its
-/// [`ColumnType`](crate::ColumnType) impl, which the derive cannot see.
-pub(crate) fn schema(meta: &EntityMeta, dialect: &dyn Dialect) -> Vec<String> {
-    let mut statements = Vec::new();
+/// The DDL of one entity, in three parts because PostgreSQL checks a
+/// FOREIGN KEY's table when the constraint is created: `create_all` sends
+/// every entity's table first (referenced tables before the tables that
+/// reference them), then the association tables, then the indexes.
+pub(crate) struct Schema {
+    /// `CREATE TABLE IF NOT EXISTS` with its primary key, NOT NULL for
+    /// non-`Option` fields and a FOREIGN KEY per many-to-one.
+    pub(crate) table: String,
+    /// The association table of each many-to-many.
+    pub(crate) associations: Vec<String>,
+    /// An index per foreign key, the association tables' included.
+    pub(crate) indexes: Vec<String>,
+}
+
+/// The DDL of `meta` (see [`Schema`]). Rendered at run time because a
+/// column's SQL type comes from its [`ColumnType`](crate::ColumnType) impl,
+/// which the derive cannot see.
+pub(crate) fn schema(meta: &EntityMeta, dialect: &dyn Dialect) -> Schema {
+    let mut associations = Vec::new();
+    let mut indexes = Vec::new();
     let mut foreign_keys = Vec::new();
     for relation in meta.relations {
         let target = (relation.target_meta)();
@@ -159,22 +179,25 @@ pub(crate) fn schema(meta: &EntityMeta, dialect: &dyn Dialect) -> Vec<String> {
                 ));
             }
             (RelationKind::ManyToMany, Some(secondary)) => {
-                statements.extend(association_table(
-                    secondary, relation, meta, target, dialect,
-                ));
+                let [table, index] = association_table(secondary, relation, meta, target, dialect);
+                associations.push(table);
+                indexes.push(index);
             }
             _ => {}
         }
     }
-    statements.insert(0, create_table(meta, &foreign_keys, dialect));
     for relation in meta
         .relations
         .iter()
         .filter(|r| r.kind == RelationKind::ManyToOne)
     {
-        statements.push(index(meta.table, relation.foreign_key));
+        indexes.push(index(meta.table, relation.foreign_key));
     }
-    statements
+    Schema {
+        table: create_table(meta, &foreign_keys, dialect),
+        associations,
+        indexes,
+    }
 }
 
 /// Indexes on the foreign keys the one-to-many and one-to-one relations of
@@ -205,6 +228,9 @@ fn create_table(meta: &EntityMeta, foreign_keys: &[String], dialect: &dyn Dialec
         sql.push(' ');
         sql.push_str(dialect.column_type(column.sql_type));
         if single_key && column.primary_key {
+            if meta.auto_key {
+                sql.push_str(dialect.identity_column());
+            }
             sql.push_str(" PRIMARY KEY");
         }
         if !column.nullable {
@@ -242,7 +268,7 @@ fn association_table(
     owner: &EntityMeta,
     target: &EntityMeta,
     dialect: &dyn Dialect,
-) -> Vec<String> {
+) -> [String; 2] {
     let typed = |columns: &[&str], meta: &EntityMeta| -> Vec<String> {
         columns
             .iter()
@@ -264,7 +290,7 @@ fn association_table(
         .chain(relation.target_foreign_key)
         .copied()
         .collect();
-    vec![
+    [
         format!(
             "CREATE TABLE IF NOT EXISTS {} ({}, PRIMARY KEY ({}), FOREIGN KEY ({}) REFERENCES {} ({}), FOREIGN KEY ({}) REFERENCES {} ({}))",
             qualified("", secondary),

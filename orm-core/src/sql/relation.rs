@@ -23,6 +23,12 @@ pub(crate) struct RelationStatements {
     key_width: usize,
     /// The statement for exactly one key, the shape of every lazy `select`.
     single: String,
+    /// Where the dialect binds a key list as one array parameter and a key
+    /// is one column: the simple form for any number of keys
+    /// (`... WHERE "author_id" = ANY($1) ORDER BY ...`).
+    array: Option<String>,
+    /// The joined form's inner statement for any number of keys, likewise.
+    inner_array: Option<String>,
 }
 
 static STATEMENTS: Cache<RelationStatements> = Cache::new();
@@ -48,7 +54,13 @@ impl RelationStatements {
                 format!("({})", cols.join(", "))
             }
         };
-        let in_open = |width: usize| if width == 1 { " IN (" } else { " IN (VALUES " };
+        let in_open = |width: usize| {
+            if width == 1 {
+                " IN ("
+            } else {
+                dialect.row_list_open()
+            }
+        };
         let order_clause = |terms: Vec<String>| -> String {
             if terms.is_empty() {
                 String::new()
@@ -62,7 +74,10 @@ impl RelationStatements {
             sql.finish()
         };
 
-        let (head, inner_head, link_width, key_width, simple_order) = match relation.kind {
+        // Each form: the statement up to its WHERE, and the link columns.
+        let (select_head, inner_select_head, matched, link_width, simple_order) = match relation
+            .kind
+        {
             // The target's own columns hold the link: its key for a
             // many-to-one, its foreign key otherwise.
             RelationKind::ManyToOne | RelationKind::OneToMany | RelationKind::OneToOne => {
@@ -75,16 +90,11 @@ impl RelationStatements {
                         .map(|c| qualified("", c))
                         .collect()
                 };
-                let width = matched.len();
-                let matcher = format!("{}{}", tuple(&matched), in_open(width));
                 (
-                    format!(
-                        "SELECT {} FROM {target_table} WHERE {matcher}",
-                        target_columns("")
-                    ),
-                    format!("SELECT * FROM {target_table} WHERE {matcher}"),
+                    format!("SELECT {} FROM {target_table} WHERE ", target_columns("")),
+                    format!("SELECT * FROM {target_table} WHERE "),
+                    matched,
                     0,
-                    width,
                     order_terms(relation, ""),
                 )
             }
@@ -102,10 +112,7 @@ impl RelationStatements {
                     .map(|c| qualified("s", c))
                     .collect();
                 let width = link.len();
-                let matcher = format!("{}{}", tuple(&link), in_open(width));
-                let from = format!(
-                    "FROM {target_table} AS t JOIN {secondary} AS s ON {on} WHERE {matcher}"
-                );
+                let from = format!("FROM {target_table} AS t JOIN {secondary} AS s ON {on} WHERE ");
                 let aliased_links = link
                     .iter()
                     .enumerate()
@@ -115,13 +122,28 @@ impl RelationStatements {
                 (
                     format!("SELECT {}, {} {from}", target_columns("t"), link.join(", ")),
                     format!("SELECT t.*, {aliased_links} {from}"),
-                    width,
+                    link,
                     width,
                     order_terms(relation, "t"),
                 )
             }
         };
-        let tail = format!("){}", order_clause(simple_order));
+        let key_width = matched.len();
+        let matcher = format!("{}{}", tuple(&matched), in_open(key_width));
+        let head = format!("{select_head}{matcher}");
+        let inner_head = format!("{inner_select_head}{matcher}");
+        let order = order_clause(simple_order);
+        let tail = format!("){order}");
+        let as_array = |select_head: &str, order: &str| {
+            let mut sql = Sql::new(dialect);
+            sql.push(select_head);
+            dialect.push_key_array(&mut sql, &matched[0]);
+            sql.push(order);
+            sql.finish()
+        };
+        let arrays = dialect.key_lists_as_array() && key_width == 1;
+        let array = arrays.then(|| as_array(&select_head, &order));
+        let inner_array = arrays.then(|| as_array(&inner_select_head, ""));
         let mut single = Sql::new(dialect);
         single.push(&head);
         single.key_params(1, key_width);
@@ -135,7 +157,29 @@ impl RelationStatements {
             link_width,
             key_width,
             single: single.finish(),
+            array,
+            inner_array,
         }
+    }
+
+    /// Whether [`for_all_keys`](Self::for_all_keys) has a statement: the
+    /// dialect binds key lists as one array and a key is one column.
+    /// Composite keys keep their row-value lists, in chunks.
+    pub(crate) fn binds_key_array(&self) -> bool {
+        self.array.is_some()
+    }
+
+    /// The simple-form statement for any number of keys, bound as one
+    /// [`Value::List`](crate::Value::List) parameter; `None` unless
+    /// [`binds_key_array`](Self::binds_key_array).
+    pub(crate) fn for_all_keys(&self) -> Option<&str> {
+        self.array.as_deref()
+    }
+
+    /// The joined form's inner statement for any number of keys, bound as
+    /// one list (as [`for_all_keys`](Self::for_all_keys)).
+    pub(crate) fn inner_for_all_keys(&self) -> Option<&str> {
+        self.inner_array.as_deref()
     }
 
     /// The simple-form statement for `keys` keys.

@@ -36,7 +36,7 @@ impl Dialect for Sqlite {
         // A single INTEGER PRIMARY KEY column is SQLite's rowid alias,
         // which is what assigns keys on insert.
         match sql_type {
-            SqlType::Integer => "INTEGER",
+            SqlType::Integer | SqlType::Int32 | SqlType::Boolean => "INTEGER",
             SqlType::Real => "REAL",
             SqlType::Text => "TEXT",
             SqlType::Blob => "BLOB",

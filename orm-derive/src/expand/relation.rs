@@ -78,6 +78,7 @@ pub fn constant(model: &Model, relation: &Relation) -> TokenStream {
     let strategy = strategy_variant(relation.strategy);
     let innerjoin = relation.innerjoin;
     let chunk_size = relation.chunk_size;
+    let chunk_size_explicit = relation.chunk_size_explicit;
     let join_depth = relation.join_depth;
     let optional = relation.optional;
     let span = relation.link_span;
@@ -274,6 +275,7 @@ pub fn constant(model: &Model, relation: &Relation) -> TokenStream {
                 lazy: #krate::Strategy::#strategy,
                 innerjoin: #innerjoin,
                 chunk_size: #chunk_size,
+                chunk_size_explicit: #chunk_size_explicit,
                 join_depth: #join_depth,
                 order_by: &[#(#order_by),*],
                 foreign_key: #foreign_key,

@@ -62,6 +62,8 @@ pub struct Relation {
     pub link: Link,
     pub innerjoin: bool,
     pub chunk_size: usize,
+    /// Whether `chunk_size` was written (else it is the default, 500).
+    pub chunk_size_explicit: bool,
     pub join_depth: usize,
     /// Target fields to order a collection by, and "descending".
     pub order_by: Vec<(syn::Ident, bool)>,
@@ -363,6 +365,7 @@ impl Relation {
             link: Link::Invalid,
             innerjoin: false,
             chunk_size: 500,
+            chunk_size_explicit: false,
             join_depth: 1,
             order_by: Vec::new(),
             optional: false,
@@ -440,6 +443,7 @@ impl Relation {
                 "`target_foreign_key` names a column of the `secondary` table, which is missing",
             );
         }
+        let chunk_size_explicit = attrs.chunk_size.is_some();
         let chunk_size = attrs
             .chunk_size
             .as_ref()
@@ -588,6 +592,7 @@ impl Relation {
             link,
             innerjoin,
             chunk_size,
+            chunk_size_explicit,
             join_depth,
             order_by,
             link_span: fk_span,

@@ -66,6 +66,7 @@ impl Edition {
                 lazy: ::eagerly::Strategy::Select,
                 innerjoin: false,
                 chunk_size: 500usize,
+                chunk_size_explicit: false,
                 join_depth: 1usize,
                 order_by: &[
                     (<<Printing as ::eagerly::Entity>::Itself>::ID.name(), false),

@@ -47,6 +47,7 @@ impl Author {
                 lazy: ::eagerly::Strategy::Dynamic,
                 innerjoin: false,
                 chunk_size: 500usize,
+                chunk_size_explicit: false,
                 join_depth: 1usize,
                 order_by: &[],
                 foreign_key: &[<<Book as ::eagerly::Entity>::Itself>::AUTHOR_ID.name()],

@@ -38,6 +38,7 @@ impl Book {
                 lazy: ::eagerly::Strategy::Joined,
                 innerjoin: true,
                 chunk_size: 500usize,
+                chunk_size_explicit: false,
                 join_depth: 1usize,
                 order_by: &[],
                 foreign_key: &["book_id"],

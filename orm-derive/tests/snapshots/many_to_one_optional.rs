@@ -54,6 +54,7 @@ impl Book {
                 lazy: ::eagerly::Strategy::Bulk,
                 innerjoin: false,
                 chunk_size: 500usize,
+                chunk_size_explicit: false,
                 join_depth: 1usize,
                 order_by: &[],
                 foreign_key: &["author_id"],

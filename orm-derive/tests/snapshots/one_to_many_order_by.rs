@@ -60,6 +60,7 @@ impl Author {
                 lazy: ::eagerly::Strategy::Selectin,
                 innerjoin: false,
                 chunk_size: 100usize,
+                chunk_size_explicit: true,
                 join_depth: 1usize,
                 order_by: &[
                     (<<Book as ::eagerly::Entity>::Itself>::TITLE.name(), true),

@@ -1,0 +1,507 @@
+//! PostgreSQL through the `postgres` crate, behind the feature `postgres`.
+//!
+//! The `postgres` crate is a thin blocking wrapper over `tokio-postgres`,
+//! which owns the wire protocol and the type layer; the synchronous session
+//! runs on it now, and an async session will speak `tokio-postgres`
+//! directly, binding and reading values the same way. The same protocol is
+//! spoken by CockroachDB, YugabyteDB and Citus (untested here).
+//!
+//! - Statements are prepared once per connection and kept (up to 256).
+//! - Parameters bind by the types the server declared when it prepared the
+//!   statement: an `i64` [`Value::Integer`] bound to an `int4` parameter (an
+//!   `i32` column) is converted with a range check, to `bool` only from 0
+//!   or 1; [`Value::List`] binds as an array of the element type (`"id" =
+//!   ANY($1)`). A value that does not fit is refused before anything is
+//!   sent.
+//! - Rows are streamed as the server sends them.
+//! - Errors are [`DatabaseError`]s classified by SQLSTATE (23505 unique,
+//!   23503 foreign key, 23502 not null, 23514 check, 40001 serialization
+//!   failure, 40P01 deadlock, 55P03 lock not available as busy), with the
+//!   constraint, table and columns PostgreSQL reports;
+//!   [`DatabaseError::driver_error`] is the [`postgres::Error`].
+//! - Keys the database assigns come back through `INSERT ... RETURNING`, so
+//!   [`Backend::last_insert_id`] is not used (it answers 0).
+//! - Transactions: [`Backend::transaction_open`] follows the `BEGIN`,
+//!   `COMMIT` and `ROLLBACK` statements this backend ran. After a failed
+//!   statement PostgreSQL keeps the transaction open but aborted (every
+//!   statement but a rollback is refused with 25P02); the session's own
+//!   failed-transaction gate refuses them first, without a round trip.
+//!
+//! Where PostgreSQL differs from SQLite, as a user sees it:
+//! - A key written explicitly into an identity column does not move its
+//!   sequence: a later insert with the key left at 0 may be given a key
+//!   already taken (a unique violation). Let the database assign every key
+//!   of a table, or assign them all.
+//! - `LIKE` is case-sensitive (SQLite's is ASCII case-insensitive).
+//! - `create_all` creates a table's foreign keys with it, so both ends of
+//!   a many-to-many are created in the same call (or exist already), and a
+//!   cycle of many-to-one references between two tables is not supported.
+//! - Key lists of `selectin` and `bulk` are one array parameter (`"author_id"
+//!   = ANY($1)`): one statement per level for any number of parents, unless
+//!   the mapping writes `chunk_size` (then chunks, each one array).
+//!   Composite keys keep row-value lists (`("a", "b") IN (($1, $2), ...)`),
+//!   chunked by `chunk_size` (500 by default) as on SQLite.
+//! - NaN is stored and read back (SQLite refuses to bind it).
+
+use std::error::Error as StdError;
+
+/// The driver, for what a program must name of it (a client to wrap with
+/// [`PostgresBackend::new`], a driver error to inspect).
+pub use postgres;
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::types::{to_sql_checked, FromSql, IsNull, Kind, ToSql, Type};
+use postgres::{Client, NoTls, Statement};
+
+use super::{abbreviate_sql, Backend, Row};
+use crate::hash::FastMap;
+use crate::{DatabaseError, DatabaseErrorKind, Error, Result, Value, ValueRef};
+
+/// Prepared statements kept per connection; generated SQL is a small fixed
+/// set per entity, so this holds every statement of a typical application.
+const STATEMENT_CACHE_CAPACITY: usize = 256;
+
+/// The PostgreSQL backend, owning its client.
+pub struct PostgresBackend {
+    client: Client,
+    statements: FastMap<String, Statement>,
+    /// Whether the connection is inside a transaction, from the
+    /// transaction statements this backend ran (see `Control`). A failed
+    /// statement leaves PostgreSQL's transaction open (aborted) until it is
+    /// rolled back; a COMMIT ends it whatever it answers.
+    in_transaction: bool,
+}
+
+impl std::fmt::Debug for PostgresBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresBackend")
+            .field("prepared", &self.statements.len())
+            .field("in_transaction", &self.in_transaction)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PostgresBackend {
+    /// Connects to `url` (`postgres://user@host:5432/database`, or the
+    /// `key=value` form), without TLS.
+    pub fn connect(url: &str) -> Result<Self> {
+        Ok(PostgresBackend::new(Client::connect(url, NoTls)?))
+    }
+
+    /// Takes over a connected client, outside any transaction.
+    pub fn new(client: Client) -> Self {
+        PostgresBackend {
+            client,
+            statements: FastMap::default(),
+            in_transaction: false,
+        }
+    }
+
+    /// The underlying client, for what eagerly does not cover. Statements
+    /// sent through it are not counted, and a transaction opened through it
+    /// is not seen by the session.
+    pub fn client(&mut self) -> &mut Client {
+        &mut self.client
+    }
+
+    /// The prepared statement of `sql`, prepared on first use.
+    fn prepared(&mut self, sql: &str) -> Result<Statement> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client.prepare(sql)?;
+        if self.statements.len() >= STATEMENT_CACHE_CAPACITY {
+            // Any one: the cache holds the hot set long before it fills.
+            if let Some(evicted) = self.statements.keys().next().cloned() {
+                self.statements.remove(&evicted);
+            }
+        }
+        self.statements.insert(sql.to_owned(), statement.clone());
+        Ok(statement)
+    }
+
+    /// Notes what a statement did to the transaction, once it ran. After
+    /// DDL the prepared statements are dropped: one prepared before a
+    /// table changed could otherwise fail with "cached plan must not change
+    /// result type" (DDL sent by other connections is not seen).
+    fn track(&mut self, control: Control, ok: bool) {
+        match control {
+            Control::Begin if ok => self.in_transaction = true,
+            Control::End => self.in_transaction = false,
+            Control::Schema if ok => self.statements.clear(),
+            _ => {}
+        }
+    }
+}
+
+/// A statement's effect on the transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Control {
+    /// `BEGIN`, `START TRANSACTION`: opens one when it succeeds.
+    Begin,
+    /// `COMMIT`, `END`, `ROLLBACK`, `ABORT`, `PREPARE TRANSACTION`: the
+    /// transaction is over, whatever the statement answers (a failed COMMIT
+    /// rolls back). `ROLLBACK TO SAVEPOINT` is not one.
+    End,
+    /// `CREATE`, `ALTER`, `DROP`: may change what prepared statements
+    /// read.
+    Schema,
+    /// Anything else, savepoints included.
+    None,
+}
+
+impl Control {
+    fn of(sql: &str) -> Control {
+        let mut words = sql
+            .split(|c: char| c.is_ascii_whitespace() || c == ';')
+            .filter(|w| !w.is_empty());
+        let first = words.next().unwrap_or("");
+        let is = |word: &str, expected: &str| word.eq_ignore_ascii_case(expected);
+        if is(first, "BEGIN")
+            || (is(first, "START") && words.next().is_some_and(|w| is(w, "TRANSACTION")))
+        {
+            Control::Begin
+        } else if is(first, "COMMIT") || is(first, "END") || is(first, "ABORT") {
+            Control::End
+        } else if is(first, "ROLLBACK") {
+            match words.next() {
+                Some(w) if is(w, "TO") => Control::None,
+                Some(w) if is(w, "PREPARED") => Control::None,
+                _ => Control::End,
+            }
+        } else if is(first, "PREPARE") && words.next().is_some_and(|w| is(w, "TRANSACTION")) {
+            Control::End
+        } else if is(first, "CREATE") || is(first, "ALTER") || is(first, "DROP") {
+            Control::Schema
+        } else {
+            Control::None
+        }
+    }
+}
+
+impl Backend for PostgresBackend {
+    fn dialect(&self) -> &'static dyn crate::sql::Dialect {
+        &crate::sql::Postgres
+    }
+
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
+        let control = Control::of(sql);
+        let result = self.prepared(sql).and_then(|statement| {
+            // Streamed like a query: rows a statement may return are
+            // skipped, and the count comes with its completion.
+            let mut rows = self.client.query_raw(&statement, params.iter().map(Bind))?;
+            while rows.next()?.is_some() {}
+            Ok(rows.rows_affected().unwrap_or(0))
+        });
+        self.track(control, result.is_ok());
+        result
+    }
+
+    fn query(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        on_row: &mut dyn FnMut(&dyn Row) -> Result<()>,
+    ) -> Result<()> {
+        let control = Control::of(sql);
+        let statement = match self.prepared(sql) {
+            Ok(statement) => statement,
+            Err(error) => {
+                self.track(control, false);
+                return Err(error);
+            }
+        };
+        let result = (|| {
+            let mut rows = self.client.query_raw(&statement, params.iter().map(Bind))?;
+            while let Some(row) = rows.next()? {
+                on_row(&PostgresRow(&row))?;
+            }
+            Ok(())
+        })();
+        self.track(control, result.is_ok());
+        result
+    }
+
+    /// Not used on PostgreSQL, whose inserts return their keys
+    /// (`RETURNING`): 0.
+    fn last_insert_id(&self) -> i64 {
+        0
+    }
+
+    fn transaction_open(&self) -> bool {
+        self.in_transaction && !self.client.is_closed()
+    }
+}
+
+// ----- binding --------------------------------------------------------------
+
+/// A value bound by the parameter type the server declared.
+#[derive(Debug)]
+struct Bind<'a>(&'a Value);
+
+type BoxError = Box<dyn StdError + Sync + Send>;
+
+/// The refusal of a value the parameter's type cannot hold.
+fn mismatch(what: &str, ty: &Type) -> BoxError {
+    format!("cannot bind {what} to a parameter of type {ty}").into()
+}
+
+fn is_text(ty: &Type) -> bool {
+    [
+        Type::TEXT,
+        Type::VARCHAR,
+        Type::BPCHAR,
+        Type::NAME,
+        Type::UNKNOWN,
+    ]
+    .contains(ty)
+}
+
+impl ToSql for Bind<'_> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut bytes::BytesMut,
+    ) -> std::result::Result<IsNull, BoxError> {
+        match self.0 {
+            Value::Null => Ok(IsNull::Yes),
+            &Value::Integer(i) => {
+                if *ty == Type::INT8 {
+                    i.to_sql(ty, out)
+                } else if *ty == Type::INT4 {
+                    i32::try_from(i)
+                        .map_err(|_| format!("integer {i} is out of range for type {ty}"))?
+                        .to_sql(ty, out)
+                } else if *ty == Type::INT2 {
+                    i16::try_from(i)
+                        .map_err(|_| format!("integer {i} is out of range for type {ty}"))?
+                        .to_sql(ty, out)
+                } else if *ty == Type::BOOL {
+                    match i {
+                        0 => false.to_sql(ty, out),
+                        1 => true.to_sql(ty, out),
+                        _ => Err(format!("integer {i} is not a boolean (0 or 1)").into()),
+                    }
+                } else if *ty == Type::FLOAT8 {
+                    (i as f64).to_sql(ty, out)
+                } else if *ty == Type::FLOAT4 {
+                    (i as f32).to_sql(ty, out)
+                } else {
+                    Err(mismatch("an integer", ty))
+                }
+            }
+            &Value::Real(f) => {
+                if *ty == Type::FLOAT8 {
+                    f.to_sql(ty, out)
+                } else if *ty == Type::FLOAT4 {
+                    (f as f32).to_sql(ty, out)
+                } else {
+                    Err(mismatch("a float", ty))
+                }
+            }
+            Value::Text(text) if is_text(ty) => text.as_str().to_sql(ty, out),
+            Value::Text(_) => Err(mismatch("text", ty)),
+            Value::Blob(bytes) if *ty == Type::BYTEA => bytes.as_slice().to_sql(ty, out),
+            Value::Blob(_) => Err(mismatch("bytes", ty)),
+            Value::List(items) => match ty.kind() {
+                Kind::Array(_) => {
+                    let items: Vec<Bind<'_>> = items.iter().map(Bind).collect();
+                    items.as_slice().to_sql(ty, out)
+                }
+                _ => Err(mismatch("a list", ty)),
+            },
+        }
+    }
+
+    /// Every type: `to_sql` refuses what does not fit, naming the type.
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+// ----- rows -----------------------------------------------------------------
+
+struct PostgresRow<'a>(&'a postgres::Row);
+
+/// One column's value, read by its type.
+struct Cell<'a>(ValueRef<'a>);
+
+impl<'a> FromSql<'a> for Cell<'a> {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> std::result::Result<Self, BoxError> {
+        Ok(Cell(if *ty == Type::INT8 {
+            ValueRef::Integer(i64::from_sql(ty, raw)?)
+        } else if *ty == Type::INT4 {
+            ValueRef::Integer(i32::from_sql(ty, raw)?.into())
+        } else if *ty == Type::INT2 {
+            ValueRef::Integer(i16::from_sql(ty, raw)?.into())
+        } else if *ty == Type::OID {
+            ValueRef::Integer(u32::from_sql(ty, raw)?.into())
+        } else if *ty == Type::BOOL {
+            ValueRef::Integer(bool::from_sql(ty, raw)?.into())
+        } else if *ty == Type::FLOAT8 {
+            ValueRef::Real(f64::from_sql(ty, raw)?)
+        } else if *ty == Type::FLOAT4 {
+            ValueRef::Real(f32::from_sql(ty, raw)?.into())
+        } else if is_text(ty) {
+            // Text arrives as its bytes; the field's type checks UTF-8.
+            ValueRef::Text(raw)
+        } else if *ty == Type::BYTEA {
+            ValueRef::Blob(raw)
+        } else {
+            return Err(format!("columns of type {ty} are not supported").into());
+        }))
+    }
+
+    fn from_sql_null(_: &Type) -> std::result::Result<Self, BoxError> {
+        Ok(Cell(ValueRef::Null))
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+}
+
+impl Row for PostgresRow<'_> {
+    fn value(&self, index: usize) -> Result<ValueRef<'_>> {
+        Ok(self.0.try_get::<_, Cell<'_>>(index)?.0)
+    }
+}
+
+// ----- errors ---------------------------------------------------------------
+
+impl From<postgres::Error> for Error {
+    fn from(error: postgres::Error) -> Self {
+        Error::Database(database_error(error))
+    }
+}
+
+/// The advice for failures a retry of the whole transaction cures.
+const RETRY_HINT: &str = "retry the whole transaction";
+
+/// Classifies a driver error by SQLSTATE and reads the names PostgreSQL
+/// reports with it.
+fn database_error(error: postgres::Error) -> DatabaseError {
+    use postgres::error::SqlState;
+    let Some(db) = error.as_db_error() else {
+        // Not from the server: a value that could not be bound, a closed
+        // connection, a wrong parameter count. The driver's Display leaves
+        // the cause to `source()`: "error serializing parameter 0".
+        let mut message = error.to_string();
+        if let Some(cause) = error.source() {
+            message = format!("{message}: {cause}");
+        }
+        let message = abbreviate_sql(&message).into_owned();
+        return DatabaseError::new(DatabaseErrorKind::Other, message, Box::new(error));
+    };
+    let code = db.code().clone();
+    let kind = match code {
+        SqlState::UNIQUE_VIOLATION => DatabaseErrorKind::UniqueViolation,
+        SqlState::FOREIGN_KEY_VIOLATION => DatabaseErrorKind::ForeignKeyViolation,
+        SqlState::NOT_NULL_VIOLATION => DatabaseErrorKind::NotNullViolation,
+        SqlState::CHECK_VIOLATION => DatabaseErrorKind::CheckViolation,
+        SqlState::T_R_SERIALIZATION_FAILURE => DatabaseErrorKind::SerializationFailure,
+        SqlState::T_R_DEADLOCK_DETECTED => DatabaseErrorKind::Deadlock,
+        SqlState::LOCK_NOT_AVAILABLE => DatabaseErrorKind::Busy,
+        _ => DatabaseErrorKind::Other,
+    };
+    let message = abbreviate_sql(db.message()).into_owned();
+    let constraint = db.constraint().map(str::to_owned);
+    let table = db.table().map(str::to_owned);
+    let columns: Vec<String> = match (kind, db.column(), db.detail()) {
+        (_, Some(column), _) => vec![column.to_owned()],
+        // "Key (a, b)=(1, 2) already exists." A foreign key's detail names
+        // the referencing table's columns only when the inserted or updated
+        // row is the culprit ("... is not present in table"), not when a
+        // referenced row is deleted.
+        (DatabaseErrorKind::UniqueViolation, None, Some(detail)) => key_columns(detail),
+        (DatabaseErrorKind::ForeignKeyViolation, None, Some(detail))
+            if detail.contains("is not present in table") =>
+        {
+            key_columns(detail)
+        }
+        _ => Vec::new(),
+    };
+    let mut database_error =
+        DatabaseError::new(kind, message, Box::new(error)).with_code(code.code());
+    if let Some(constraint) = constraint {
+        database_error = database_error.with_constraint(constraint);
+    }
+    if let Some(table) = table {
+        database_error = database_error.with_table(table);
+    }
+    if !columns.is_empty() {
+        database_error = database_error.with_columns(columns);
+    }
+    if matches!(
+        kind,
+        DatabaseErrorKind::SerializationFailure | DatabaseErrorKind::Deadlock
+    ) {
+        database_error = database_error.with_hint(RETRY_HINT);
+    }
+    database_error
+}
+
+/// The columns of a key detail, `Key (a, b)=(...) ...`; none when the
+/// detail reads otherwise (or names an expression).
+fn key_columns(detail: &str) -> Vec<String> {
+    let Some(rest) = detail.strip_prefix("Key (") else {
+        return Vec::new();
+    };
+    let Some((columns, _)) = rest.split_once(")=(") else {
+        return Vec::new();
+    };
+    if columns.contains('(') {
+        return Vec::new();
+    }
+    columns
+        .split(", ")
+        .map(|c| c.trim_matches('"').to_owned())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transaction_statements_are_recognised() {
+        assert_eq!(Control::of("BEGIN"), Control::Begin);
+        assert_eq!(
+            Control::of("  begin isolation level serializable"),
+            Control::Begin
+        );
+        assert_eq!(Control::of("START TRANSACTION"), Control::Begin);
+        assert_eq!(Control::of("COMMIT"), Control::End);
+        assert_eq!(Control::of("ROLLBACK"), Control::End);
+        assert_eq!(Control::of("rollback;"), Control::End);
+        assert_eq!(
+            Control::of("ROLLBACK TO SAVEPOINT eagerly_sp1"),
+            Control::None
+        );
+        assert_eq!(Control::of("SAVEPOINT eagerly_sp1"), Control::None);
+        assert_eq!(Control::of("RELEASE SAVEPOINT eagerly_sp1"), Control::None);
+        assert_eq!(Control::of("SELECT 1"), Control::None);
+        assert_eq!(Control::of("PREPARE TRANSACTION 'x'"), Control::End);
+        assert_eq!(Control::of("PREPARE stmt AS SELECT 1"), Control::None);
+        assert_eq!(
+            Control::of("ALTER TABLE t ADD COLUMN c INT"),
+            Control::Schema
+        );
+        assert_eq!(Control::of("drop table t"), Control::Schema);
+    }
+
+    #[test]
+    fn key_details_name_their_columns() {
+        assert_eq!(key_columns("Key (name)=(Ann) already exists."), ["name"]);
+        assert_eq!(key_columns("Key (a, b)=(1, 2) already exists."), ["a", "b"]);
+        assert_eq!(
+            key_columns("Key (lower(name))=(ann) already exists."),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            key_columns("Failing row contains (1)."),
+            Vec::<String>::new()
+        );
+    }
+}
