@@ -36,6 +36,10 @@ trait AnyEntityMap: Send {
     /// Adds the tracked objects, their strong counts and relation edges to
     /// `graph`.
     fn gather(&self, graph: &mut Graph);
+    /// Adds to `links` an (entity, target entity) pair for each relation
+    /// loaded on at least one tracked object: the type-level graph that
+    /// any cycle of objects must follow.
+    fn loaded_links(&self, links: &mut Vec<(TypeId, TypeId)>);
     /// Empties the relations of the tracked objects `graph` found
     /// unreachable.
     fn sweep(&mut self, graph: &Graph);
@@ -113,6 +117,16 @@ impl<E: Record> AnyEntityMap for EntityMap<E> {
                     relation.edges(object, edge);
                 }
             });
+        }
+    }
+    fn loaded_links(&self, links: &mut Vec<(TypeId, TypeId)>) {
+        for relation in E::cells() {
+            if self
+                .tracked_objects()
+                .any(|object| relation.is_loaded_on(&object))
+            {
+                links.push((TypeId::of::<E>(), (relation.meta().target_type)()));
+            }
         }
     }
     fn sweep(&mut self, graph: &Graph) {
@@ -233,6 +247,12 @@ impl IdentityMap {
     /// outside the session's graph holds (see `session::collector`), and
     /// forgets the dead; answers how many stay tracked.
     pub(crate) fn collect(&mut self) -> usize {
+        if !self.may_hold_cycles() {
+            for map in self.maps.values_mut() {
+                map.forget_dead();
+            }
+            return self.tracked_len();
+        }
         let mut graph = Graph::default();
         for map in self.maps.values() {
             map.gather(&mut graph);
@@ -248,6 +268,19 @@ impl IdentityMap {
             map.forget_dead();
         }
         self.tracked_len()
+    }
+
+    /// Whether the relations loaded on tracked objects lead from some entity
+    /// back to itself. Objects can only form a cycle along such a loop of
+    /// types, so without one (books loaded with their authors, the authors'
+    /// books not loaded) there is nothing to collect, and the walk over
+    /// every object is skipped.
+    fn may_hold_cycles(&self) -> bool {
+        let mut links = Vec::new();
+        for map in self.maps.values() {
+            map.loaded_links(&mut links);
+        }
+        crate::hash::has_cycle(&links)
     }
 
     /// Forgets `object` if it is the instance registered under its key.
