@@ -24,14 +24,8 @@ impl Dialect for Numbered {
         sql.push_str(&format!("?{number}"));
     }
     fn push_in_array(&self, sql: &mut Sql<'_>, column: &str, negated: bool) {
-        sql.ident(column);
-        sql.push(if negated {
-            " NOT IN rarray("
-        } else {
-            " IN rarray("
-        });
-        sql.param();
-        sql.push(")");
+        // SQLite's text; its placeholder comes from `sql`'s dialect, this one.
+        eagerly::Sqlite.push_in_array(sql, column, negated)
     }
     fn limit_for_offset_only(&self) -> Option<i64> {
         eagerly::Sqlite.limit_for_offset_only()

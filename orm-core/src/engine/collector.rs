@@ -130,3 +130,55 @@ pub(crate) fn adopt_orphans(mut identity: IdentityMap) {
     }
     orphans.retain_mut(|orphan| orphan.collect() > 0);
 }
+
+/// Whether the directed graph of `edges` has a cycle (a self-loop counts).
+/// For small graphs of types: a depth-first search with colours.
+pub(crate) fn has_cycle<N: Copy + Eq + std::hash::Hash>(edges: &[(N, N)]) -> bool {
+    let mut next: FastMap<N, Vec<N>> = FastMap::default();
+    for &(from, to) in edges {
+        next.entry(from).or_default().push(to);
+    }
+    // 1: on the current path; 2: done.
+    let mut colour: FastMap<N, u8> = FastMap::default();
+    for &start in next.keys() {
+        if colour.contains_key(&start) {
+            continue;
+        }
+        let mut stack = vec![(start, 0usize)];
+        colour.insert(start, 1);
+        while let Some((node, child)) = stack.pop() {
+            let children = next.get(&node).map_or(&[][..], |c| &c[..]);
+            match children.get(child) {
+                Some(&to) => {
+                    stack.push((node, child + 1));
+                    match colour.get(&to) {
+                        Some(1) => return true,
+                        Some(_) => {}
+                        None => {
+                            colour.insert(to, 1);
+                            stack.push((to, 0));
+                        }
+                    }
+                }
+                None => {
+                    colour.insert(node, 2);
+                }
+            }
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod cycle_tests {
+    use super::has_cycle;
+
+    #[test]
+    fn cycles_in_small_graphs() {
+        assert!(!has_cycle::<u8>(&[]));
+        assert!(!has_cycle(&[(1, 2), (2, 3), (1, 3)]));
+        assert!(has_cycle(&[(1, 1)]));
+        assert!(has_cycle(&[(1, 2), (2, 1)]));
+        assert!(has_cycle(&[(4, 1), (1, 2), (2, 3), (3, 1)]));
+    }
+}

@@ -280,7 +280,7 @@ impl IdentityMap {
         for map in self.maps.values() {
             map.loaded_links(&mut links);
         }
-        crate::hash::has_cycle(&links)
+        super::collector::has_cycle(&links)
     }
 
     /// Forgets `object` if it is the instance registered under its key.

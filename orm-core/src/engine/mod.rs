@@ -68,32 +68,33 @@ impl Engine {
         self.send(sql, params, |backend, _| backend.execute(sql, params))
     }
 
-    /// Runs a query, handing each row to `on_row` with the identity map.
-    /// Like [`execute`](Engine::execute), refused in a failed transaction
-    /// and counted.
+    /// Runs a query, handing each row to `on_row` with the session state a
+    /// plan works on. Like [`execute`](Engine::execute), refused in a failed
+    /// transaction and counted.
     pub(crate) fn stream(
         &mut self,
         sql: &str,
         params: &[Value],
-        on_row: &mut dyn FnMut(&mut IdentityMap, &dyn Row) -> Result<()>,
+        on_row: &mut dyn FnMut(&mut PlanContext<'_>, &dyn Row) -> Result<()>,
     ) -> Result<()> {
-        self.send(sql, params, |backend, identity| {
-            backend.query(sql, params, &mut |row| on_row(identity, row))
+        self.send(sql, params, |backend, mut cx| {
+            backend.query(sql, params, &mut |row| on_row(&mut cx, row))
         })
     }
 
     /// The one way a statement reaches the backend: refused in a failed
     /// transaction, logged, and a database error noted against the
-    /// transaction. `run` gets the backend and the identity map.
+    /// transaction. `run` gets the backend and the state plans work on.
     pub(crate) fn send<R>(
         &mut self,
         sql: &str,
         params: &[Value],
-        run: impl FnOnce(&mut dyn Backend, &mut IdentityMap) -> Result<R>,
+        run: impl FnOnce(&mut dyn Backend, PlanContext<'_>) -> Result<R>,
     ) -> Result<R> {
         self.transaction.refuse_if_failed()?;
         self.log.record(sql, params);
-        let result = run(self.backend.as_mut(), &mut self.identity);
+        let cx = PlanContext::new(&mut self.identity, &mut self.lazy_options, self.dialect);
+        let result = run(self.backend.as_mut(), cx);
         self.note_failure(&result);
         result
     }

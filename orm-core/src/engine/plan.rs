@@ -3,7 +3,7 @@
 //! A loader strategy never sends a statement: it is a [`Plan`] that yields
 //! the statements it needs one at a time and takes their rows back, with
 //! the session's objects at hand in a [`PlanContext`]. The driver here
-//! sends each statement through the engine's one gate (refused in a failed
+//! sends each statement through the engine's one gate (`Engine::send`) (refused in a failed
 //! transaction, logged, failures noted) and hands every row to the plan.
 //! An async driver runs the same plans over an async backend: only this
 //! loop is written twice, no strategy is.
@@ -72,16 +72,9 @@ impl Engine {
             let Some(statement) = next else {
                 return Ok(());
             };
-            self.transaction.refuse_if_failed()?;
-            self.log.record(&statement.sql, &statement.params);
-            let (identity, lazy_options) = (&mut self.identity, &mut self.lazy_options);
-            let result = self
-                .backend
-                .query(&statement.sql, &statement.params, &mut |row| {
-                    plan.on_row(&mut PlanContext::new(identity, lazy_options, dialect), row)
-                });
-            self.note_failure(&result);
-            result?;
+            self.stream(&statement.sql, &statement.params, &mut |cx, row| {
+                plan.on_row(cx, row)
+            })?;
         }
     }
 }

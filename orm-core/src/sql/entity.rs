@@ -1,6 +1,6 @@
 //! The statements of one entity, and its DDL.
 
-use super::{push_ident, Cache, Dialect, Sql};
+use super::{push_ident, qualified, Cache, Dialect, Sql};
 use crate::schema::{RelationKind, RelationMeta};
 use crate::EntityMeta;
 
@@ -124,17 +124,6 @@ pub(crate) fn key_columns(alias: &str, meta: &EntityMeta) -> Vec<String> {
         .iter()
         .map(|&i| qualified(alias, meta.columns[i].name))
         .collect()
-}
-
-/// `alias."name"`, or `"name"` when `alias` is empty.
-pub(crate) fn qualified(alias: &str, name: &str) -> String {
-    let mut text = String::with_capacity(alias.len() + name.len() + 3);
-    if !alias.is_empty() {
-        text.push_str(alias);
-        text.push('.');
-    }
-    push_ident(&mut text, name);
-    text
 }
 
 /// The quoted `names`, comma-separated.

@@ -2,7 +2,7 @@
 
 use super::{Dialect, Sql};
 use crate::filter::{CompareOp, Expr, INLINE_LIST_MAX};
-use crate::schema::{EntityMeta, RelationKind, RelationMeta};
+use crate::schema::{RelationKind, RelationMeta};
 use crate::Value;
 
 /// The clauses of a query after its FROM, as names and values.
@@ -271,12 +271,6 @@ impl std::fmt::Debug for Expr {
 fn push_exists(sql: &mut Sql<'_>, relation: &RelationMeta, alias: &str, outer: &str) {
     let target = relation.target_meta();
     let owner = relation.owner_meta();
-    let key_names = |meta: &EntityMeta| -> Vec<&'static str> {
-        meta.primary_key()
-            .iter()
-            .map(|&i| meta.columns()[i].name())
-            .collect()
-    };
     let pairs = |sql: &mut Sql<'_>, left: (&str, &[&str]), right: (&str, &[&str])| {
         for (i, (l, r)) in left.1.iter().zip(right.1).enumerate() {
             if i > 0 {
@@ -284,9 +278,7 @@ fn push_exists(sql: &mut Sql<'_>, relation: &RelationMeta, alias: &str, outer: &
             }
             sql.qualified(left.0, l);
             sql.push(" = ");
-            sql.push(right.0);
-            sql.push(".");
-            sql.ident(r);
+            sql.qualified(right.0, r);
         }
     };
     sql.push("EXISTS (SELECT 1 FROM ");
@@ -297,12 +289,12 @@ fn push_exists(sql: &mut Sql<'_>, relation: &RelationMeta, alias: &str, outer: &
     match (relation.kind(), relation.secondary()) {
         (RelationKind::ManyToOne, _) => pairs(
             sql,
-            (alias, &key_names(target)),
+            (alias, &target.key_names()),
             (outer, relation.foreign_key()),
         ),
         (RelationKind::ManyToMany, Some(secondary)) => {
             let link = format!("{alias}s");
-            let keys = key_names(target);
+            let keys = target.key_names();
             if keys.len() > 1 {
                 sql.push("(");
             }
@@ -321,14 +313,14 @@ fn push_exists(sql: &mut Sql<'_>, relation: &RelationMeta, alias: &str, outer: &
             pairs(
                 sql,
                 (&link, relation.foreign_key()),
-                (outer, &key_names(owner)),
+                (outer, &owner.key_names()),
             );
             sql.push(")");
         }
         _ => pairs(
             sql,
             (alias, relation.foreign_key()),
-            (outer, &key_names(owner)),
+            (outer, &owner.key_names()),
         ),
     }
 }

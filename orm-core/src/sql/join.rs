@@ -1,7 +1,8 @@
 //! The join tree of `joined`: the select list, the joins and the ORDER BY of
 //! one statement, built as the loaders walk the relations to join.
 
-use super::entity::{key_columns, push_columns, qualified};
+use super::entity::{key_columns, push_columns};
+use super::qualified;
 use super::relation::order_terms;
 use super::{Dialect, Sql};
 use crate::schema::{RelationKind, RelationMeta};

@@ -131,11 +131,7 @@ impl<'d> Sql<'d> {
 
     /// Appends `alias."name"`, or `"name"` when `alias` is empty.
     pub(crate) fn qualified(&mut self, alias: &str, name: &str) {
-        if !alias.is_empty() {
-            self.text.push_str(alias);
-            self.text.push('.');
-        }
-        self.ident(name);
+        push_qualified(&mut self.text, alias, name);
     }
 
     /// Appends the next parameter's placeholder.
@@ -205,11 +201,25 @@ pub(crate) fn push_ident(sql: &mut String, name: &str) {
     sql.push('"');
 }
 
+/// Appends `alias."name"`, or `"name"` when `alias` is empty.
+pub(crate) fn push_qualified(sql: &mut String, alias: &str, name: &str) {
+    if !alias.is_empty() {
+        sql.push_str(alias);
+        sql.push('.');
+    }
+    push_ident(sql, name);
+}
+
+/// `alias."name"`, or `"name"` when `alias` is empty.
+pub(crate) fn qualified(alias: &str, name: &str) -> String {
+    let mut text = String::with_capacity(alias.len() + name.len() + 3);
+    push_qualified(&mut text, alias, name);
+    text
+}
+
 /// `name` double-quoted, embedded quotes doubled.
 pub(crate) fn quote_ident(name: &str) -> String {
-    let mut quoted = String::with_capacity(name.len() + 2);
-    push_ident(&mut quoted, name);
-    quoted
+    qualified("", name)
 }
 
 /// The savepoint of nesting level `depth` (1 inside the outer transaction).

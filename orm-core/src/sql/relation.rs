@@ -1,7 +1,8 @@
 //! The statements of one relation, rendered once per dialect from the
 //! metadata of both ends; at run time only key lists are sized.
 
-use super::entity::{key_columns, push_columns, qualified};
+use super::entity::{key_columns, push_columns};
+use super::qualified;
 use super::{Cache, Dialect, Sql};
 use crate::schema::{RelationKind, RelationMeta};
 
