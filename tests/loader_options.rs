@@ -451,3 +451,59 @@ fn raise_on_sql_refuses_only_loads_that_would_send_a_statement() {
     );
     assert_eq!(statements, 0);
 }
+
+/// Tag ids of each book, by book.
+fn tags_by_book(books: &[Arc<Book>]) -> Vec<(i64, Vec<i64>)> {
+    books
+        .iter()
+        .map(|b| {
+            let mut tags: Vec<i64> = b.tags.get().unwrap().iter().map(|t| t.id).collect();
+            tags.sort();
+            (b.id, tags)
+        })
+        .collect()
+}
+
+#[test]
+fn options_reach_the_targets_of_relations_already_loaded() {
+    // The graph to match: everything loaded in one fresh session.
+    let mut fresh = library(8);
+    let expected = {
+        let authors = fresh
+            .query::<Author>()
+            .order_by(Author::ID)
+            .options(selectin(Author::BOOKS).then(selectin(Book::TAGS)))
+            .all()
+            .unwrap();
+        tags_by_book(&books_of(&authors))
+    };
+    for (shape, statements_after) in [("selectin", 2), ("joined then selectin", 2), ("joined", 1)] {
+        let mut session = library(8);
+        let authors = session
+            .query::<Author>()
+            .order_by(Author::ID)
+            .options(selectin(Author::BOOKS))
+            .all()
+            .unwrap();
+        let before: Vec<*const Book> = books_of(&authors).iter().map(Arc::as_ptr).collect();
+        assert!(books_of(&authors).iter().all(|b| !b.tags.is_loaded()));
+        let (again, statements) = counted(&mut session, |s| {
+            let query = s.query::<Author>().order_by(Author::ID);
+            let query = match shape {
+                "selectin" => query.options(selectin(Author::BOOKS).then(selectin(Book::TAGS))),
+                "joined then selectin" => {
+                    query.options(joined(Author::BOOKS).then(selectin(Book::TAGS)))
+                }
+                _ => query.options(joined(Author::BOOKS).then(joined(Book::TAGS))),
+            };
+            query.all().unwrap()
+        });
+        // The books are not loaded again (the same instances, no statement
+        // for them with selectin), but their tags are.
+        assert_eq!(statements, statements_after, "{shape}");
+        let books = books_of(&again);
+        let after: Vec<*const Book> = books.iter().map(Arc::as_ptr).collect();
+        assert_eq!(after, before, "{shape}");
+        assert_eq!(tags_by_book(&books), expected, "{shape}");
+    }
+}

@@ -664,49 +664,94 @@ impl<'r> Sim<'r> {
     /// Objects of level `j` just loaded, with the options from step `j` on.
     /// `unread` are those no statement read (served from the identity
     /// map): a joined relation cannot ride along for them, so the IN loader
-    /// loads it.
+    /// loads it. A relation loaded before is not loaded again, but when
+    /// options go on below it, its targets go on to the next step: for
+    /// `joined`, the rows of parents the statement read carry them (read);
+    /// otherwise they come from the relation as it is (unread).
     fn pending(&mut self, j: usize, group: Vec<&'r str>, unread: HashSet<&'r str>) {
         if j == self.levels.len() {
             return;
         }
         let relation = self.relation(j);
         let mut seen = HashSet::new();
-        let needing: Vec<&'r str> = group
+        let (loaded_before, needing): (Vec<&'r str>, Vec<&'r str>) = group
             .into_iter()
-            .filter(|p| !self.loaded.contains(&(relation, *p)) && seen.insert(*p))
-            .collect();
+            .filter(|p| seen.insert(*p))
+            .partition(|p| self.loaded.contains(&(relation, *p)));
+        let options_below = j + 1 < self.levels.len();
+        let targets_of = |sim: &Self, parents: &[&'r str]| -> Vec<&'r str> {
+            if !options_below {
+                return Vec::new();
+            }
+            parents.iter().flat_map(|p| sim.targets(j, p)).collect()
+        };
         match self.strategies[j] {
             S::Joined => {
                 // Rows that were read carry the join; the others need IN.
                 let (read, not_read): (Vec<&'r str>, Vec<&'r str>) =
                     needing.iter().partition(|p| !unread.contains(*p));
-                let next_read = self.finish(j, &read);
+                let (read_before, not_read_before): (Vec<&'r str>, Vec<&'r str>) =
+                    loaded_before.iter().partition(|p| !unread.contains(*p));
+                let mut next_read = self.finish(j, &read);
+                next_read.extend(targets_of(self, &read_before));
                 let (statements, next_unread, cached) = if not_read.is_empty() {
                     (0, Vec::new(), HashSet::new())
                 } else {
                     self.in_load(j, &not_read)
                 };
                 self.counts[self.charge] += statements;
-                let mut next = next_read;
-                next.extend(next_unread);
-                self.pending(j + 1, next, cached);
+                let from_map: HashSet<&'r str> = cached
+                    .into_iter()
+                    .chain(targets_of(self, &not_read_before))
+                    .collect();
+                self.go_on(j, next_read, next_unread, from_map);
             }
             S::Selectin => {
-                if needing.is_empty() {
-                    return;
-                }
-                let (statements, next, cached) = self.in_load(j, &needing);
+                let (statements, next, cached) = if needing.is_empty() {
+                    (0, Vec::new(), HashSet::new())
+                } else {
+                    self.in_load(j, &needing)
+                };
                 self.counts[self.charge] += statements;
-                self.pending(j + 1, next, cached);
+                let from_map: HashSet<&'r str> = cached
+                    .into_iter()
+                    .chain(targets_of(self, &loaded_before))
+                    .collect();
+                self.go_on(j, Vec::new(), next, from_map);
             }
             _ => {
                 for p in needing {
                     self.modes.insert((relation, p), j);
-                    if j + 1 < self.levels.len() {
+                    if options_below {
                         self.options.insert((relation, p), j);
                     }
                 }
             }
+        }
+    }
+
+    /// Hands step `j`'s targets to step `j + 1`: `read` came from rows of
+    /// the statement that loaded them, `loaded` from an IN load (read
+    /// unless in `from_map`), `from_map` from the identity map or from a
+    /// relation loaded before. A target read by any statement counts as read.
+    fn go_on(
+        &mut self,
+        j: usize,
+        read: Vec<&'r str>,
+        loaded: Vec<&'r str>,
+        from_map: HashSet<&'r str>,
+    ) {
+        let mut was_read: HashSet<&'r str> = read.iter().copied().collect();
+        was_read.extend(loaded.iter().copied().filter(|t| !from_map.contains(t)));
+        let mut next = read;
+        next.extend(loaded);
+        next.extend(from_map.iter().copied());
+        let unread = from_map
+            .into_iter()
+            .filter(|t| !was_read.contains(t))
+            .collect();
+        if !next.is_empty() {
+            self.pending(j + 1, next, unread);
         }
     }
 

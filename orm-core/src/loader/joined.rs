@@ -130,12 +130,15 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Joined<P, T, F> {
 
 impl<P: Entity, T: Entity, F: RelationField<T>> JoinState<P> for Joined<P, T, F> {
     fn on_row(&mut self, identity: &mut IdentityMap, row: &dyn Row, parent: &Arc<P>) -> Result<()> {
-        let group = if self.to_one {
-            None
+        // A collection loaded before this statement is not replaced; its
+        // rows still feed the options below it.
+        let (group, loaded_before) = if self.to_one {
+            (None, false)
         } else {
             match self.group_of(parent) {
-                Some(group) => Some(group),
-                None => return Ok(()),
+                Some(group) => (Some(group), false),
+                None if self.options.is_empty() => return Ok(()),
+                None => (None, true),
             }
         };
         // No match leaves every target column NULL. The column that tells is
@@ -143,6 +146,9 @@ impl<P: Entity, T: Entity, F: RelationField<T>> JoinState<P> for Joined<P, T, F>
         // target's foreign key (a matched row with a NULL key is bad data,
         // reported by decoding it, as the other loaders do).
         if matches!(row.value(self.offset + self.match_column)?, ValueRef::Null) {
+            if loaded_before {
+                return Ok(());
+            }
             self.no_target(parent)?;
             if self.to_one {
                 self.relation.field(parent).store_one(FILL, None);
@@ -157,6 +163,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> JoinState<P> for Joined<P, T, F>
             Some(group) => {
                 self.groups[group].1.add(&target);
             }
+            None if loaded_before => self.stored.push(Arc::clone(&target)),
             None => {
                 let field = self.relation.field(parent);
                 if field.store_one(FILL, Some(Arc::clone(&target))) {
@@ -166,13 +173,20 @@ impl<P: Entity, T: Entity, F: RelationField<T>> JoinState<P> for Joined<P, T, F>
                     if let Some((stored_on, _)) = &mut self.one_to_one {
                         stored_on.insert(parent.key());
                     }
-                } else if let Some((stored_on, several)) = &mut self.one_to_one {
-                    // The first row (by the relation's order) was kept.
-                    if stored_on.contains(&parent.key())
-                        && !field.holds(FILL, &mut |held| held.key() == target.key())
-                    {
-                        stored_on.remove(&parent.key());
-                        *several += 1;
+                } else {
+                    if !self.options.is_empty() {
+                        // Loaded before (or on an earlier row): the options
+                        // below still reach its target; a repeat is harmless.
+                        self.stored.push(Arc::clone(&target));
+                    }
+                    if let Some((stored_on, several)) = &mut self.one_to_one {
+                        // The first row (by the relation's order) was kept.
+                        if stored_on.contains(&parent.key())
+                            && !field.holds(FILL, &mut |held| held.key() == target.key())
+                        {
+                            stored_on.remove(&parent.key());
+                            *several += 1;
+                        }
                     }
                 }
             }

@@ -71,7 +71,9 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         let pending: Vec<usize> = (0..parents.len())
             .filter(|&i| !self.field(parents.get(i)).is_loaded())
             .collect();
+        let already = self.targets_already_loaded(&parents, options);
         if pending.is_empty() {
+            cascade.push(Pending::new(already, options, Some(self.meta), Vec::new()));
             return Ok(None);
         }
         let keys = sorted_keys(pending.iter().map(|&i| parents.get(i).key()));
@@ -83,7 +85,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
             pending,
             groups,
             cascades: super::cascades::<T>(options),
-            targets: Vec::new(),
+            targets: already,
         };
         Ok(Some(Box::new(InStep::new(
             *self,
@@ -107,6 +109,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         options: &[OptionNode],
         cascade: &mut Cascade,
     ) -> Option<Box<dyn Step + 'a>> {
+        let already = self.targets_already_loaded(&parents, options);
         let mut by_key: FastMap<T::Key, Target<T>> = FastMap::default();
         let mut missing = Vec::new();
         let map = cx.identity.typed_mut::<T>();
@@ -142,6 +145,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
             foreign_key,
             by_key,
             cascades: super::cascades::<T>(options),
+            already,
         };
         if missing.is_empty() {
             // Everything came from the map: nothing to send, the targets
@@ -159,6 +163,24 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
             options,
             gather,
         )))
+    }
+
+    /// The targets of `parents` whose relation is loaded already, when
+    /// `options` go on below this step: the relation is not loaded again,
+    /// but the options reach its targets (none otherwise).
+    fn targets_already_loaded(
+        &self,
+        parents: &Parents<'_, P>,
+        options: &[OptionNode],
+    ) -> Vec<Arc<T>> {
+        let mut targets = Vec::new();
+        if !options.is_empty() {
+            for parent in parents.iter() {
+                self.field(parent)
+                    .each_target(FILL, &mut |target| targets.push(Arc::clone(target)));
+            }
+        }
+        targets
     }
 
     /// Fills a many-to-one from the identity map alone: the way back along a
@@ -382,16 +404,18 @@ struct ManyToOne<'a, P: Entity, T: Entity, F> {
     foreign_key: fn(&P) -> Option<T::Key>,
     by_key: FastMap<T::Key, Target<T>>,
     cascades: bool,
+    /// Targets of parents loaded before, for the options below.
+    already: Vec<Arc<T>>,
 }
 
 impl<P: Entity, T: Entity, F> ManyToOne<'_, P, T, F> {
     /// The targets for the next level (none when it has nothing to load).
     fn targets(self) -> Vec<Arc<T>> {
+        let mut targets = self.already;
         if self.cascades {
-            self.by_key.into_values().filter_map(|e| e.found).collect()
-        } else {
-            Vec::new()
+            targets.extend(self.by_key.into_values().filter_map(|e| e.found));
         }
+        targets
     }
 }
 

@@ -589,6 +589,9 @@ pub(crate) mod sealed {
         /// Whether the relation is loaded with a target for which `test`
         /// holds.
         fn holds(&self, token: Token, test: &mut dyn FnMut(&T) -> bool) -> bool;
+        /// Hands each target of a loaded relation to `each` (nothing when
+        /// unloaded), for options that go on below it.
+        fn each_target(&self, token: Token, each: &mut dyn FnMut(&Arc<T>));
         /// In a loaded relation, puts `with` in place of each target for
         /// which `test` holds; `None` takes them out (a `One` becomes
         /// unloaded).
@@ -645,6 +648,11 @@ impl<T: Send + Sync + 'static> Fill<T> for One<T> {
     }
     fn holds(&self, _: sealed::Token, test: &mut dyn FnMut(&T) -> bool) -> bool {
         matches!(self.loaded.get(), Some(Some(target)) if test(&target))
+    }
+    fn each_target(&self, _: sealed::Token, each: &mut dyn FnMut(&Arc<T>)) {
+        if let Some(Some(target)) = self.loaded.get() {
+            each(&target);
+        }
     }
     fn replace(&self, _: sealed::Token, test: &mut dyn FnMut(&T) -> bool, with: Option<Arc<T>>) {
         let mut guard = self.loaded.lock();
@@ -704,6 +712,11 @@ impl<T: Send + Sync + 'static> Fill<T> for Many<T> {
         self.loaded
             .get()
             .is_some_and(|targets| targets.iter().any(|t| test(t)))
+    }
+    fn each_target(&self, _: sealed::Token, each: &mut dyn FnMut(&Arc<T>)) {
+        if let Some(targets) = self.loaded.get() {
+            targets.iter().for_each(each);
+        }
     }
     fn replace(&self, _: sealed::Token, test: &mut dyn FnMut(&T) -> bool, with: Option<Arc<T>>) {
         let mut guard = self.loaded.lock();
@@ -774,6 +787,7 @@ impl<T: Send + Sync + 'static> Fill<T> for Dynamic<T> {
     }
     fn set_mode(&self, _: sealed::Token, _strategy: Strategy) {}
     fn clear(&self, _: sealed::Token) {}
+    fn each_target(&self, _: sealed::Token, _each: &mut dyn FnMut(&Arc<T>)) {}
     fn holds(&self, _: sealed::Token, _test: &mut dyn FnMut(&T) -> bool) -> bool {
         false
     }
