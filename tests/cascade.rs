@@ -37,6 +37,19 @@ library_mapping!(mod all_joined {
     tag_books: "joined",
     parent: "joined",
     children: "joined",
+    join_depth: 1,
+});
+
+// Category.children joined with no join_depth.
+library_mapping!(mod no_depth {
+    books: "select",
+    bio: "select",
+    author: "select",
+    editor: "select",
+    tags: "select",
+    tag_books: "select",
+    parent: "select",
+    children: "joined",
 });
 
 library_mapping!(mod deep_joined {
@@ -49,6 +62,18 @@ library_mapping!(mod deep_joined {
     parent: "select",
     children: "joined",
     join_depth: 3,
+});
+
+library_mapping!(mod depth_one {
+    books: "select",
+    bio: "select",
+    author: "select",
+    editor: "select",
+    tags: "select",
+    tag_books: "select",
+    parent: "select",
+    children: "joined",
+    join_depth: 1,
 });
 
 library_mapping!(mod lazy_then_eager {
@@ -368,29 +393,88 @@ fn joined_self_referential_join_depth() {
             .all(|c| c.children.state() == LoadState::Unloaded),
         "past join_depth: lazy"
     );
+    // A lazy load of a deeper level counts afresh, its own level first: its
+    // statement joins the two levels below it (SQLAlchemy starts the lazy
+    // load's path at the relation).
     let (below, statements) = counted(&mut session, |s| {
         s.load(deep_joined::Category::CHILDREN, &level3[0])
             .unwrap()
             .len()
     });
     assert_eq!((below, statements), (2, 1));
+    assert_eq!(
+        sqls(&session)
+            .last()
+            .unwrap()
+            .matches(r#"LEFT OUTER JOIN "categories""#)
+            .count(),
+        2
+    );
 
-    // The default join_depth is 1.
+    // Without join_depth the mapping's joined is not followed into the
+    // entity's own level (SQLAlchemy's test_no_depth): the relation loads
+    // on access, one statement per level, and no statement joins it.
+    session.expunge_all();
+    session.reset_statements();
+    let (root, statements) = counted(&mut session, |s| {
+        s.query::<no_depth::Category>()
+            .filter(no_depth::Category::ID.eq(1))
+            .one()
+            .unwrap()
+    });
+    assert_eq!(statements, 1);
+    assert_eq!(root.children.state(), LoadState::Unloaded);
+    let (children, statements) = counted(&mut session, |s| {
+        s.load(no_depth::Category::CHILDREN, &root)
+            .unwrap()
+            .to_vec()
+    });
+    assert_eq!((children.len(), statements), (2, 1));
+    assert!(children
+        .iter()
+        .all(|c| c.children.state() == LoadState::Unloaded));
+    assert!(sqls(&session).iter().all(|sql| !sql.contains("JOIN")));
+    // An explicit option is followed all the same.
     session.expunge_all();
     let (root, statements) = counted(&mut session, |s| {
-        s.query::<all_joined::Category>()
-            .filter(all_joined::Category::ID.eq(1))
+        s.query::<no_depth::Category>()
+            .filter(no_depth::Category::ID.eq(1))
+            .options(joined(no_depth::Category::CHILDREN))
             .one()
             .unwrap()
     });
     assert_eq!(statements, 1);
     assert_eq!(root.children.get().unwrap().len(), 2);
-    assert!(root
-        .children
-        .get()
-        .unwrap()
-        .iter()
-        .all(|c| c.children.state() == LoadState::Unloaded));
+}
+
+/// SQLAlchemy's test_lazy_fallback_doesnt_affect_eager: with join_depth 1
+/// and the whole table queried, a category past the depth as a child is
+/// also a root, whose own rows carry its children.
+#[test]
+fn joined_past_its_depth_as_a_child_is_loaded_as_a_root() {
+    use depth_one::*;
+    let mut session = library(0);
+    category_tree(&mut session, 3, 2);
+    let (all, statements) = counted(&mut session, |s| {
+        s.query::<Category>().order_by(Category::ID).all().unwrap()
+    });
+    assert_eq!(statements, 1);
+    assert_eq!(all.len(), 15);
+    for category in &all {
+        let children: Vec<i64> = category
+            .children
+            .get()
+            .unwrap()
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        let expected: Vec<i64> = if category.id < 8 {
+            vec![category.id * 2, category.id * 2 + 1]
+        } else {
+            Vec::new()
+        };
+        assert_eq!(children, expected, "children of {}", category.id);
+    }
 }
 
 #[test]

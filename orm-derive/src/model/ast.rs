@@ -366,7 +366,7 @@ impl Relation {
             innerjoin: false,
             chunk_size: 500,
             chunk_size_explicit: false,
-            join_depth: 1,
+            join_depth: 0,
             order_by: Vec::new(),
             optional: false,
         }
@@ -453,7 +453,7 @@ impl Relation {
             .join_depth
             .as_ref()
             .and_then(|l| positive(cx, l, "join_depth", 0))
-            .unwrap_or(1);
+            .unwrap_or(0);
         let mut order_by = Vec::new();
         if let Some(lit) = &attrs.order_by {
             for term in lit.value().split(',') {

@@ -67,7 +67,7 @@ impl Edition {
                 innerjoin: false,
                 chunk_size: 500usize,
                 chunk_size_explicit: false,
-                join_depth: 1usize,
+                join_depth: 0usize,
                 order_by: &[
                     (<<Printing as ::eagerly::Entity>::Itself>::ID.name(), false),
                 ],

@@ -48,7 +48,7 @@ impl Author {
                 innerjoin: false,
                 chunk_size: 500usize,
                 chunk_size_explicit: false,
-                join_depth: 1usize,
+                join_depth: 0usize,
                 order_by: &[],
                 foreign_key: &[<<Book as ::eagerly::Entity>::Itself>::AUTHOR_ID.name()],
                 secondary: ::core::option::Option::None,

@@ -39,7 +39,7 @@ impl Book {
                 innerjoin: true,
                 chunk_size: 500usize,
                 chunk_size_explicit: false,
-                join_depth: 1usize,
+                join_depth: 0usize,
                 order_by: &[],
                 foreign_key: &["book_id"],
                 secondary: ::core::option::Option::Some("book_tags"),

@@ -55,7 +55,7 @@ impl Book {
                 innerjoin: false,
                 chunk_size: 500usize,
                 chunk_size_explicit: false,
-                join_depth: 1usize,
+                join_depth: 0usize,
                 order_by: &[],
                 foreign_key: &["author_id"],
                 secondary: ::core::option::Option::None,

@@ -61,7 +61,7 @@ impl Author {
                 innerjoin: false,
                 chunk_size: 100usize,
                 chunk_size_explicit: true,
-                join_depth: 1usize,
+                join_depth: 0usize,
                 order_by: &[
                     (<<Book as ::eagerly::Entity>::Itself>::TITLE.name(), true),
                     (<<Book as ::eagerly::Entity>::Itself>::ID.name(), false),

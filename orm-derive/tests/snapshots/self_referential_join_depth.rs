@@ -48,7 +48,7 @@ impl Node {
                 innerjoin: false,
                 chunk_size: 500usize,
                 chunk_size_explicit: false,
-                join_depth: 1usize,
+                join_depth: 0usize,
                 order_by: &[],
                 foreign_key: &["parent_id"],
                 secondary: ::core::option::Option::None,
