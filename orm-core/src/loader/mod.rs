@@ -10,13 +10,14 @@ mod options;
 mod plan;
 mod selectin;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 pub(crate) use dynamic::condition as dynamic_condition;
 pub(crate) use lazy::load;
 pub use options::{
     all_relations, bulk, defaultload, joined, noload, raise, raise_on_sql, select, selectin,
-    AllRelations, LoadOption,
+    selectin_recursive, AllRelations, LoadOption,
 };
 pub(crate) use plan::{cascades, LoadPlan, Pending, RootPlan, RootStatement, RowObjects};
 pub use plan::{Cascade, Parents, Step};
@@ -192,10 +193,10 @@ pub(crate) fn build_joins<T: Entity>(
             level.deferred.push(meta.name);
             continue;
         }
-        let children = option.map_or(&[][..], |o| &o.children[..]);
+        let children = option.map_or(Cow::Borrowed(&[][..]), |o| o.below());
         level
             .states
-            .push(relation.join(builder, alias, children, path));
+            .push(relation.join(builder, alias, &children, path));
     }
     level
 }

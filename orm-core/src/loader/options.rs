@@ -3,7 +3,7 @@
 use std::marker::PhantomData;
 
 use crate::relation::{Loadable, Relation};
-use crate::schema::{OptionNode, Strategy, WILDCARD};
+use crate::schema::{OptionNode, Recursion, Strategy, WILDCARD};
 use crate::Entity;
 
 /// A loader option rooted at entity `P` whose first step reaches `T`.
@@ -24,11 +24,7 @@ impl<P, T> std::fmt::Debug for LoadOption<P, T> {
 impl<P, T> LoadOption<P, T> {
     fn new(relation: &'static str, strategy: Option<Strategy>) -> Self {
         LoadOption {
-            node: OptionNode {
-                relation,
-                strategy,
-                children: Vec::new(),
-            },
+            node: OptionNode::new(relation, strategy),
             _path: PhantomData,
         }
     }
@@ -69,6 +65,28 @@ option_fns! {
     /// Load the relation on access only when that sends no statement (a
     /// many-to-one found in the identity map); refuse a load that would.
     raise_on_sql => RaiseOnSql;
+}
+
+/// `selectin` down a self-referential relation, level after level: each
+/// level's targets load the same relation in turn, for `max_depth` levels
+/// in all (`Some(1)` is plain `selectin`), or with `None` until a level
+/// finds no rows (SQLAlchemy's `selectinload(.., recursion_depth=n)`, `-1`
+/// for `None`). Each level is one statement per chunk of parents, as
+/// `selectin` is. A relation loaded before is not loaded again, and the
+/// recursion goes on only through the levels this load loads, so data that
+/// loops ends it. `.then(...)` adds options for every level's targets.
+/// `selectin_recursive(Node::CHILDREN, None)` loads a whole tree below
+/// the query's nodes; the derive's reference has a compiling example.
+pub fn selectin_recursive<P: Entity, F: Loadable<P>>(
+    relation: Relation<P, P, F>,
+    max_depth: Option<u32>,
+) -> LoadOption<P, P> {
+    let mut option = LoadOption::new(relation.meta.name, Some(Strategy::Selectin));
+    option.node.recursion = match max_depth {
+        None => Recursion::UntilEmpty,
+        Some(levels) => Recursion::Levels(levels.saturating_sub(1)),
+    };
+    option
 }
 
 /// A step that keeps the mapping's strategy for the relation and leads to

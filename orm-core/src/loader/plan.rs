@@ -5,6 +5,7 @@
 //! and when it is done lets it store what it gathered and queue the next
 //! levels; it never touches a connection.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
@@ -63,6 +64,9 @@ pub trait Step {
 #[derive(Default)]
 pub struct Cascade {
     queue: VecDeque<Box<dyn Level>>,
+    /// Objects a recursive option reached in this load, by address (they
+    /// are alive while the load runs).
+    reached: FastSet<usize>,
 }
 
 /// A level: hands out the steps its relations need, one at a time,
@@ -118,6 +122,12 @@ impl<T: Entity> Pending<T> {
 }
 
 impl Cascade {
+    /// Records that a recursive option reached `object`; false when it had
+    /// already.
+    pub(crate) fn reach<T>(&mut self, object: &T) -> bool {
+        self.reached.insert(std::ptr::from_ref(object) as usize)
+    }
+
     /// Queues a level after those already waiting.
     pub(crate) fn push<T: Entity>(&mut self, pending: Pending<T>) {
         if pending.has_work() {
@@ -163,7 +173,7 @@ impl<T: Entity> Level for Pending<T> {
             // option there is followed.
             let is_way_back =
                 option.is_none() && self.came_from.is_some_and(|c| meta.is_reverse_of(c));
-            let children = option.map_or(&[][..], |o| &o.children[..]);
+            let children = option.map_or(Cow::Borrowed(&[][..]), |o| o.below());
             match strategy {
                 _ if is_way_back && strategy.is_eager() => {
                     // Never walk back along the path: a to-one reverse side
@@ -177,7 +187,7 @@ impl<T: Entity> Level for Pending<T> {
                 Strategy::Joined if self.deferred.contains(&meta.name) => {}
                 Strategy::Joined | Strategy::Selectin => {
                     let parents = Parents::Shared(Arc::clone(&self.objects));
-                    if let Some(step) = relation.plan_load(cx, parents, children, cascade)? {
+                    if let Some(step) = relation.plan_load(cx, parents, &children, cascade)? {
                         return Ok(Some(step));
                     }
                 }
@@ -188,7 +198,7 @@ impl<T: Entity> Level for Pending<T> {
                 | Strategy::RaiseOnSql
                     if option.is_some() =>
                 {
-                    relation.mark(cx.lazy_options, &self.objects, strategy, children);
+                    relation.mark(cx.lazy_options, &self.objects, strategy, &children);
                 }
                 _ => {}
             }

@@ -71,7 +71,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         let pending: Vec<usize> = (0..parents.len())
             .filter(|&i| !self.field(parents.get(i)).is_loaded())
             .collect();
-        let already = self.targets_already_loaded(&parents, options);
+        let already = self.targets_already_loaded(&parents, options, cascade);
         if pending.is_empty() {
             cascade.push(Pending::new(already, options, Some(self.meta), Vec::new()));
             return Ok(None);
@@ -109,7 +109,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         options: &[OptionNode],
         cascade: &mut Cascade,
     ) -> Option<Box<dyn Step + 'a>> {
-        let already = self.targets_already_loaded(&parents, options);
+        let already = self.targets_already_loaded(&parents, options, cascade);
         let mut by_key: FastMap<T::Key, Target<T>> = FastMap::default();
         let mut missing = Vec::new();
         let map = cx.identity.typed_mut::<T>();
@@ -166,19 +166,29 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
     }
 
     /// The targets of `parents` whose relation is loaded already, when
-    /// `options` go on below this step: the relation is not loaded again,
-    /// but the options reach its targets (none otherwise).
+    /// options written for this step's targets go on below it: the relation
+    /// is not loaded again, but those options reach its targets. Under a
+    /// recursive option only targets this load has not reached yet go on,
+    /// so a loop in the data ends the recursion.
     fn targets_already_loaded(
         &self,
         parents: &Parents<'_, P>,
         options: &[OptionNode],
+        cascade: &mut Cascade,
     ) -> Vec<Arc<T>> {
         let mut targets = Vec::new();
-        if !options.is_empty() {
+        if options.is_empty() {
+            return targets;
+        }
+        for parent in parents.iter() {
+            self.field(parent)
+                .each_target(FILL, &mut |target| targets.push(Arc::clone(target)));
+        }
+        if options.iter().any(|o| o.repeated) {
             for parent in parents.iter() {
-                self.field(parent)
-                    .each_target(FILL, &mut |target| targets.push(Arc::clone(target)));
+                cascade.reach(parent);
             }
+            targets.retain(|target| cascade.reach(target.as_ref()));
         }
         targets
     }

@@ -2,6 +2,8 @@
 //! options for its targets. Built by the typed option functions of the
 //! loaders (`joined(Author::BOOKS).then(...)`).
 
+use std::borrow::Cow;
+
 use super::meta::{RelationMeta, Strategy};
 
 /// The relation name of a wildcard step: every relation of its entity not
@@ -17,9 +19,52 @@ pub struct OptionNode {
     pub(crate) relation: &'static str,
     pub(crate) strategy: Option<Strategy>,
     pub(crate) children: Vec<OptionNode>,
+    /// How far a self-referential step repeats itself below its targets.
+    pub(crate) recursion: Recursion,
+    /// Whether this step is such a repetition (not written by the caller).
+    pub(crate) repeated: bool,
+}
+
+/// The levels a recursive option still loads below the current one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Recursion {
+    /// Not recursive: the step loads its own level only.
+    None,
+    /// This many more levels.
+    Levels(u32),
+    /// Until a level finds no rows.
+    UntilEmpty,
 }
 
 impl OptionNode {
+    pub(crate) fn new(relation: &'static str, strategy: Option<Strategy>) -> Self {
+        OptionNode {
+            relation,
+            strategy,
+            children: Vec::new(),
+            recursion: Recursion::None,
+            repeated: false,
+        }
+    }
+
+    /// The options for the targets of this step: its children, and for a
+    /// recursive step, the step itself one level further down (after the
+    /// children, so an explicit `.then(...)` for the same relation wins).
+    pub(crate) fn below(&self) -> Cow<'_, [OptionNode]> {
+        let next = match self.recursion {
+            Recursion::None | Recursion::Levels(0) => return Cow::Borrowed(&self.children),
+            Recursion::Levels(n) => Recursion::Levels(n - 1),
+            Recursion::UntilEmpty => Recursion::UntilEmpty,
+        };
+        let mut below = self.children.clone();
+        below.push(OptionNode {
+            recursion: next,
+            repeated: true,
+            ..self.clone()
+        });
+        Cow::Owned(below)
+    }
+
     /// The strategy this step sets for `relation`.
     pub(crate) fn strategy_for(&self, relation: &RelationMeta) -> Strategy {
         self.strategy.unwrap_or(relation.lazy)
