@@ -1300,3 +1300,90 @@ fn nan_round_trips_on_postgres() {
     });
     assert!(matches!(refused, Err(Error::Database(_))), "{refused:?}");
 }
+
+#[test]
+fn limit_per_parent_and_recursion_match_sqlite() {
+    let Some((mut sqlite, mut pg)) = both("limit_per_parent_and_recursion_match_sqlite", 700)
+    else {
+        return;
+    };
+    let limited = |s: &mut Session| {
+        let (authors, statements) = counted(s, |s| {
+            s.query::<Author>()
+                .order_by(Author::ID)
+                .options(
+                    selectin(Author::BOOKS)
+                        .limit_per_parent(2)
+                        .then(selectin(Book::TAGS).limit_per_parent(1)),
+                )
+                .all()
+                .unwrap()
+        });
+        (graph(&authors), statements)
+    };
+    let expected = limited(&mut sqlite);
+    // SQLite: the parents, ceil(700 / 500) author lists, and the kept
+    // books (at most 2 of each author's) in lists of 500.
+    let kept: usize = expected.0.iter().map(|a| a.2.len()).sum();
+    assert!(expected
+        .0
+        .iter()
+        .all(|a| a.2.len() <= 2 && a.2.iter().all(|b| b.2.len() <= 1)));
+    assert_eq!(expected.1, 1 + chunks(700, 500) + chunks(kept, 500));
+    pg.reset_statements();
+    let (graph_pg, statements) = limited(&mut pg);
+    assert_eq!(graph_pg, expected.0);
+    // PostgreSQL: one statement per level, each one array parameter.
+    assert_eq!(statements, 3);
+    assert!(
+        pg.statements()[1].sql.contains(
+            "ROW_NUMBER() OVER (PARTITION BY \"author_id\" ORDER BY \"id\") AS \"__rank\" \
+             FROM \"books\" WHERE \"author_id\" = ANY($1)"
+        ),
+        "{}",
+        pg.statements()[1].sql
+    );
+
+    // A tree, loaded to the end by one recursive option: one statement per
+    // level on both engines.
+    for session in [&mut sqlite, &mut pg] {
+        let mut values = vec!["(1, NULL, 'root')".to_string()];
+        for id in 2..=15 {
+            values.push(format!("({id}, {}, 'c{id}')", id / 2));
+        }
+        session
+            .execute(
+                &format!(
+                    "INSERT INTO categories (id, parent_id, name) VALUES {}",
+                    values.join(", ")
+                ),
+                &[],
+            )
+            .unwrap();
+        let (roots, statements) = counted(session, |s| {
+            s.query::<Category>()
+                .filter(Category::ID.eq(1))
+                .options(selectin_recursive(Category::CHILDREN, None))
+                .all()
+                .unwrap()
+        });
+        // The root, three levels, and the leaves' empty level.
+        assert_eq!(statements, 1 + 4);
+        let level3: Vec<i64> = roots[0]
+            .children
+            .get()
+            .unwrap()
+            .iter()
+            .flat_map(|c| c.children.get().unwrap().to_vec())
+            .flat_map(|c| {
+                c.children
+                    .get()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c.id)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert_eq!(level3, (8..=15).collect::<Vec<_>>());
+    }
+}

@@ -99,7 +99,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Joined<P, T, F> {
         }
         let position = match self.index.get(&parent.key()) {
             Some(&position) => position,
-            None if self.relation.field(parent).is_loaded() => return None,
+            None if self.relation.field(parent).is_whole(FILL) => return None,
             None => {
                 self.groups.push((Arc::clone(parent), Group::default()));
                 self.index.insert(parent.key(), self.groups.len() - 1);

@@ -131,6 +131,6 @@ fn run<P: Entity, T: Entity, F: Loadable<T>>(
         &mut engine.lazy_options,
         engine.dialect,
     );
-    let step = relation.plan_load(&mut cx, parents, options, &mut cascade)?;
+    let step = relation.plan_load(&mut cx, parents, options, None, &mut cascade)?;
     engine.run_plan(&mut LoadPlan::new(step, cascade))
 }

@@ -62,14 +62,16 @@ const MAX_JOINED_TABLES: usize = 48;
 #[doc(hidden)]
 pub trait ErasedRelation<P: Entity>: RelationCell<P> {
     /// The step that loads the relation for every parent not loaded yet
-    /// (`IN` statements), or `None` when none is needed (what could be
-    /// stored without a statement is, and its targets are queued).
+    /// (`IN` statements), at most `per_parent` targets each when set, or
+    /// `None` when none is needed (what could be stored without a statement
+    /// is, and its targets are queued).
     #[doc(hidden)]
     fn plan_load<'a>(
         &self,
         cx: &mut PlanContext<'_>,
         parents: Parents<'a, P>,
         options: &[OptionNode],
+        per_parent: Option<u32>,
         cascade: &mut Cascade,
     ) -> Result<Option<Box<dyn Step + 'a>>>;
     /// Fills a many-to-one from the identity map only, sending no SQL.
@@ -101,9 +103,10 @@ impl<P: Entity, T: Entity, F: RelationField<T>> ErasedRelation<P> for Relation<P
         cx: &mut PlanContext<'_>,
         parents: Parents<'a, P>,
         options: &[OptionNode],
+        per_parent: Option<u32>,
         cascade: &mut Cascade,
     ) -> Result<Option<Box<dyn Step + 'a>>> {
-        Relation::plan_load(self, cx, parents, options, cascade)
+        Relation::plan_load(self, cx, parents, options, per_parent, cascade)
     }
     fn fill_from_map(&self, identity: &IdentityMap, parents: &[Arc<P>]) {
         self.fill_many_to_one_from_map(identity, parents)

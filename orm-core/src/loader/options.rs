@@ -29,6 +29,19 @@ impl<P, T> LoadOption<P, T> {
         }
     }
 
+    /// Loads at most `limit` targets per parent, the first by the
+    /// relation's `order_by` (else by the target's key), in one statement
+    /// per chunk of parents as plain `selectin` (a `ROW_NUMBER()` window
+    /// partitioned by parent). Only on a `selectin` option of a collection:
+    /// otherwise the query is [`Error::Misuse`](crate::Error::Misuse)
+    /// before anything is sent. The collection reads as loaded and
+    /// [`is_partial`](crate::Many::is_partial); a later query loading the
+    /// whole relation replaces it, and a write that touches it expires it.
+    pub fn limit_per_parent(mut self, limit: u32) -> Self {
+        self.node.per_parent = Some(limit);
+        self
+    }
+
     /// Adds an option for the targets of this step; call several times for
     /// several relations, nest for deeper paths.
     pub fn then<U>(mut self, next: LoadOption<T, U>) -> Self {

@@ -187,7 +187,10 @@ impl<T: Entity> Level for Pending<T> {
                 Strategy::Joined if self.deferred.contains(&meta.name) => {}
                 Strategy::Joined | Strategy::Selectin => {
                     let parents = Parents::Shared(Arc::clone(&self.objects));
-                    if let Some(step) = relation.plan_load(cx, parents, &children, cascade)? {
+                    let per_parent = option.and_then(|o| o.per_parent);
+                    if let Some(step) =
+                        relation.plan_load(cx, parents, &children, per_parent, cascade)?
+                    {
                         return Ok(Some(step));
                     }
                 }

@@ -61,6 +61,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         cx: &mut PlanContext<'_>,
         parents: Parents<'a, P>,
         options: &[OptionNode],
+        per_parent: Option<u32>,
         cascade: &mut Cascade,
     ) -> Result<Option<Box<dyn Step + 'a>>> {
         // A parent listed twice is harmless: keys are de-duplicated before
@@ -69,7 +70,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
             return Ok(self.plan_many_to_one(cx, parents, foreign_key, options, cascade));
         }
         let pending: Vec<usize> = (0..parents.len())
-            .filter(|&i| !self.field(parents.get(i)).is_loaded())
+            .filter(|&i| !self.field(parents.get(i)).is_whole(FILL))
             .collect();
         let already = self.targets_already_loaded(&parents, options, cascade);
         if pending.is_empty() {
@@ -86,6 +87,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
             groups,
             cascades: super::cascades::<T>(options),
             targets: already,
+            partial: per_parent.is_some(),
         };
         Ok(Some(Box::new(InStep::new(
             *self,
@@ -93,6 +95,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
             keys,
             P::key_values,
             options,
+            per_parent,
             gather,
         ))))
     }
@@ -161,6 +164,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
             missing,
             T::key_values,
             options,
+            None,
             gather,
         )))
     }
@@ -242,6 +246,8 @@ struct InStep<P: Entity, T: Entity, F, K, G> {
     bind: fn(&K, &mut Vec<Value>),
     /// How many keys the statements yielded so far cover.
     sent: usize,
+    /// At most this many targets per parent.
+    per_parent: Option<u32>,
     options: Vec<OptionNode>,
     rows: RowObjects<T>,
     gather: G,
@@ -254,6 +260,7 @@ impl<P: Entity, T: Entity, F, K, G> InStep<P, T, F, K, G> {
         keys: Vec<K>,
         bind: fn(&K, &mut Vec<Value>),
         options: &[OptionNode],
+        per_parent: Option<u32>,
         gather: G,
     ) -> Self {
         let statements = RelationStatements::of(relation.meta, cx.dialect);
@@ -269,6 +276,7 @@ impl<P: Entity, T: Entity, F, K, G> InStep<P, T, F, K, G> {
             keys,
             bind,
             sent: 0,
+            per_parent,
             options: options.to_vec(),
             rows: RowObjects::default(),
             gather,
@@ -300,7 +308,22 @@ impl<P: Entity, T: Entity, F, K, G: Gather<P, T>> Step for InStep<P, T, F, K, G>
         if array {
             params = vec![Value::List(params)];
         }
-        let sql = if self.joins.states.is_empty() {
+        let sql = if let Some(limit) = self.per_parent {
+            // Ranked inside, so the joins below see only the kept rows.
+            let inner = self.statements.ranked_inner(chunk.len(), array, limit);
+            let order: Vec<String> = [self.statements.outer_order.clone()]
+                .into_iter()
+                .filter(|o| !o.is_empty())
+                .collect();
+            wrap_with_joins(
+                T::META,
+                &inner,
+                &self.statements.outer_links(),
+                &self.builder,
+                &order,
+            )
+            .into()
+        } else if self.joins.states.is_empty() {
             match self.statements.for_all_keys().filter(|_| array) {
                 Some(sql) => sql.into(),
                 None => self.statements.for_keys(chunk.len()),
@@ -363,6 +386,8 @@ struct Collections<'a, P: Entity, T: Entity, F> {
     groups: FastMap<P::Key, Group<T>>,
     cascades: bool,
     targets: Vec<Arc<T>>,
+    /// Whether a per-parent limit loads only part of each collection.
+    partial: bool,
 }
 
 impl<P: Entity, T: Entity, F: RelationField<T>> Gather<P, T> for Collections<'_, P, T, F> {
@@ -391,7 +416,12 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Gather<P, T> for Collections<'_,
             let parent = self.parents.get(i);
             let group = self.groups.remove(&parent.key()).unwrap_or_default();
             several += usize::from(group.targets.len() > 1);
-            self.relation.field(parent).store(FILL, group.targets);
+            let field = self.relation.field(parent);
+            if self.partial {
+                field.store_partial(FILL, group.targets);
+            } else {
+                field.store(FILL, group.targets);
+            }
         }
         if self.relation.meta.kind == RelationKind::OneToOne {
             super::warn_several_rows(self.relation.meta, several);

@@ -12,7 +12,7 @@ use std::marker::PhantomData;
 
 use crate::filter::{Expr, Filter, OrderBy};
 use crate::loader::{Entity, LoadOption, RootStatement};
-use crate::schema::OptionNode;
+use crate::schema::{check_options, OptionNode};
 use crate::sql::{ClauseOptions, Dialect, EntityStatements, Sql};
 use crate::{Error, Result, Value};
 
@@ -105,6 +105,9 @@ impl<E: Entity, S> Query<E, S> {
     /// `.options(joined(Author::BOOKS).then(selectin(Book::TAGS)))`. Call it
     /// again for more options.
     pub fn options<T>(mut self, option: LoadOption<E, T>) -> Self {
+        if let Err(why) = check_options(E::META, std::slice::from_ref(&option.node)) {
+            self.refused.get_or_insert(Error::Misuse(why));
+        }
         self.options.push(option.node);
         self
     }

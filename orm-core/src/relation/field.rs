@@ -59,6 +59,9 @@ pub(crate) struct Slot {
 const LOCKED: u8 = 1;
 /// The bit of [`Slot::state`] set while the relation holds a loaded value.
 const LOADED: u8 = 2;
+/// With [`LOADED`]: the value is part of the relation (a per-parent limit
+/// loaded it), which a load of the whole relation replaces.
+const PARTIAL: u8 = 4;
 
 impl Slot {
     fn new(meta: &'static RelationMeta) -> Self {
@@ -179,6 +182,7 @@ unsafe impl<V: Packed> Sync for LoadedCell<V> where V::Raw: Send {}
 struct Guard<'a, V: Packed> {
     cell: &'a LoadedCell<V>,
     loaded: bool,
+    partial: bool,
 }
 
 impl<V: Packed> Guard<'_, V> {
@@ -203,6 +207,7 @@ impl<V: Packed> Guard<'_, V> {
             return None;
         }
         self.loaded = false;
+        self.partial = false;
         Some(V::unpack(std::mem::replace(self.raw_mut(), V::empty())))
     }
 
@@ -219,7 +224,11 @@ impl<V: Packed> Guard<'_, V> {
 impl<V: Packed> Drop for Guard<'_, V> {
     fn drop(&mut self) {
         // Only the holder of the lock writes the state byte.
-        let state = if self.loaded { LOADED } else { 0 };
+        let state = match (self.loaded, self.partial) {
+            (false, _) => 0,
+            (true, false) => LOADED,
+            (true, true) => LOADED | PARTIAL,
+        };
         self.cell.slot.state.store(state, Ordering::Release);
     }
 }
@@ -261,6 +270,7 @@ impl<V: Packed> LoadedCell<V> {
                     return Guard {
                         cell: self,
                         loaded: current & LOADED != 0,
+                        partial: current & PARTIAL != 0,
                     };
                 }
                 continue;
@@ -285,16 +295,30 @@ impl<V: Packed> LoadedCell<V> {
         self.slot.state.load(Ordering::Acquire) & LOADED != 0
     }
 
-    /// Stores `value` unless a value is there; true when stored.
-    fn set_if_empty(&self, value: V) -> bool {
+    /// Whether it holds the whole relation (loaded, not partial).
+    fn is_whole(&self) -> bool {
+        self.slot.state.load(Ordering::Acquire) & (LOADED | PARTIAL) == LOADED
+    }
+
+    /// Stores `value` unless the whole relation is there (a partial value
+    /// is replaced); true when stored. `partial` marks what it stores.
+    fn set_unless_whole(&self, value: V, partial: bool) -> bool {
         let mut guard = self.lock();
-        if guard.loaded {
+        if guard.loaded && !guard.partial {
             drop(guard);
             drop(value);
             return false;
         }
-        guard.put(value);
+        let old = guard.put(value);
+        guard.partial = partial;
+        drop(guard);
+        drop(old);
         true
+    }
+
+    /// Stores `value` unless a value is there; true when stored.
+    fn set_if_empty(&self, value: V) -> bool {
+        self.set_unless_whole(value, false)
     }
 
     fn clear(&self) -> Option<V> {
@@ -356,6 +380,13 @@ macro_rules! loadable_field {
             /// Whether the relation is loaded.
             pub fn is_loaded(&self) -> bool {
                 self.loaded.is_set()
+            }
+
+            /// Whether what is loaded is only part of the relation: a
+            /// per-parent limit loaded it. It reads as loaded; a query that
+            /// loads the whole relation replaces it.
+            pub fn is_partial(&self) -> bool {
+                self.loaded.is_set() && !self.loaded.is_whole()
             }
         }
     )*};
@@ -458,9 +489,12 @@ impl<T: 'static> Clone for One<T> {
 
 impl<T: 'static> Clone for Many<T> {
     fn clone(&self) -> Self {
-        Many {
-            loaded: LoadedCell::holding(self.loaded.slot.copy(), self.loaded.get()),
+        let partial = self.is_partial();
+        let loaded = LoadedCell::holding(self.loaded.slot.copy(), self.loaded.get());
+        if partial {
+            loaded.slot.state.fetch_or(PARTIAL, Ordering::Relaxed);
         }
+        Many { loaded }
     }
 }
 
@@ -581,6 +615,13 @@ pub(crate) mod sealed {
         fn store_one(&self, token: Token, target: Option<Arc<T>>) -> bool {
             self.store(token, target.into_iter().collect())
         }
+        /// Stores part of the relation (a per-parent limit), replacing
+        /// another part but not the whole; false if the whole is there.
+        fn store_partial(&self, token: Token, targets: Vec<Arc<T>>) -> bool {
+            self.store(token, targets)
+        }
+        /// Whether the whole relation is loaded (not only part of it).
+        fn is_whole(&self, token: Token) -> bool;
         /// Sets the per-query strategy override.
         fn set_mode(&self, token: Token, strategy: Strategy);
         /// Makes the relation unloaded again (expired after a write); what
@@ -639,6 +680,9 @@ impl<T: Send + Sync + 'static> Fill<T> for One<T> {
     }
     fn store_one(&self, _: sealed::Token, target: Option<Arc<T>>) -> bool {
         self.set(target)
+    }
+    fn is_whole(&self, _: sealed::Token) -> bool {
+        self.loaded.is_whole()
     }
     fn set_mode(&self, _: sealed::Token, strategy: Strategy) {
         self.loaded.slot.mode.set(strategy)
@@ -702,6 +746,12 @@ impl<T: Send + Sync + 'static> Fill<T> for Many<T> {
     fn store(&self, _: sealed::Token, targets: Vec<Arc<T>>) -> bool {
         self.set(targets)
     }
+    fn store_partial(&self, _: sealed::Token, targets: Vec<Arc<T>>) -> bool {
+        self.loaded.set_unless_whole(Arc::from(targets), true)
+    }
+    fn is_whole(&self, _: sealed::Token) -> bool {
+        self.loaded.is_whole()
+    }
     fn set_mode(&self, _: sealed::Token, strategy: Strategy) {
         self.loaded.slot.mode.set(strategy)
     }
@@ -721,7 +771,10 @@ impl<T: Send + Sync + 'static> Fill<T> for Many<T> {
     fn replace(&self, _: sealed::Token, test: &mut dyn FnMut(&T) -> bool, with: Option<Arc<T>>) {
         let mut guard = self.loaded.lock();
         let mut old = None;
-        if let Some(targets) = guard.raw() {
+        if guard.partial {
+            // Which rows a per-parent limit keeps is the database's answer.
+            old = guard.take();
+        } else if let Some(targets) = guard.raw() {
             let patched: Vec<Arc<T>> = targets
                 .iter()
                 .filter_map(|t| {
@@ -740,7 +793,9 @@ impl<T: Send + Sync + 'static> Fill<T> for Many<T> {
     fn append(&self, _: sealed::Token, target: Arc<T>) {
         let mut guard = self.loaded.lock();
         let mut old = None;
-        if let Some(targets) = guard.raw() {
+        if guard.partial {
+            old = guard.take();
+        } else if let Some(targets) = guard.raw() {
             let mut grown = targets.to_vec();
             grown.push(target);
             old = guard.put(Arc::from(grown));
@@ -783,6 +838,9 @@ impl<T: Send + Sync + 'static> RelationField<T> for Many<T> {
 
 impl<T: Send + Sync + 'static> Fill<T> for Dynamic<T> {
     fn store(&self, _: sealed::Token, _targets: Vec<Arc<T>>) -> bool {
+        false
+    }
+    fn is_whole(&self, _: sealed::Token) -> bool {
         false
     }
     fn set_mode(&self, _: sealed::Token, _strategy: Strategy) {}

@@ -11,5 +11,5 @@ pub use meta::{
     RelationMetaParts, Strategy,
 };
 pub use options::OptionNode;
-pub(crate) use options::{find_option, Recursion, WILDCARD};
+pub(crate) use options::{check_options, find_option, Recursion, WILDCARD};
 pub use record::{Record, RelationCell, Written};

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use super::meta::{RelationMeta, Strategy};
+use super::meta::{EntityMeta, RelationMeta, Strategy};
 
 /// The relation name of a wildcard step: every relation of its entity not
 /// named by a step of its own.
@@ -23,6 +23,8 @@ pub struct OptionNode {
     pub(crate) recursion: Recursion,
     /// Whether this step is such a repetition (not written by the caller).
     pub(crate) repeated: bool,
+    /// At most this many targets per parent (`selectin` on a collection).
+    pub(crate) per_parent: Option<u32>,
 }
 
 /// The levels a recursive option still loads below the current one.
@@ -44,6 +46,7 @@ impl OptionNode {
             children: Vec::new(),
             recursion: Recursion::None,
             repeated: false,
+            per_parent: None,
         }
     }
 
@@ -69,6 +72,35 @@ impl OptionNode {
     pub(crate) fn strategy_for(&self, relation: &RelationMeta) -> Strategy {
         self.strategy.unwrap_or(relation.lazy)
     }
+}
+
+/// Why `options`, rooted at `entity`, cannot run; checked when a query
+/// takes them, so nothing is sent.
+pub(crate) fn check_options(entity: &EntityMeta, options: &[OptionNode]) -> Result<(), String> {
+    let mut pending = vec![(entity, options)];
+    while let Some((entity, options)) = pending.pop() {
+        for option in options {
+            let Some(relation) = entity.relations.iter().find(|r| r.name == option.relation) else {
+                continue;
+            };
+            if let Some(limit) = option.per_parent {
+                if relation.kind.is_to_one() {
+                    return Err(format!(
+                        "limit_per_parent({limit}) on {}: a to-one relation has one target per parent",
+                        relation.path()
+                    ));
+                }
+                if option.strategy != Some(Strategy::Selectin) {
+                    return Err(format!(
+                        "limit_per_parent({limit}) on {}: only a selectin option loads a limited collection",
+                        relation.path()
+                    ));
+                }
+            }
+            pending.push(((relation.target_meta)(), &option.children));
+        }
+    }
+    Ok(())
 }
 
 /// Finds the option for `relation` among `options`: a step naming it, else

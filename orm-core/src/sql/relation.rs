@@ -30,6 +30,11 @@ pub(crate) struct RelationStatements {
     array: Option<String>,
     /// The joined form's inner statement for any number of keys, likewise.
     inner_array: Option<String>,
+    /// The joined form's inner rows numbered per parent
+    /// (`ROW_NUMBER() OVER (PARTITION BY <link> ...) AS "__rank"`), up to
+    /// the key list; and for any number of keys as one array.
+    ranked_head: String,
+    ranked_array: Option<String>,
 }
 
 static STATEMENTS: Cache<RelationStatements> = Cache::new();
@@ -76,59 +81,75 @@ impl RelationStatements {
         };
 
         // Each form: the statement up to its WHERE, and the link columns.
-        let (select_head, inner_select_head, matched, link_width, simple_order) = match relation
-            .kind
-        {
-            // The target's own columns hold the link: its key for a
-            // many-to-one, its foreign key otherwise.
-            RelationKind::ManyToOne | RelationKind::OneToMany | RelationKind::OneToOne => {
-                let matched = if relation.kind == RelationKind::ManyToOne {
-                    key_columns("", target)
-                } else {
-                    relation
+        let rank = |partition: &[String], alias: &str| {
+            let mut order = order_terms(relation, alias);
+            if order.is_empty() {
+                order = key_columns(alias, target);
+            }
+            format!(
+                "ROW_NUMBER() OVER (PARTITION BY {} ORDER BY {}) AS \"__rank\"",
+                partition.join(", "),
+                order.join(", ")
+            )
+        };
+        let (select_head, inner_select_head, ranked_select_head, matched, link_width, simple_order) =
+            match relation.kind {
+                // The target's own columns hold the link: its key for a
+                // many-to-one, its foreign key otherwise.
+                RelationKind::ManyToOne | RelationKind::OneToMany | RelationKind::OneToOne => {
+                    let matched = if relation.kind == RelationKind::ManyToOne {
+                        key_columns("", target)
+                    } else {
+                        relation
+                            .foreign_key
+                            .iter()
+                            .map(|c| qualified("", c))
+                            .collect()
+                    };
+                    (
+                        format!("SELECT {} FROM {target_table} WHERE ", target_columns("")),
+                        format!("SELECT * FROM {target_table} WHERE "),
+                        format!(
+                            "SELECT *, {} FROM {target_table} WHERE ",
+                            rank(&matched, "")
+                        ),
+                        matched,
+                        0,
+                        order_terms(relation, ""),
+                    )
+                }
+                RelationKind::ManyToMany => {
+                    let secondary = qualified("", relation.secondary.unwrap_or(""));
+                    let on = key_columns("t", target)
+                        .iter()
+                        .zip(relation.target_foreign_key)
+                        .map(|(k, f)| format!("{k} = {}", qualified("s", f)))
+                        .collect::<Vec<_>>()
+                        .join(" AND ");
+                    let link: Vec<String> = relation
                         .foreign_key
                         .iter()
-                        .map(|c| qualified("", c))
-                        .collect()
-                };
-                (
-                    format!("SELECT {} FROM {target_table} WHERE ", target_columns("")),
-                    format!("SELECT * FROM {target_table} WHERE "),
-                    matched,
-                    0,
-                    order_terms(relation, ""),
-                )
-            }
-            RelationKind::ManyToMany => {
-                let secondary = qualified("", relation.secondary.unwrap_or(""));
-                let on = key_columns("t", target)
-                    .iter()
-                    .zip(relation.target_foreign_key)
-                    .map(|(k, f)| format!("{k} = {}", qualified("s", f)))
-                    .collect::<Vec<_>>()
-                    .join(" AND ");
-                let link: Vec<String> = relation
-                    .foreign_key
-                    .iter()
-                    .map(|c| qualified("s", c))
-                    .collect();
-                let width = link.len();
-                let from = format!("FROM {target_table} AS t JOIN {secondary} AS s ON {on} WHERE ");
-                let aliased_links = link
-                    .iter()
-                    .enumerate()
-                    .map(|(i, l)| format!("{l} AS \"__link{i}\""))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                (
-                    format!("SELECT {}, {} {from}", target_columns("t"), link.join(", ")),
-                    format!("SELECT t.*, {aliased_links} {from}"),
-                    link,
-                    width,
-                    order_terms(relation, "t"),
-                )
-            }
-        };
+                        .map(|c| qualified("s", c))
+                        .collect();
+                    let width = link.len();
+                    let from =
+                        format!("FROM {target_table} AS t JOIN {secondary} AS s ON {on} WHERE ");
+                    let aliased_links = link
+                        .iter()
+                        .enumerate()
+                        .map(|(i, l)| format!("{l} AS \"__link{i}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    (
+                        format!("SELECT {}, {} {from}", target_columns("t"), link.join(", ")),
+                        format!("SELECT t.*, {aliased_links} {from}"),
+                        format!("SELECT t.*, {aliased_links}, {} {from}", rank(&link, "t")),
+                        link,
+                        width,
+                        order_terms(relation, "t"),
+                    )
+                }
+            };
         let key_width = matched.len();
         let matcher = format!("{}{}", tuple(&matched), in_open(key_width));
         let head = format!("{select_head}{matcher}");
@@ -145,6 +166,8 @@ impl RelationStatements {
         let arrays = dialect.key_lists_as_array() && key_width == 1;
         let array = arrays.then(|| as_array(&select_head, &order));
         let inner_array = arrays.then(|| as_array(&inner_select_head, ""));
+        let ranked_array = arrays.then(|| as_array(&ranked_select_head, ""));
+        let ranked_head = format!("{ranked_select_head}{matcher}");
         let mut single = Sql::new(dialect);
         single.push(&head);
         single.key_params(1, key_width);
@@ -160,7 +183,27 @@ impl RelationStatements {
             single: single.finish(),
             array,
             inner_array,
+            ranked_head,
+            ranked_array,
         }
+    }
+
+    /// The joined form's inner statement keeping at most `limit` rows per
+    /// parent, for `keys` keys (one array parameter when `array`).
+    pub(crate) fn ranked_inner(&self, keys: usize, array: bool, limit: u32) -> String {
+        let mut sql = Sql::new(self.dialect);
+        sql.push("SELECT * FROM (");
+        match self.ranked_array.as_deref().filter(|_| array) {
+            Some(ranked) => sql.push(ranked),
+            None => {
+                sql.push(&self.ranked_head);
+                sql.key_params(keys, self.key_width);
+                sql.push(")");
+            }
+        }
+        sql.push(") AS \"ranked\" WHERE \"__rank\" <= ");
+        sql.push(&limit.to_string());
+        sql.finish()
     }
 
     /// Whether [`for_all_keys`](Self::for_all_keys) has a statement: the
