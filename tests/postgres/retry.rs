@@ -88,7 +88,8 @@ fn each_isolation_level_is_the_server_transactions_level() {
         Isolation::RepeatableRead,
         Isolation::Serializable,
     ] {
-        pg.transaction_with(level, |s| s.execute(record, &[])).unwrap();
+        pg.transaction_with(level, |s| s.execute(record, &[]))
+            .unwrap();
     }
     // begin_with: the same BEGIN, committed by hand.
     pg.begin_with(TransactionOptions::new().isolation(Isolation::Serializable))
@@ -149,9 +150,11 @@ fn a_level_or_a_retry_inside_an_open_transaction_is_refused() {
         let sent = s.statement_count();
         let nested = s.transaction_with(Isolation::Serializable, |_| Ok(()));
         assert!(matches!(nested, Err(Error::Misuse(m)) if m.contains("outermost")));
-        let retried = s.transaction_with_retry(Isolation::Serializable, &RetryPolicy::new(), |_| -> eagerly::Result<()> {
-            panic!("must not run")
-        });
+        let retried = s.transaction_with_retry(
+            Isolation::Serializable,
+            &RetryPolicy::new(),
+            |_| -> eagerly::Result<()> { panic!("must not run") },
+        );
         assert!(matches!(retried, Err(Error::Misuse(m)) if m.contains("outermost")));
         assert!(matches!(
             s.begin_with(Isolation::Serializable),
@@ -236,7 +239,9 @@ fn retry_runs_the_work_again_on_fresh_reads() {
                 Error::Database(db) => db.kind(),
                 other => panic!("retried {other:?}"),
             };
-            seen.lock().unwrap().push((event.attempt, kind, event.delay));
+            seen.lock()
+                .unwrap()
+                .push((event.attempt, kind, event.delay));
         });
     let mut read = Vec::new();
     let result = pg.transaction_with_retry(Isolation::Serializable, &policy, |s| {
