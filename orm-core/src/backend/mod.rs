@@ -5,7 +5,7 @@
 //! statements are written in, runs them and streams their rows, nothing
 //! else. SQLite (feature `sqlite`, the default) and PostgreSQL (feature
 //! `postgres`) are built in, and pools of PostgreSQL connections (feature
-//! `r2d2`, [`pool`]).
+//! `r2d2`, `backend::pool`).
 
 #[cfg(feature = "r2d2")]
 pub mod pool;

@@ -23,8 +23,11 @@ pub struct RetryPolicy {
     max_attempts: u32,
     base_delay: Duration,
     max_delay: Duration,
-    on_retry: Option<Arc<dyn Fn(&RetryEvent<'_>) + Send + Sync>>,
+    on_retry: Option<RetryHook>,
 }
+
+/// What [`RetryPolicy::on_retry`] keeps: shared, so the policy clones.
+type RetryHook = Arc<dyn Fn(&RetryEvent<'_>) + Send + Sync>;
 
 /// A failed attempt about to be retried, as [`RetryPolicy::on_retry`] sees it.
 #[derive(Debug)]
