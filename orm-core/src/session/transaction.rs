@@ -1,5 +1,6 @@
 //! Transactions: `begin`/`commit`/`rollback`, `transaction(...)` closures
-//! (savepoints when nested), and the atomic runs of multi-statement writes.
+//! (savepoints when nested), their forms with options (an isolation
+//! level), and the atomic runs of multi-statement writes.
 //! The state they change lives in the engine, whose statement gate refuses
 //! everything after a failure.
 
