@@ -1,7 +1,14 @@
-//! The quickstart: map two tables, create them in an embedded SQLite
-//! database, write and query rows, and print every statement sent.
+//! The quickstart: map two tables, create them, write and query rows, and
+//! print every statement sent.
 //!
-//! Run with `cargo run --example quickstart`.
+//! ```sh
+//! cargo run --example quickstart                      # embedded SQLite, in memory
+//! DATABASE_URL=postgres://root@127.0.0.1:5432/test \
+//!     cargo run --example quickstart --features postgres
+//! ```
+//!
+//! On PostgreSQL the tables are temporary (the session's `pg_temp`
+//! schema), so the program leaves nothing behind and runs again.
 
 use std::sync::Arc;
 
@@ -26,8 +33,27 @@ pub struct Book {
     pub pages: u32,
 }
 
+/// PostgreSQL when `DATABASE_URL` is set (and the feature `postgres` is
+/// on), else a private in-memory SQLite database.
+fn open() -> eagerly::Result<Session> {
+    #[cfg(feature = "postgres")]
+    if std::env::var_os("DATABASE_URL").is_some() {
+        let mut session = Session::from_env()?;
+        // Tables created from here on are temporary: gone when the
+        // connection closes.
+        session.execute("SET search_path TO pg_temp", &[])?;
+        session.reset_statements();
+        return Ok(session);
+    }
+    if std::env::var_os("DATABASE_URL").is_some() && !cfg!(feature = "postgres") {
+        eprintln!("DATABASE_URL is set but the feature `postgres` is off: using SQLite (add --features postgres)");
+    }
+    Session::in_memory()
+}
+
 fn main() -> eagerly::Result<()> {
-    let mut session = Session::in_memory()?;
+    let mut session = open()?;
+    println!("running on {}", session.dialect().name());
     session.create_all(&[Author::META, Book::META])?;
 
     let ann = session.insert(Author {

@@ -20,6 +20,16 @@ mod support;
 #[path = "postgres/cases.rs"]
 mod cases;
 
+/// Isolation levels and retried transactions.
+#[cfg(feature = "postgres")]
+#[path = "postgres/retry.rs"]
+mod retry;
+
+/// Sessions from an r2d2 pool (`--features r2d2`).
+#[cfg(feature = "r2d2")]
+#[path = "postgres/pool.rs"]
+mod pool;
+
 /// Without the feature there is no PostgreSQL backend to test: one line
 /// says how to run them (a failure where `EAGERLY_PG_REQUIRED=1`).
 #[cfg(not(feature = "postgres"))]

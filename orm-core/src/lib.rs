@@ -10,6 +10,7 @@ mod engine;
 mod error;
 mod filter;
 mod hash;
+mod isolation;
 pub mod loader;
 mod query;
 pub mod relation;
@@ -22,6 +23,7 @@ pub use column::Column;
 pub use engine::{LazyLoads, NPlusOneGuard};
 pub use error::{DatabaseError, DatabaseErrorKind, Error, Result};
 pub use filter::{Filter, OrderBy};
+pub use isolation::Isolation;
 pub use loader::{
     all_relations, bulk, defaultload, joined, noload, raise, raise_on_sql, select, selectin,
     selectin_recursive, AllRelations, Entity, LoadOption,
@@ -29,7 +31,9 @@ pub use loader::{
 pub use query::Query;
 pub use relation::{Dynamic, LoadState, Many, One, Relation};
 pub use schema::{ColumnMeta, EntityMeta, Record, RelationKind, RelationMeta, Strategy};
-pub use session::{LoggedStatement, Session, DEFAULT_LOG_CAPACITY};
+pub use session::{
+    LoggedStatement, RetryEvent, RetryPolicy, Session, TransactionOptions, DEFAULT_LOG_CAPACITY,
+};
 pub use sql::{Dialect, Postgres, Sql, Sqlite};
 pub use value::{ColumnType, DecodeFailure, IntoColumnValue, Row, SqlType, Value, ValueRef};
 

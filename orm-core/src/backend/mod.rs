@@ -4,8 +4,11 @@
 //! touching the derive or the loaders: a backend names the [`Dialect`] its
 //! statements are written in, runs them and streams their rows, nothing
 //! else. SQLite (feature `sqlite`, the default) and PostgreSQL (feature
-//! `postgres`) are built in.
+//! `postgres`) are built in, and pools of PostgreSQL connections (feature
+//! `r2d2`, `backend::pool`).
 
+#[cfg(feature = "r2d2")]
+pub mod pool;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(feature = "sqlite")]

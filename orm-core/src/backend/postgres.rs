@@ -4,7 +4,11 @@
 //! which owns the wire protocol and the type layer; the synchronous session
 //! runs on it now, and an async session will speak `tokio-postgres`
 //! directly, binding and reading values the same way. The same protocol is
-//! spoken by CockroachDB, YugabyteDB and Citus (untested here).
+//! spoken by CockroachDB, YugabyteDB and Citus (untested here: they need
+//! [`transaction_with_retry`](crate::Session::transaction_with_retry) for
+//! their serialization failures, keys that are not sequential, and no
+//! advisory locks; the README says more). Pools of these connections are
+//! in `backend::pool` (feature `r2d2`).
 //!
 //! - Statements are prepared once per connection and kept (up to 256).
 //! - Parameters bind by the types the server declared when it prepared the
@@ -26,6 +30,8 @@
 //!   statement PostgreSQL keeps the transaction open but aborted (every
 //!   statement but a rollback is refused with 25P02); the session's own
 //!   failed-transaction gate refuses them first, without a round trip.
+//!   An [`Isolation`](crate::Isolation) level opens the transaction with
+//!   `BEGIN ISOLATION LEVEL ...`.
 //!
 //! Where PostgreSQL differs from SQLite, as a user sees it:
 //! - A key written explicitly into an identity column does not move its

@@ -91,13 +91,20 @@ impl TransactionState {
         self.levels.push(Level { managed, internal });
     }
 
-    /// The statement that opens the next level.
+    /// The statement that opens the next level. An isolation level shapes
+    /// only the outer `BEGIN` (the session refuses one for a savepoint).
     pub(crate) fn open_sql(
         &self,
         dialect: &dyn crate::sql::Dialect,
         begin_immediate: bool,
+        isolation: Option<crate::Isolation>,
     ) -> String {
-        crate::sql::open_level(dialect, self.levels.len(), begin_immediate)
+        match isolation {
+            Some(isolation) if self.levels.is_empty() => dialect
+                .begin_isolated(begin_immediate, isolation)
+                .unwrap_or_else(|| dialect.begin(begin_immediate).to_owned()),
+            _ => crate::sql::open_level(dialect, self.levels.len(), begin_immediate),
+        }
     }
 
     /// The first failure if it lies at the innermost level or deeper.

@@ -4,6 +4,7 @@ mod committed;
 mod freshness;
 mod load;
 mod query;
+mod retry;
 mod transaction;
 mod write;
 
@@ -11,6 +12,8 @@ use std::sync::Arc;
 
 use crate::engine::Engine;
 pub use crate::engine::{LoggedStatement, DEFAULT_LOG_CAPACITY};
+pub use retry::{RetryEvent, RetryPolicy};
+pub use transaction::TransactionOptions;
 
 use crate::backend::Backend;
 use crate::query::Query;
@@ -84,6 +87,29 @@ impl Session {
                  postgres://user@localhost:5432/database"
                     .into(),
             )),
+        }
+    }
+
+    /// A session on a connection borrowed from an r2d2 pool (feature
+    /// `r2d2`), given back when the session drops:
+    /// `Session::from_pool(&pool)` over a
+    /// [`PostgresManager`](crate::backend::pool::PostgresManager) (see
+    /// [`backend::pool`](crate::backend::pool)). When the pool has no
+    /// connection to give within its timeout, the error is an
+    /// [`Error::Database`](crate::Error::Database) of kind `Other`.
+    #[cfg(feature = "r2d2")]
+    pub fn from_pool<M>(pool: &r2d2::Pool<M>) -> Result<Session>
+    where
+        M: r2d2::ManageConnection,
+        M::Connection: Backend,
+    {
+        match pool.get() {
+            Ok(connection) => Ok(Session::with_backend(Box::new(connection))),
+            Err(error) => Err(crate::Error::Database(crate::DatabaseError::new(
+                crate::DatabaseErrorKind::Other,
+                format!("no connection from the pool: {error}"),
+                Box::new(error),
+            ))),
         }
     }
 

@@ -1,11 +1,50 @@
 //! Transactions: `begin`/`commit`/`rollback`, `transaction(...)` closures
-//! (savepoints when nested), and the atomic runs of multi-statement writes.
+//! (savepoints when nested), their forms with options (an isolation
+//! level), and the atomic runs of multi-statement writes.
 //! The state they change lives in the engine, whose statement gate refuses
 //! everything after a failure.
 
 use super::Session;
 use crate::engine::Outcome;
-use crate::{Error, Result};
+use crate::{Error, Isolation, Result};
+
+/// How [`Session::transaction_with`] (and [`begin_with`](Session::begin_with))
+/// open a transaction: `TransactionOptions::new().isolation(Isolation::Serializable)`,
+/// or just `Isolation::Serializable` where options are asked for.
+///
+/// The shape follows Diesel's transaction builder and SeaORM's
+/// `transaction_with_config`: the default is the engine's own level, and an
+/// option applies to the outermost transaction only (a savepoint has no
+/// level of its own).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TransactionOptions {
+    isolation: Option<Isolation>,
+}
+
+impl TransactionOptions {
+    /// The engine's defaults.
+    pub fn new() -> Self {
+        TransactionOptions::default()
+    }
+
+    /// Runs the transaction at `isolation` (see [`Isolation`] for what each
+    /// engine does with it).
+    pub fn isolation(mut self, isolation: Isolation) -> Self {
+        self.isolation = Some(isolation);
+        self
+    }
+
+    /// The isolation level asked for, if any.
+    pub fn isolation_level(&self) -> Option<Isolation> {
+        self.isolation
+    }
+}
+
+impl From<Isolation> for TransactionOptions {
+    fn from(isolation: Isolation) -> Self {
+        TransactionOptions::new().isolation(isolation)
+    }
+}
 
 impl Session {
     /// Whether a transaction is open, failed or not. A failed transaction
@@ -44,7 +83,20 @@ impl Session {
                     .into(),
             ));
         }
-        self.open_level(false, false)
+        self.open_level(false, false, None)
+    }
+
+    /// [`begin`](Session::begin) with options: `session.begin_with(Isolation::Serializable)`
+    /// sends `BEGIN ISOLATION LEVEL SERIALIZABLE` on PostgreSQL (see
+    /// [`Isolation`] for SQLite).
+    pub fn begin_with(&mut self, options: impl Into<TransactionOptions>) -> Result<()> {
+        if self.engine.transaction.is_open() {
+            return Err(Error::Misuse(
+                "a transaction is already open; nest session.transaction(...) for a savepoint"
+                    .into(),
+            ));
+        }
+        self.open_level(false, false, options.into().isolation)
     }
 
     /// Commits the transaction opened by [`begin`](Session::begin). A failed
@@ -81,7 +133,43 @@ impl Session {
     /// returned even if `work` went on and returned `Ok` or another error:
     /// the transaction failed there, and nothing of it is kept.
     pub fn transaction<T>(&mut self, work: impl FnOnce(&mut Session) -> Result<T>) -> Result<T> {
-        self.open_level(true, false)?;
+        self.open_level(true, false, None)?;
+        self.run_level(work)
+    }
+
+    /// [`transaction`](Session::transaction) with options:
+    ///
+    /// ```no_run
+    /// # extern crate orm_core as eagerly;
+    /// # fn run(session: &mut eagerly::Session) -> eagerly::Result<()> {
+    /// use eagerly::Isolation;
+    /// session.transaction_with(Isolation::Serializable, |s| {
+    ///     s.execute("UPDATE counters SET value = value + 1", &[])?;
+    ///     Ok(())
+    /// })?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// An isolation level applies to the outermost transaction: asked for
+    /// inside an open one (where this would be a savepoint), it is
+    /// [`Error::Misuse`], refused before anything is sent. Without options
+    /// it nests as `transaction` does. A serialization failure is returned
+    /// as any error is; [`transaction_with_retry`](Session::transaction_with_retry)
+    /// runs the work again instead.
+    pub fn transaction_with<T>(
+        &mut self,
+        options: impl Into<TransactionOptions>,
+        work: impl FnOnce(&mut Session) -> Result<T>,
+    ) -> Result<T> {
+        let options = options.into();
+        if options.isolation.is_some() && self.engine.transaction.is_open() {
+            return Err(Error::Misuse(
+                "an isolation level applies to the outermost transaction, and one is open: \
+                 this one would be a savepoint"
+                    .into(),
+            ));
+        }
+        self.open_level(true, false, options.isolation)?;
         self.run_level(work)
     }
 
@@ -127,7 +215,7 @@ impl Session {
     /// one-statement write does.
     pub(crate) fn atomic<T>(&mut self, write: impl FnOnce(&mut Session) -> Result<T>) -> Result<T> {
         let enclosing = self.engine.transaction.depth();
-        self.open_level(true, true)?;
+        self.open_level(true, true, None)?;
         match self.run_level(write) {
             Ok(value) => Ok(value),
             Err(error) => {
@@ -155,11 +243,16 @@ impl Session {
     }
 
     /// Sends `BEGIN` (or `SAVEPOINT` inside a transaction) and opens a level.
-    fn open_level(&mut self, managed: bool, internal: bool) -> Result<()> {
-        let sql = self
-            .engine
-            .transaction
-            .open_sql(self.engine.dialect, self.begin_immediate);
+    fn open_level(
+        &mut self,
+        managed: bool,
+        internal: bool,
+        isolation: Option<Isolation>,
+    ) -> Result<()> {
+        let sql =
+            self.engine
+                .transaction
+                .open_sql(self.engine.dialect, self.begin_immediate, isolation);
         self.execute(&sql, &[])?;
         self.engine.transaction.push(managed, internal);
         Ok(())

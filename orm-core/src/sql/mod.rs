@@ -53,6 +53,14 @@ pub trait Dialect: Send + Sync + 'static {
     /// `BEGIN`, or the form that takes the write lock up front.
     fn begin(&self, immediate: bool) -> &'static str;
 
+    /// `BEGIN` at an isolation level, or `None` when the engine has no
+    /// levels to choose from and [`begin`](Dialect::begin) is sent instead
+    /// (SQLite, always serializable: see [`Isolation`](crate::Isolation)).
+    fn begin_isolated(&self, immediate: bool, isolation: crate::Isolation) -> Option<String> {
+        let _ = (immediate, isolation);
+        None
+    }
+
     /// Whether a relation's key list binds as one array parameter
     /// ([`push_key_array`](Dialect::push_key_array)), so that `selectin`
     /// and `bulk` send one statement per level for any number of parents

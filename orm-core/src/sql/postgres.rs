@@ -49,6 +49,15 @@ impl Dialect for Postgres {
         "BEGIN"
     }
 
+    fn begin_isolated(&self, _immediate: bool, isolation: crate::Isolation) -> Option<String> {
+        let level = match isolation {
+            crate::Isolation::ReadCommitted => "READ COMMITTED",
+            crate::Isolation::RepeatableRead => "REPEATABLE READ",
+            crate::Isolation::Serializable => "SERIALIZABLE",
+        };
+        Some(format!("BEGIN ISOLATION LEVEL {level}"))
+    }
+
     fn key_lists_as_array(&self) -> bool {
         true
     }
