@@ -12,6 +12,7 @@ mod filter;
 mod hash;
 mod isolation;
 pub mod loader;
+mod options;
 mod query;
 pub mod relation;
 mod schema;

@@ -4,7 +4,8 @@
 use std::any::{Any, TypeId};
 
 use crate::hash::FastMap;
-use crate::schema::{OptionNode, Record, RelationMeta};
+use crate::options::OptionNode;
+use crate::schema::{Record, RelationMeta};
 use crate::{Error, Result};
 
 /// What the session does when a lazy `select` load repeats for many objects

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use super::{Cascade, Entity, LoadPlan, Parents};
 use crate::engine::Engine;
 use crate::engine::PlanContext;
+use crate::options::OptionNode;
 use crate::relation::FILL;
 use crate::relation::{Link, Loadable, Relation};
-use crate::schema::OptionNode;
 use crate::schema::Strategy;
 use crate::{Error, Result};
 

@@ -23,9 +23,10 @@ pub(crate) use plan::{cascades, LoadPlan, Pending, RootPlan, RootStatement, RowO
 pub use plan::{Cascade, Parents, Step};
 
 use crate::engine::{Engine, IdentityMap, LazyOptions, PlanContext};
+use crate::options::{find_option, OptionNode};
 use crate::relation::FILL;
 use crate::relation::{Relation, RelationField};
-use crate::schema::{find_option, OptionNode, Record, RelationCell, RelationMeta, Strategy};
+use crate::schema::{Record, RelationCell, RelationMeta, Strategy};
 use crate::sql::JoinBuilder;
 use crate::{Result, Row, Value};
 

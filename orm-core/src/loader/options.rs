@@ -2,8 +2,9 @@
 
 use std::marker::PhantomData;
 
+use crate::options::{OptionNode, Recursion, WILDCARD};
 use crate::relation::{Loadable, Relation};
-use crate::schema::{OptionNode, Recursion, Strategy, WILDCARD};
+use crate::schema::Strategy;
 use crate::Entity;
 
 /// A loader option rooted at entity `P` whose first step reaches `T`.

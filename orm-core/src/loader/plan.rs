@@ -12,7 +12,8 @@ use std::sync::Arc;
 use super::{find_option, Entity, JoinState};
 use crate::engine::{IdentityMap, Plan, PlanContext, Statement};
 use crate::hash::FastSet;
-use crate::schema::{OptionNode, RelationMeta, Strategy};
+use crate::options::OptionNode;
+use crate::schema::{RelationMeta, Strategy};
 use crate::sql::{wrap_with_joins, EntityStatements, JoinBuilder};
 use crate::{Result, Row, Value};
 

@@ -8,9 +8,10 @@ use std::sync::Arc;
 use super::{build_joins, Cascade, Entity, JoinLevel, Parents, Pending, RowObjects, Step};
 use crate::engine::{IdentityMap, PlanContext, Statement};
 use crate::hash::{FastMap, FastSet};
+use crate::options::OptionNode;
 use crate::relation::FILL;
 use crate::relation::{Link, Relation, RelationField};
-use crate::schema::{OptionNode, RelationKind};
+use crate::schema::RelationKind;
 use crate::sql::{wrap_with_joins, JoinBuilder, RelationStatements};
 use crate::{Error, Result, Row, Value};
 

@@ -12,7 +12,7 @@ use std::marker::PhantomData;
 
 use crate::filter::{Expr, Filter, OrderBy};
 use crate::loader::{Entity, LoadOption, RootStatement};
-use crate::schema::{check_options, OptionNode};
+use crate::options::{check_options, OptionNode};
 use crate::sql::{ClauseOptions, Dialect, EntityStatements, Sql};
 use crate::{Error, Result, Value};
 

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use super::Session;
 use crate::hash::FastSet;
-use crate::schema::OptionNode;
+use crate::options::OptionNode;
 use crate::{Entity, EntityMeta, Error, Result};
 
 impl Session {
@@ -79,7 +79,7 @@ impl Session {
             self.engine.identity.clear_type(entity);
             let first_visit = walked.insert(entity);
             for relation in meta.relations {
-                let option = crate::schema::find_option(options, relation);
+                let option = crate::options::find_option(options, relation);
                 if option.is_some() || (first_visit && relation.lazy.is_eager()) {
                     pending.push((
                         (relation.target_type)(),

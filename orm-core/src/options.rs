@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use super::meta::{EntityMeta, RelationMeta, Strategy};
+use crate::schema::{EntityMeta, RelationMeta, Strategy};
 
 /// The relation name of a wildcard step: every relation of its entity not
 /// named by a step of its own.
