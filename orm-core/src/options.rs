@@ -3,6 +3,9 @@
 //! loaders (`joined(Author::BOOKS).then(...)`).
 
 use std::borrow::Cow;
+use std::sync::Arc;
+
+use crate::filter::Expr;
 
 use crate::schema::{EntityMeta, RelationMeta, Strategy};
 
@@ -23,8 +26,26 @@ pub struct OptionNode {
     pub(crate) recursion: Recursion,
     /// Whether this step is such a repetition (not written by the caller).
     pub(crate) repeated: bool,
-    /// At most this many targets per parent (`selectin` on a collection).
+    /// What narrows the targets this step loads to part of the relation.
+    pub(crate) narrowing: Narrowing,
+}
+
+/// What narrows the targets a step loads: a collection loaded so holds
+/// part of the relation, and is marked partial.
+#[doc(hidden)]
+#[derive(Debug, Clone, Default)]
+pub struct Narrowing {
+    /// A filter on the targets (`selectin(R).filter(..)`).
+    pub(crate) criteria: Option<Arc<Expr>>,
+    /// At most this many targets per parent (`selectin` only).
     pub(crate) per_parent: Option<u32>,
+}
+
+impl Narrowing {
+    /// Whether the step loads only part of the relation.
+    pub(crate) fn is_partial(&self) -> bool {
+        self.criteria.is_some() || self.per_parent.is_some()
+    }
 }
 
 /// The levels a recursive option still loads below the current one.
@@ -46,7 +67,7 @@ impl OptionNode {
             children: Vec::new(),
             recursion: Recursion::None,
             repeated: false,
-            per_parent: None,
+            narrowing: Narrowing::default(),
         }
     }
 
@@ -83,7 +104,24 @@ pub(crate) fn check_options(entity: &EntityMeta, options: &[OptionNode]) -> Resu
             let Some(relation) = entity.relations.iter().find(|r| r.name == option.relation) else {
                 continue;
             };
-            if let Some(limit) = option.per_parent {
+            if option.narrowing.criteria.is_some() {
+                if relation.kind.is_to_one() {
+                    return Err(format!(
+                        "a filter on {}: only a collection loads part of its rows (filter the query for a to-one)",
+                        relation.path()
+                    ));
+                }
+                if !matches!(
+                    option.strategy,
+                    Some(Strategy::Selectin | Strategy::Joined | Strategy::Select)
+                ) {
+                    return Err(format!(
+                        "a filter on {}: only a selectin, joined or select option loads a filtered collection",
+                        relation.path()
+                    ));
+                }
+            }
+            if let Some(limit) = option.narrowing.per_parent {
                 if relation.kind.is_to_one() {
                     return Err(format!(
                         "limit_per_parent({limit}) on {}: a to-one relation has one target per parent",

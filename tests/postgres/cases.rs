@@ -1387,3 +1387,85 @@ fn limit_per_parent_and_recursion_match_sqlite() {
         assert_eq!(level3, (8..=15).collect::<Vec<_>>());
     }
 }
+
+#[test]
+fn filtered_collections_number_their_parameters_in_order() {
+    let Some((mut sqlite, mut pg)) =
+        both("filtered_collections_number_their_parameters_in_order", 600)
+    else {
+        return;
+    };
+    for shape in ["selectin", "joined", "joined below selectin"] {
+        let run = |s: &mut Session| {
+            let query = Query::<Author>::new()
+                .order_by(Author::ID)
+                .filter(Author::ID.gt(1));
+            let query = match shape {
+                "selectin" => query.options(
+                    selectin(Author::BOOKS)
+                        .filter(Book::TITLE.like("%3%"))
+                        .then(selectin(Book::TAGS).filter(Tag::NAME.ne("tag1"))),
+                ),
+                "joined" => query.options(
+                    joined(Author::BOOKS)
+                        .filter(Book::TITLE.like("%3%"))
+                        .then(joined(Book::TAGS).filter(Tag::NAME.ne("tag1"))),
+                ),
+                _ => query.options(
+                    selectin(Author::BOOKS)
+                        .filter(Book::TITLE.like("%3%"))
+                        .then(joined(Book::TAGS).filter(Tag::NAME.ne("tag1"))),
+                ),
+            };
+            let (authors, statements) = counted(s, |s| query.all(s).unwrap());
+            (graph(&authors), statements)
+        };
+        sqlite.expunge_all();
+        let expected = run(&mut sqlite);
+        assert!(expected.0.iter().any(|a| !a.2.is_empty()), "{shape}");
+        assert!(expected
+            .0
+            .iter()
+            .flat_map(|a| &a.2)
+            .all(|b| b.1.contains('3') && !b.2.contains(&"tag1".to_string())));
+        pg.reset_statements();
+        let (graph_pg, statements) = run(&mut pg);
+        assert_eq!(graph_pg, expected.0, "{shape}");
+        let logged = pg.statements();
+        match shape {
+            "selectin" => {
+                assert_eq!(statements, 3);
+                assert!(
+                    logged[1]
+                        .sql
+                        .contains("(\"title\" LIKE $1) AND \"author_id\" = ANY($2)"),
+                    "{}",
+                    logged[1].sql
+                );
+            }
+            "joined" => {
+                assert_eq!(statements, 1);
+                assert!(
+                    logged[0].sql.contains("AND (j1.\"title\" LIKE $2)"),
+                    "{}",
+                    logged[0].sql
+                );
+                assert!(
+                    logged[0].sql.contains("AND (j2.\"name\" <> $3)"),
+                    "{}",
+                    logged[0].sql
+                );
+                assert_eq!(logged[0].params, 3);
+            }
+            _ => {
+                assert_eq!(statements, 2);
+                assert!(
+                    logged[1].sql.contains("AND (j1.\"name\" <> $3)"),
+                    "{}",
+                    logged[1].sql
+                );
+            }
+        }
+        pg.expunge_all();
+    }
+}

@@ -4,7 +4,7 @@
 use std::any::{Any, TypeId};
 
 use crate::hash::FastMap;
-use crate::options::OptionNode;
+use crate::options::{Narrowing, OptionNode};
 use crate::schema::{Record, RelationMeta};
 use crate::{Error, Result};
 
@@ -142,13 +142,15 @@ pub struct LazyOptions {
     by_relation: FastMap<(TypeId, &'static str), Box<dyn Any + Send>>,
 }
 
-type OptionsByKey<P> = FastMap<<P as Record>::Key, Vec<OptionNode>>;
+/// Per object: what narrows its relation's targets, and the options below.
+type OptionsByKey<P> = FastMap<<P as Record>::Key, (Narrowing, Vec<OptionNode>)>;
 
 impl LazyOptions {
     pub(crate) fn remember<P: Record>(
         &mut self,
         relation: &'static RelationMeta,
         key: P::Key,
+        narrowing: &Narrowing,
         options: &[OptionNode],
     ) {
         let entry = self
@@ -156,7 +158,7 @@ impl LazyOptions {
             .entry(((relation.owner_type)(), relation.name))
             .or_insert_with(|| Box::new(OptionsByKey::<P>::default()));
         if let Some(map) = entry.downcast_mut::<OptionsByKey<P>>() {
-            map.insert(key, options.to_vec());
+            map.insert(key, (narrowing.clone(), options.to_vec()));
         }
     }
 
@@ -168,22 +170,22 @@ impl LazyOptions {
                 .contains_key(&((relation.owner_type)(), relation.name))
     }
 
-    /// The options recorded for the first of `parents` that has some,
-    /// forgetting those of every parent about to load.
+    /// The narrowing and options recorded for the first of `parents` that
+    /// has some, forgetting those of every parent about to load.
     pub(crate) fn take<P: Record>(
         &mut self,
         relation: &'static RelationMeta,
         parents: &[&P],
-    ) -> Vec<OptionNode> {
+    ) -> (Narrowing, Vec<OptionNode>) {
         if self.by_relation.is_empty() {
-            return Vec::new();
+            return Default::default();
         }
         let Some(map) = self
             .by_relation
             .get_mut(&((relation.owner_type)(), relation.name))
             .and_then(|m| m.downcast_mut::<OptionsByKey<P>>())
         else {
-            return Vec::new();
+            return Default::default();
         };
         let mut found = None;
         for parent in parents {

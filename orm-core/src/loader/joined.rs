@@ -8,6 +8,7 @@ use super::selectin::Group;
 use super::Entity;
 use super::{build_joins, Cascade, JoinState, Pending};
 use crate::engine::IdentityMap;
+use crate::filter::Expr;
 use crate::hash::{FastMap, FastSet};
 use crate::options::OptionNode;
 use crate::relation::FILL;
@@ -41,6 +42,8 @@ struct Joined<P: Entity, T: Entity, F> {
     children: Vec<Box<dyn JoinState<T>>>,
     options: Vec<OptionNode>,
     deferred: Vec<&'static str>,
+    /// Whether a filter in the join's ON clause loads part of each collection.
+    partial: bool,
 }
 
 impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
@@ -49,6 +52,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         builder: &mut JoinBuilder,
         parent_alias: &str,
         options: &[OptionNode],
+        criteria: Option<&Arc<Expr>>,
         path: &mut Vec<&'static RelationMeta>,
     ) -> Box<dyn JoinState<P>> {
         let meta = self.meta;
@@ -58,7 +62,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
             Link::Remote { .. } => JoinClause::Remote,
             Link::Secondary => JoinClause::Secondary,
         };
-        let (alias, offset) = builder.join(meta, clause, P::META, parent_alias, target);
+        let (alias, offset) = builder.join(meta, clause, P::META, parent_alias, target, criteria);
         path.push(meta);
         let level = build_joins::<T>(builder, &alias, options, path);
         path.pop();
@@ -83,6 +87,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
             children: level.states,
             options: options.to_vec(),
             deferred: level.deferred,
+            partial: criteria.is_some(),
         })
     }
 }
@@ -99,6 +104,8 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Joined<P, T, F> {
         }
         let position = match self.index.get(&parent.key()) {
             Some(&position) => position,
+            // As the IN loader: a narrowed join replaces nothing loaded.
+            None if self.partial && self.relation.field(parent).is_loaded() => return None,
             None if self.relation.field(parent).is_whole(FILL) => return None,
             None => {
                 self.groups.push((Arc::clone(parent), Group::default()));
@@ -211,6 +218,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> JoinState<P> for Joined<P, T, F>
             options,
             deferred,
             cascades,
+            partial,
             ..
         } = *self;
         let mut targets = stored;
@@ -218,7 +226,12 @@ impl<P: Entity, T: Entity, F: RelationField<T>> JoinState<P> for Joined<P, T, F>
             if cascades {
                 targets.extend(group.targets.iter().cloned());
             }
-            relation.field(&parent).store(FILL, group.targets);
+            let field = relation.field(&parent);
+            if partial {
+                field.store_partial(FILL, group.targets);
+            } else {
+                field.store(FILL, group.targets);
+            }
         }
         cascade.push(Pending::new(
             targets,

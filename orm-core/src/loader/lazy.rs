@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::{Cascade, Entity, LoadPlan, Parents};
 use crate::engine::Engine;
 use crate::engine::PlanContext;
-use crate::options::OptionNode;
+use crate::options::{Narrowing, OptionNode};
 use crate::relation::FILL;
 use crate::relation::{Link, Loadable, Relation};
 use crate::schema::Strategy;
@@ -53,11 +53,12 @@ pub(crate) fn load<P: Entity, T: Entity, F: Loadable<T>>(
                 })
                 .collect();
             parents.push(parent);
-            let options = engine.lazy_options.take::<P>(meta, &parents);
+            let (narrowing, options) = engine.lazy_options.take::<P>(meta, &parents);
             run(
                 engine,
                 relation,
                 Parents::Borrowed(parents),
+                &narrowing,
                 &options,
                 cascade,
             )?;
@@ -86,11 +87,12 @@ pub(crate) fn load<P: Entity, T: Entity, F: Loadable<T>>(
                 }
                 engine.n_plus_one.check(meta)?;
             }
-            let options = engine.lazy_options.take::<P>(meta, &[parent]);
+            let (narrowing, options) = engine.lazy_options.take::<P>(meta, &[parent]);
             run(
                 engine,
                 relation,
                 Parents::Borrowed(vec![parent]),
+                &narrowing,
                 &options,
                 cascade,
             )?;
@@ -123,6 +125,7 @@ fn run<P: Entity, T: Entity, F: Loadable<T>>(
     engine: &mut Engine,
     relation: Relation<P, T, F>,
     parents: Parents<'_, P>,
+    narrowing: &Narrowing,
     options: &[OptionNode],
     mut cascade: Cascade,
 ) -> Result<()> {
@@ -131,6 +134,6 @@ fn run<P: Entity, T: Entity, F: Loadable<T>>(
         &mut engine.lazy_options,
         engine.dialect,
     );
-    let step = relation.plan_load(&mut cx, parents, options, None, &mut cascade)?;
+    let step = relation.plan_load(&mut cx, parents, options, narrowing, &mut cascade)?;
     engine.run_plan(&mut LoadPlan::new(step, cascade))
 }

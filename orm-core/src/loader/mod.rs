@@ -23,7 +23,7 @@ pub(crate) use plan::{cascades, LoadPlan, Pending, RootPlan, RootStatement, RowO
 pub use plan::{Cascade, Parents, Step};
 
 use crate::engine::{Engine, IdentityMap, LazyOptions, PlanContext};
-use crate::options::{find_option, OptionNode};
+use crate::options::{find_option, Narrowing, OptionNode};
 use crate::relation::FILL;
 use crate::relation::{Relation, RelationField};
 use crate::schema::{Record, RelationCell, RelationMeta, Strategy};
@@ -63,8 +63,8 @@ const MAX_JOINED_TABLES: usize = 48;
 #[doc(hidden)]
 pub trait ErasedRelation<P: Entity>: RelationCell<P> {
     /// The step that loads the relation for every parent not loaded yet
-    /// (`IN` statements), at most `per_parent` targets each when set, or
-    /// `None` when none is needed (what could be stored without a statement
+    /// (`IN` statements), only the targets `narrowing` keeps, or `None`
+    /// when none is needed (what could be stored without a statement
     /// is, and its targets are queued).
     #[doc(hidden)]
     fn plan_load<'a>(
@@ -72,28 +72,32 @@ pub trait ErasedRelation<P: Entity>: RelationCell<P> {
         cx: &mut PlanContext<'_>,
         parents: Parents<'a, P>,
         options: &[OptionNode],
-        per_parent: Option<u32>,
+        narrowing: &Narrowing,
         cascade: &mut Cascade,
     ) -> Result<Option<Box<dyn Step + 'a>>>;
     /// Fills a many-to-one from the identity map only, sending no SQL.
     #[doc(hidden)]
     fn fill_from_map(&self, identity: &IdentityMap, parents: &[Arc<P>]);
-    /// Records a per-query strategy on parents not loaded yet.
+    /// Records a per-query strategy on parents not loaded yet, with what
+    /// narrows their load and the options below it.
     #[doc(hidden)]
     fn mark(
         &self,
         lazy_options: &mut LazyOptions,
         parents: &[Arc<P>],
         strategy: Strategy,
+        narrowing: &Narrowing,
         options: &[OptionNode],
     );
-    /// Adds this relation to a join tree.
+    /// Adds this relation to a join tree, its ON clause ending with the
+    /// filter of `narrowing` on the target when it has one.
     #[doc(hidden)]
     fn join(
         &self,
         builder: &mut JoinBuilder,
         parent_alias: &str,
         options: &[OptionNode],
+        narrowing: &Narrowing,
         path: &mut Vec<&'static RelationMeta>,
     ) -> Box<dyn JoinState<P>>;
 }
@@ -104,10 +108,10 @@ impl<P: Entity, T: Entity, F: RelationField<T>> ErasedRelation<P> for Relation<P
         cx: &mut PlanContext<'_>,
         parents: Parents<'a, P>,
         options: &[OptionNode],
-        per_parent: Option<u32>,
+        narrowing: &Narrowing,
         cascade: &mut Cascade,
     ) -> Result<Option<Box<dyn Step + 'a>>> {
-        Relation::plan_load(self, cx, parents, options, per_parent, cascade)
+        Relation::plan_load(self, cx, parents, options, narrowing, cascade)
     }
     fn fill_from_map(&self, identity: &IdentityMap, parents: &[Arc<P>]) {
         self.fill_many_to_one_from_map(identity, parents)
@@ -117,14 +121,15 @@ impl<P: Entity, T: Entity, F: RelationField<T>> ErasedRelation<P> for Relation<P
         lazy_options: &mut LazyOptions,
         parents: &[Arc<P>],
         strategy: Strategy,
+        narrowing: &Narrowing,
         options: &[OptionNode],
     ) {
         for parent in parents {
             let field = self.field(parent);
             if !field.is_loaded() {
                 field.set_mode(FILL, strategy);
-                if !options.is_empty() {
-                    lazy_options.remember::<P>(self.meta, parent.key(), options);
+                if !options.is_empty() || narrowing.is_partial() {
+                    lazy_options.remember::<P>(self.meta, parent.key(), narrowing, options);
                 }
             }
         }
@@ -134,9 +139,16 @@ impl<P: Entity, T: Entity, F: RelationField<T>> ErasedRelation<P> for Relation<P
         builder: &mut JoinBuilder,
         parent_alias: &str,
         options: &[OptionNode],
+        narrowing: &Narrowing,
         path: &mut Vec<&'static RelationMeta>,
     ) -> Box<dyn JoinState<P>> {
-        self.join_state(builder, parent_alias, options, path)
+        self.join_state(
+            builder,
+            parent_alias,
+            options,
+            narrowing.criteria.as_ref(),
+            path,
+        )
     }
 }
 
@@ -198,9 +210,10 @@ pub(crate) fn build_joins<T: Entity>(
             continue;
         }
         let children = option.map_or(Cow::Borrowed(&[][..]), |o| o.below());
+        let narrowing = option.map_or(&plan::NOT_NARROWED, |o| &o.narrowing);
         level
             .states
-            .push(relation.join(builder, alias, &children, path));
+            .push(relation.join(builder, alias, &children, narrowing, path));
     }
     level
 }

@@ -1,6 +1,9 @@
 //! Per-query loader options: `joined(Author::BOOKS).then(selectin(Book::TAGS))`.
 
 use std::marker::PhantomData;
+use std::sync::Arc;
+
+use crate::filter::{Expr, Filter};
 
 use crate::options::{OptionNode, Recursion, WILDCARD};
 use crate::relation::{Loadable, Relation};
@@ -37,9 +40,31 @@ impl<P, T> LoadOption<P, T> {
     /// otherwise the query is [`Error::Misuse`](crate::Error::Misuse)
     /// before anything is sent. The collection reads as loaded and
     /// [`is_partial`](crate::Many::is_partial); a later query loading the
-    /// whole relation replaces it, and a write that touches it expires it.
+    /// whole relation replaces it, a narrowed load (a limit or a filter)
+    /// replaces nothing already loaded, and a write that touches it
+    /// expires it.
     pub fn limit_per_parent(mut self, limit: u32) -> Self {
-        self.node.per_parent = Some(limit);
+        self.node.narrowing.per_parent = Some(limit);
+        self
+    }
+
+    /// Loads only the targets `filter` matches, for this query (SQLAlchemy's
+    /// `selectinload(R.and_(...))`): in the `IN` statements of `selectin`,
+    /// in the join's `ON` clause of `joined` (parents without a match keep
+    /// an empty collection), in the statement of a lazy `select`. Calling
+    /// it again adds a condition (AND). Only on a collection, with one of
+    /// those three strategies: otherwise the query is
+    /// [`Error::Misuse`](crate::Error::Misuse) before anything is sent. The
+    /// collection reads as loaded and [`is_partial`](crate::Many::is_partial):
+    /// a later query loading the whole relation replaces it, a narrowed
+    /// load replaces nothing already loaded, and a write that touches it
+    /// expires it. `session.load` reads it as it is.
+    pub fn filter(mut self, filter: Filter<T>) -> Self {
+        let criteria = match self.node.narrowing.criteria.take() {
+            None => filter.expr,
+            Some(before) => Expr::And(vec![Expr::clone(&before), filter.expr]),
+        };
+        self.node.narrowing.criteria = Some(Arc::new(criteria));
         self
     }
 

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use super::{find_option, Entity, JoinState};
 use crate::engine::{IdentityMap, Plan, PlanContext, Statement};
 use crate::hash::FastSet;
-use crate::options::OptionNode;
+use crate::options::{Narrowing, OptionNode};
 use crate::schema::{RelationMeta, Strategy};
 use crate::sql::{wrap_with_joins, EntityStatements, JoinBuilder};
 use crate::{Result, Row, Value};
@@ -188,9 +188,9 @@ impl<T: Entity> Level for Pending<T> {
                 Strategy::Joined if self.deferred.contains(&meta.name) => {}
                 Strategy::Joined | Strategy::Selectin => {
                     let parents = Parents::Shared(Arc::clone(&self.objects));
-                    let per_parent = option.and_then(|o| o.per_parent);
+                    let narrowing = option.map_or(&NOT_NARROWED, |o| &o.narrowing);
                     if let Some(step) =
-                        relation.plan_load(cx, parents, &children, per_parent, cascade)?
+                        relation.plan_load(cx, parents, &children, narrowing, cascade)?
                     {
                         return Ok(Some(step));
                     }
@@ -202,7 +202,14 @@ impl<T: Entity> Level for Pending<T> {
                 | Strategy::RaiseOnSql
                     if option.is_some() =>
                 {
-                    relation.mark(cx.lazy_options, &self.objects, strategy, &children);
+                    let narrowing = option.map_or(&NOT_NARROWED, |o| &o.narrowing);
+                    relation.mark(
+                        cx.lazy_options,
+                        &self.objects,
+                        strategy,
+                        narrowing,
+                        &children,
+                    );
                 }
                 _ => {}
             }
@@ -210,6 +217,12 @@ impl<T: Entity> Level for Pending<T> {
         Ok(None)
     }
 }
+
+/// The whole relation: no filter, no limit.
+pub(crate) static NOT_NARROWED: Narrowing = Narrowing {
+    criteria: None,
+    per_parent: None,
+};
 
 /// Whether loading objects of `T` with `options` can load anything more: an
 /// eager relation or an option. Loaders collect targets for the next level
@@ -341,7 +354,7 @@ impl<E: Entity> RootPlan<E> {
     pub(crate) fn new(
         dialect: &'static dyn crate::sql::Dialect,
         statement: RootStatement,
-        params: Vec<Value>,
+        mut params: Vec<Value>,
         options: &[OptionNode],
     ) -> Self {
         let statements = EntityStatements::of(E::META, dialect);
@@ -351,7 +364,7 @@ impl<E: Entity> RootPlan<E> {
             format!("{}{}", statements.select, statement.clauses)
         } else {
             let inner = format!("{}{}", statements.select_star, statement.clauses);
-            wrap_with_joins(E::META, &inner, "", &builder, &statement.order)
+            wrap_with_joins(E::META, &inner, "", &builder, &statement.order, &mut params)
         };
         RootPlan {
             statement: Some(Statement {

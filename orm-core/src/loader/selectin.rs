@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::{build_joins, Cascade, Entity, JoinLevel, Parents, Pending, RowObjects, Step};
 use crate::engine::{IdentityMap, PlanContext, Statement};
 use crate::hash::{FastMap, FastSet};
-use crate::options::OptionNode;
+use crate::options::{Narrowing, OptionNode};
 use crate::relation::FILL;
 use crate::relation::{Link, Relation, RelationField};
 use crate::schema::RelationKind;
@@ -62,7 +62,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         cx: &mut PlanContext<'_>,
         parents: Parents<'a, P>,
         options: &[OptionNode],
-        per_parent: Option<u32>,
+        narrowing: &Narrowing,
         cascade: &mut Cascade,
     ) -> Result<Option<Box<dyn Step + 'a>>> {
         // A parent listed twice is harmless: keys are de-duplicated before
@@ -70,8 +70,18 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         if let Link::ManyToOne { foreign_key } = self.link {
             return Ok(self.plan_many_to_one(cx, parents, foreign_key, options, cascade));
         }
+        // A load of the whole relation replaces a part loaded before; a
+        // narrowed load replaces nothing.
+        let partial = narrowing.is_partial();
         let pending: Vec<usize> = (0..parents.len())
-            .filter(|&i| !self.field(parents.get(i)).is_whole(FILL))
+            .filter(|&i| {
+                let field = self.field(parents.get(i));
+                if partial {
+                    !field.is_loaded()
+                } else {
+                    !field.is_whole(FILL)
+                }
+            })
             .collect();
         let already = self.targets_already_loaded(&parents, options, cascade);
         if pending.is_empty() {
@@ -88,7 +98,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
             groups,
             cascades: super::cascades::<T>(options),
             targets: already,
-            partial: per_parent.is_some(),
+            partial: narrowing.is_partial(),
         };
         Ok(Some(Box::new(InStep::new(
             *self,
@@ -96,7 +106,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
             keys,
             P::key_values,
             options,
-            per_parent,
+            narrowing.clone(),
             gather,
         ))))
     }
@@ -165,7 +175,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
             missing,
             T::key_values,
             options,
-            None,
+            Narrowing::default(),
             gather,
         )))
     }
@@ -247,8 +257,8 @@ struct InStep<P: Entity, T: Entity, F, K, G> {
     bind: fn(&K, &mut Vec<Value>),
     /// How many keys the statements yielded so far cover.
     sent: usize,
-    /// At most this many targets per parent.
-    per_parent: Option<u32>,
+    /// The filter and per-parent limit on the targets.
+    narrowing: Narrowing,
     options: Vec<OptionNode>,
     rows: RowObjects<T>,
     gather: G,
@@ -261,7 +271,7 @@ impl<P: Entity, T: Entity, F, K, G> InStep<P, T, F, K, G> {
         keys: Vec<K>,
         bind: fn(&K, &mut Vec<Value>),
         options: &[OptionNode],
-        per_parent: Option<u32>,
+        narrowing: Narrowing,
         gather: G,
     ) -> Self {
         let statements = RelationStatements::of(relation.meta, cx.dialect);
@@ -277,7 +287,7 @@ impl<P: Entity, T: Entity, F, K, G> InStep<P, T, F, K, G> {
             keys,
             bind,
             sent: 0,
-            per_parent,
+            narrowing,
             options: options.to_vec(),
             rows: RowObjects::default(),
             gather,
@@ -309,9 +319,15 @@ impl<P: Entity, T: Entity, F, K, G: Gather<P, T>> Step for InStep<P, T, F, K, G>
         if array {
             params = vec![Value::List(params)];
         }
-        let sql = if let Some(limit) = self.per_parent {
-            // Ranked inside, so the joins below see only the kept rows.
-            let inner = self.statements.ranked_inner(chunk.len(), array, limit);
+        let sql = if self.narrowing.is_partial() {
+            // Narrowed inside, so the joins below see only the kept rows;
+            // the filter's values come before the keys.
+            let mut narrowed = Vec::new();
+            let inner =
+                self.statements
+                    .narrowed_inner(chunk.len(), array, &self.narrowing, &mut narrowed);
+            narrowed.append(&mut params);
+            params = narrowed;
             let order: Vec<String> = [self.statements.outer_order.clone()]
                 .into_iter()
                 .filter(|o| !o.is_empty())
@@ -322,6 +338,7 @@ impl<P: Entity, T: Entity, F, K, G: Gather<P, T>> Step for InStep<P, T, F, K, G>
                 &self.statements.outer_links(),
                 &self.builder,
                 &order,
+                &mut params,
             )
             .into()
         } else if self.joins.states.is_empty() {
@@ -345,6 +362,7 @@ impl<P: Entity, T: Entity, F, K, G: Gather<P, T>> Step for InStep<P, T, F, K, G>
                 &self.statements.outer_links(),
                 &self.builder,
                 &order,
+                &mut params,
             )
             .into()
         };

@@ -86,13 +86,29 @@ enum Step<'a> {
     LeaveScope,
 }
 
+/// Appends `expr` with its columns qualified by `alias` (a table alias of
+/// the statement, or empty), pushing its values to `params`.
+pub(crate) fn render_filter_at(
+    expr: &Expr,
+    alias: &str,
+    sql: &mut Sql<'_>,
+    params: &mut Vec<Value>,
+) {
+    let outside = sql.set_column_alias(alias.to_owned());
+    render_filter(expr, sql, params);
+    sql.set_column_alias(outside);
+}
+
 /// Appends `expr` to `sql`, pushing its values to `params`. Trees can be
 /// arbitrarily deep, so this walks an explicit stack instead of recursing.
 pub(crate) fn render_filter(expr: &Expr, sql: &mut Sql<'_>, params: &mut Vec<Value>) {
     let mut steps = vec![Step::Expr(expr)];
     // The aliases of the `EXISTS` subqueries being written, innermost last;
     // outside them the row is the queried table's own, named by its table.
+    // Inside them columns are the subquery's own, unqualified; outside,
+    // qualified by the writer's column alias (a joined or aliased target).
     let mut scopes: Vec<String> = Vec::new();
+    let mut outside_alias = Vec::new();
     let mut aliases = 0;
     while let Some(step) = steps.pop() {
         let expr = match step {
@@ -102,13 +118,16 @@ pub(crate) fn render_filter(expr: &Expr, sql: &mut Sql<'_>, params: &mut Vec<Val
             }
             Step::LeaveScope => {
                 scopes.pop();
+                if let Some(alias) = outside_alias.pop() {
+                    sql.set_column_alias(alias);
+                }
                 continue;
             }
             Step::Expr(expr) => expr,
         };
         match expr {
             Expr::Compare { column, op, value } => {
-                sql.ident(column);
+                sql.column(column);
                 match (op, value) {
                     (CompareOp::Eq, Value::Null) => sql.push(" IS NULL"),
                     (CompareOp::Ne, Value::Null) => sql.push(" IS NOT NULL"),
@@ -126,7 +145,7 @@ pub(crate) fn render_filter(expr: &Expr, sql: &mut Sql<'_>, params: &mut Vec<Val
                 null,
             } => render_in(column, values, *negated, *null, sql, params),
             Expr::Null { column, negated } => {
-                sql.ident(column);
+                sql.column(column);
                 sql.push(if *negated { " IS NOT NULL" } else { " IS NULL" });
             }
             Expr::And(parts) | Expr::Or(parts) => {
@@ -157,7 +176,8 @@ pub(crate) fn render_filter(expr: &Expr, sql: &mut Sql<'_>, params: &mut Vec<Val
                 if *grouped {
                     sql.push("(");
                 }
-                sql.equal_params("", columns);
+                let alias = sql.column_alias().to_owned();
+                sql.equal_params(&alias, columns);
                 params.extend(values.iter().cloned());
                 if *grouped {
                     sql.push(")");
@@ -171,7 +191,7 @@ pub(crate) fn render_filter(expr: &Expr, sql: &mut Sql<'_>, params: &mut Vec<Val
                 values,
             } => {
                 sql.push("(");
-                sql.list(keys.len(), |sql, i| sql.ident(keys[i]));
+                sql.list(keys.len(), |sql, i| sql.column(keys[i]));
                 sql.push(") IN (SELECT ");
                 sql.list(selected.len(), |sql, i| sql.ident(selected[i]));
                 sql.push(" FROM ");
@@ -186,12 +206,14 @@ pub(crate) fn render_filter(expr: &Expr, sql: &mut Sql<'_>, params: &mut Vec<Val
             Expr::Exists { relation, inner } => {
                 aliases += 1;
                 let alias = format!("x{aliases}");
-                let outer = scopes
-                    .last()
-                    .cloned()
-                    .unwrap_or_else(|| super::quote_ident(relation.owner_meta().table()));
+                let outer = match scopes.last() {
+                    Some(scope) => scope.clone(),
+                    None if !sql.column_alias().is_empty() => sql.column_alias().to_owned(),
+                    None => super::quote_ident(relation.owner_meta().table()),
+                };
                 push_exists(sql, relation, &alias, &outer);
                 scopes.push(alias);
+                outside_alias.push(sql.set_column_alias(String::new()));
                 steps.push(Step::LeaveScope);
                 steps.push(Step::Text(")"));
                 if !matches!(**inner, Expr::Always) {
@@ -217,7 +239,7 @@ fn render_in(
 ) {
     if values.is_empty() {
         if null {
-            sql.ident(column);
+            sql.column(column);
             sql.push(if negated { " IS NOT NULL" } else { " IS NULL" });
         } else {
             sql.push(if negated { "1 = 1" } else { "1 = 0" });
@@ -231,7 +253,7 @@ fn render_in(
         sql.dialect().push_in_array(sql, column, negated);
         params.push(Value::List(values.to_vec()));
     } else {
-        sql.ident(column);
+        sql.column(column);
         sql.push(if negated { " NOT IN (" } else { " IN (" });
         sql.list(values.len(), |sql, _| sql.param());
         sql.push(")");
@@ -239,7 +261,7 @@ fn render_in(
     }
     if null {
         sql.push(if negated { " AND " } else { " OR " });
-        sql.ident(column);
+        sql.column(column);
         sql.push(if negated {
             " IS NOT NULL)"
         } else {

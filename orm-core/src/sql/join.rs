@@ -2,24 +2,35 @@
 //! one statement, built as the loaders walk the relations to join.
 
 use super::entity::{key_columns, push_columns};
+use super::filter::render_filter_at;
 use super::qualified;
 use super::relation::order_terms;
 use super::{Dialect, Sql};
+use crate::filter::Expr;
 use crate::schema::{RelationKind, RelationMeta};
 use crate::EntityMeta;
+use crate::Value;
+use std::sync::Arc;
 
 /// SQL fragments of a join tree under construction.
 #[doc(hidden)]
 pub struct JoinBuilder {
     dialect: &'static dyn Dialect,
     select: String,
-    from: String,
+    /// The joins, and the filters their ON clauses end with (rendered when
+    /// the statement is, numbered after the parameters before them).
+    from: Vec<FromPart>,
     order: Vec<String>,
     /// Columns in the row so far: where the next joined target's start.
     columns: usize,
     aliases: usize,
     /// Whether a joined collection repeats its parents' rows.
     multiplies_rows: bool,
+}
+
+enum FromPart {
+    Text(String),
+    Criteria { alias: String, expr: Arc<Expr> },
 }
 
 /// How a joined relation's ends meet.
@@ -39,7 +50,7 @@ impl JoinBuilder {
         JoinBuilder {
             dialect,
             select: String::new(),
-            from: String::new(),
+            from: Vec::new(),
             order: Vec::new(),
             columns,
             aliases: 0,
@@ -57,9 +68,10 @@ impl JoinBuilder {
         self.multiplies_rows
     }
 
-    /// Joins `relation` (from `parent`, at `parent_alias`, to `target`) and
-    /// selects the target's columns; returns the target's alias and the
-    /// position of its first column in the row.
+    /// Joins `relation` (from `parent`, at `parent_alias`, to `target`,
+    /// its ON clause ending with `criteria` on the target) and selects the
+    /// target's columns; returns the target's alias and the position of its
+    /// first column in the row.
     pub(crate) fn join(
         &mut self,
         relation: &RelationMeta,
@@ -67,6 +79,7 @@ impl JoinBuilder {
         parent: &EntityMeta,
         parent_alias: &str,
         target: &EntityMeta,
+        criteria: Option<&Arc<Expr>>,
     ) -> (String, usize) {
         self.aliases += 1;
         let alias = format!("j{}", self.aliases);
@@ -125,7 +138,13 @@ impl JoinBuilder {
                 )
             }
         };
-        self.from.push_str(&text);
+        self.from.push(FromPart::Text(text));
+        if let Some(expr) = criteria {
+            self.from.push(FromPart::Criteria {
+                alias: alias.clone(),
+                expr: Arc::clone(expr),
+            });
+        }
         let mut select = Sql::new(self.dialect);
         push_columns(&mut select, &alias, target);
         self.select.push_str(", ");
@@ -151,6 +170,7 @@ pub(crate) fn wrap_with_joins(
     extra_columns: &str,
     builder: &JoinBuilder,
     root_order: &[String],
+    params: &mut Vec<Value>,
 ) -> String {
     let mut sql = Sql::new(builder.dialect);
     sql.push("SELECT ");
@@ -161,7 +181,18 @@ pub(crate) fn wrap_with_joins(
     sql.push_str(" FROM (");
     sql.push_str(inner);
     sql.push_str(") AS t0");
-    sql.push_str(&builder.from);
+    let mut joins = Sql::after_params(builder.dialect, params.len());
+    for part in &builder.from {
+        match part {
+            FromPart::Text(text) => joins.push(text),
+            FromPart::Criteria { alias, expr } => {
+                joins.push(" AND (");
+                render_filter_at(expr, alias, &mut joins, params);
+                joins.push(")");
+            }
+        }
+    }
+    sql.push_str(joins.as_str());
     let root_key: Vec<String> = if builder.order.is_empty() {
         Vec::new()
     } else {

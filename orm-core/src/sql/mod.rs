@@ -111,6 +111,8 @@ pub struct Sql<'d> {
     text: String,
     params: usize,
     dialect: &'d dyn Dialect,
+    /// The alias filter columns are qualified by (empty: unqualified).
+    column_alias: String,
 }
 
 impl<'d> Sql<'d> {
@@ -123,7 +125,30 @@ impl<'d> Sql<'d> {
             text: String::with_capacity(capacity),
             params: 0,
             dialect,
+            column_alias: String::new(),
         }
+    }
+
+    /// A statement whose text so far binds `params` parameters: its next
+    /// placeholder is number `params + 1`.
+    pub(crate) fn after_params(dialect: &'d dyn Dialect, params: usize) -> Self {
+        let mut sql = Sql::new(dialect);
+        sql.params = params;
+        sql
+    }
+
+    /// Appends a filter's column, qualified by the current column alias.
+    pub(crate) fn column(&mut self, name: &str) {
+        push_qualified(&mut self.text, &self.column_alias, name);
+    }
+
+    /// Sets the alias filter columns are qualified by; answers the previous.
+    pub(crate) fn set_column_alias(&mut self, alias: String) -> String {
+        std::mem::replace(&mut self.column_alias, alias)
+    }
+
+    pub(crate) fn column_alias(&self) -> &str {
+        &self.column_alias
     }
 
     /// Appends SQL text.

@@ -22,7 +22,7 @@ impl Dialect for Postgres {
     }
 
     fn push_in_array(&self, sql: &mut Sql<'_>, column: &str, negated: bool) {
-        sql.ident(column);
+        sql.column(column);
         sql.push(if negated { " <> ALL(" } else { " = ANY(" });
         sql.param();
         sql.push(")");

@@ -2,9 +2,12 @@
 //! metadata of both ends; at run time only key lists are sized.
 
 use super::entity::{key_columns, push_columns};
+use super::filter::render_filter_at;
 use super::qualified;
 use super::{Cache, Dialect, Sql};
+use crate::options::Narrowing;
 use crate::schema::{RelationKind, RelationMeta};
+use crate::Value;
 
 /// The statements of one relation in one dialect. `head` ends just before
 /// the key list, `tail` closes it and orders the rows.
@@ -30,11 +33,16 @@ pub(crate) struct RelationStatements {
     array: Option<String>,
     /// The joined form's inner statement for any number of keys, likewise.
     inner_array: Option<String>,
-    /// The joined form's inner rows numbered per parent
-    /// (`ROW_NUMBER() OVER (PARTITION BY <link> ...) AS "__rank"`), up to
-    /// the key list; and for any number of keys as one array.
-    ranked_head: String,
-    ranked_array: Option<String>,
+    /// The joined form's inner statement up to its WHERE, plain and with
+    /// its rows numbered per parent (`ROW_NUMBER() OVER (PARTITION BY
+    /// <link> ...) AS "__rank"`), for a filtered or limited load.
+    inner_select_head: String,
+    ranked_select_head: String,
+    /// `<link> IN (` and the link column an array binds to.
+    matcher: String,
+    array_column: Option<String>,
+    /// The alias the target's columns have in those statements.
+    target_alias: &'static str,
 }
 
 static STATEMENTS: Cache<RelationStatements> = Cache::new();
@@ -154,6 +162,7 @@ impl RelationStatements {
         let matcher = format!("{}{}", tuple(&matched), in_open(key_width));
         let head = format!("{select_head}{matcher}");
         let inner_head = format!("{inner_select_head}{matcher}");
+        let matcher = matcher.to_owned();
         let order = order_clause(simple_order);
         let tail = format!("){order}");
         let as_array = |select_head: &str, order: &str| {
@@ -166,8 +175,7 @@ impl RelationStatements {
         let arrays = dialect.key_lists_as_array() && key_width == 1;
         let array = arrays.then(|| as_array(&select_head, &order));
         let inner_array = arrays.then(|| as_array(&inner_select_head, ""));
-        let ranked_array = arrays.then(|| as_array(&ranked_select_head, ""));
-        let ranked_head = format!("{ranked_select_head}{matcher}");
+
         let mut single = Sql::new(dialect);
         single.push(&head);
         single.key_params(1, key_width);
@@ -183,26 +191,49 @@ impl RelationStatements {
             single: single.finish(),
             array,
             inner_array,
-            ranked_head,
-            ranked_array,
+            inner_select_head,
+            ranked_select_head,
+            array_column: arrays.then(|| matched[0].clone()),
+            matcher,
+            target_alias: if link_width > 0 { "t" } else { "" },
         }
     }
 
-    /// The joined form's inner statement keeping at most `limit` rows per
-    /// parent, for `keys` keys (one array parameter when `array`).
-    pub(crate) fn ranked_inner(&self, keys: usize, array: bool, limit: u32) -> String {
+    /// The joined form's inner statement keeping only the rows `narrowing`
+    /// keeps, for `keys` keys (one array parameter when `array`): its
+    /// filter before the key list (its values pushed to `params`, which
+    /// the keys follow), then at most `per_parent` rows per parent.
+    pub(crate) fn narrowed_inner(
+        &self,
+        keys: usize,
+        array: bool,
+        narrowing: &Narrowing,
+        params: &mut Vec<Value>,
+    ) -> String {
         let mut sql = Sql::new(self.dialect);
-        sql.push("SELECT * FROM (");
-        match self.ranked_array.as_deref().filter(|_| array) {
-            Some(ranked) => sql.push(ranked),
+        if narrowing.per_parent.is_some() {
+            sql.push("SELECT * FROM (");
+            sql.push(&self.ranked_select_head);
+        } else {
+            sql.push(&self.inner_select_head);
+        }
+        if let Some(criteria) = &narrowing.criteria {
+            sql.push("(");
+            render_filter_at(criteria, self.target_alias, &mut sql, params);
+            sql.push(") AND ");
+        }
+        match self.array_column.as_deref().filter(|_| array) {
+            Some(column) => self.dialect.push_key_array(&mut sql, column),
             None => {
-                sql.push(&self.ranked_head);
+                sql.push(&self.matcher);
                 sql.key_params(keys, self.key_width);
                 sql.push(")");
             }
         }
-        sql.push(") AS \"ranked\" WHERE \"__rank\" <= ");
-        sql.push(&limit.to_string());
+        if let Some(limit) = narrowing.per_parent {
+            sql.push(") AS \"ranked\" WHERE \"__rank\" <= ");
+            sql.push(&limit.to_string());
+        }
         sql.finish()
     }
 

@@ -18,7 +18,7 @@ impl Dialect for Sqlite {
     }
 
     fn push_in_array(&self, sql: &mut Sql<'_>, column: &str, negated: bool) {
-        sql.ident(column);
+        sql.column(column);
         sql.push(if negated {
             " NOT IN rarray("
         } else {
