@@ -24,7 +24,7 @@ pub use error::{DatabaseError, DatabaseErrorKind, Error, Result};
 pub use filter::{Filter, OrderBy};
 pub use loader::{
     all_relations, bulk, defaultload, joined, noload, raise, raise_on_sql, select, selectin,
-    AllRelations, Entity, LoadOption,
+    AllRelations, Entity, Explain, LoadOption, PlannedStep, StepAction, StepCost,
 };
 pub use query::Query;
 pub use relation::{Dynamic, LoadState, Many, One, Relation};

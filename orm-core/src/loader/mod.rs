@@ -4,6 +4,7 @@
 //! a relation the plans walk, and the join tree of `joined`.
 
 mod dynamic;
+mod explain;
 mod joined;
 mod lazy;
 mod options;
@@ -13,6 +14,10 @@ mod selectin;
 use std::sync::Arc;
 
 pub(crate) use dynamic::condition as dynamic_condition;
+pub(crate) use explain::explain_root;
+pub use explain::{Explain, PlannedStep, StepAction, StepCost};
+#[doc(hidden)]
+pub use explain::{Place, Sketch};
 pub(crate) use lazy::load;
 pub use options::{
     all_relations, bulk, defaultload, joined, noload, raise, raise_on_sql, select, selectin,
@@ -92,6 +97,18 @@ pub trait ErasedRelation<P: Entity>: RelationCell<P> {
         options: &[OptionNode],
         path: &mut Vec<&'static RelationMeta>,
     ) -> Box<dyn JoinState<P>>;
+    /// Adds to `sketch` what loading this relation with `strategy`
+    /// (`selectin`, or `joined` at a level no statement joined it into)
+    /// for the objects at `parent` would send, and queues its targets'
+    /// level: `explain`.
+    #[doc(hidden)]
+    fn explain(
+        &self,
+        sketch: &mut Sketch,
+        parent: &Place,
+        options: &[OptionNode],
+        strategy: Strategy,
+    );
 }
 
 impl<P: Entity, T: Entity, F: RelationField<T>> ErasedRelation<P> for Relation<P, T, F> {
@@ -133,6 +150,15 @@ impl<P: Entity, T: Entity, F: RelationField<T>> ErasedRelation<P> for Relation<P
     ) -> Box<dyn JoinState<P>> {
         self.join_state(builder, parent_alias, options, path)
     }
+    fn explain(
+        &self,
+        sketch: &mut Sketch,
+        parent: &Place,
+        options: &[OptionNode],
+        strategy: Strategy,
+    ) {
+        explain::load::<T>(sketch, self.meta, parent, options, strategy)
+    }
 }
 
 /// The join tree's per-relation accumulator over the rows of one statement.
@@ -142,6 +168,10 @@ pub trait JoinState<P: Entity> {
     fn on_row(&mut self, identity: &mut IdentityMap, row: &dyn Row, parent: &Arc<P>) -> Result<()>;
     /// Stores what was gathered on the parents and queues the targets.
     fn finish(self: Box<Self>, cascade: &mut Cascade);
+    /// Adds to `sketch` this joined relation (whose rows come in the
+    /// statement of step `statement`, for the objects at `parent`) and the
+    /// levels it would queue: `explain`.
+    fn explain(&self, sketch: &mut Sketch, statement: usize, parent: &Place);
 }
 
 /// The joined relations of one entity level, and which joined relations were
