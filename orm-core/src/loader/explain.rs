@@ -170,7 +170,11 @@ impl PlannedStep {
             (Some(keyed), StepAction::InStatements) if keys > 0 => Some(
                 keyed
                     .statements
-                    .keyed(keyed.target, keyed.joins.as_deref(), KeyCount::Exactly(keys))
+                    .keyed(
+                        keyed.target,
+                        keyed.joins.as_deref(),
+                        KeyCount::Exactly(keys),
+                    )
                     .into_owned(),
             ),
             _ => None,
@@ -201,9 +205,11 @@ impl fmt::Display for Explain {
                     } => write!(f, "IN statements, ceil(keys / {chunk}) per level")?,
                     _ => write!(f, "IN statements, 1 per level (the keys as one array)")?,
                 },
-                StepAction::InStatementOf(n) => {
-                    write!(f, "joined into the statement of step {}, no statement", n + 1)?
-                }
+                StepAction::InStatementOf(n) => write!(
+                    f,
+                    "joined into the statement of step {}, no statement",
+                    n + 1
+                )?,
                 StepAction::FromIdentityMap => write!(f, "from the identity map, no statement")?,
                 StepAction::WayBack => write!(f, "the way back along the path: left unloaded")?,
                 StepAction::OnAccess => write!(f, "on access, sends nothing now")?,
@@ -357,7 +363,12 @@ impl Sketch {
 
     /// Queues the level at `place` as the plan queues it (only when it can
     /// load anything), unless it repeats a level that led to it.
-    fn push<T: Entity>(&mut self, place: Place, options: &[OptionNode], deferred: Vec<&'static str>) {
+    fn push<T: Entity>(
+        &mut self,
+        place: Place,
+        options: &[OptionNode],
+        deferred: Vec<&'static str>,
+    ) {
         if !cascades::<T>(options) {
             // The plan never visits it; its relations are all lazy.
             for relation in T::relations() {
@@ -536,7 +547,8 @@ pub(crate) fn load<T: Entity>(
         // Joined into the statement that loaded the level: not loaded
         // again, but the options below it reach its targets.
         if !options.is_empty() {
-            let place = parent.below::<T>(relation, parent.targets_of(relation), options, &[], None);
+            let place =
+                parent.below::<T>(relation, parent.targets_of(relation), options, &[], None);
             sketch.push::<T>(place, options, Vec::new());
         }
         return;
