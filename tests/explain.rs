@@ -100,7 +100,7 @@ fn plain_query_lists_its_statement_and_the_lazy_relations() {
     let root = &explained.steps[0];
     assert_eq!(root.path, "Author");
     assert_eq!(root.action, StepAction::Root);
-    assert_eq!(root.cost, StepCost::One);
+    assert_eq!(root.cost, StepCost::Single);
     assert_eq!(root.params, [eagerly::Value::Text("author1%".into())]);
     assert_eq!(
         root.sql.as_deref(),

@@ -91,8 +91,9 @@ pub enum StepAction {
 pub enum StepCost {
     /// None.
     Nothing,
-    /// Exactly one.
-    One,
+    /// Exactly one. (Not `One`: the relation type `One<T>` keeps its
+    /// short name in compiler messages only while no other item has it.)
+    Single,
     /// For each level of parents, `ceil(keys / chunk_size)`, or one per
     /// level with `chunk_size: None` (the keys bound as one array,
     /// PostgreSQL's `= ANY($1)`); none for a level without keys. The keys
@@ -109,7 +110,7 @@ impl StepCost {
     pub fn statements(self, keys: usize) -> usize {
         match self {
             StepCost::Nothing => 0,
-            StepCost::One => 1,
+            StepCost::Single => 1,
             StepCost::PerLevel { .. } if keys == 0 => 0,
             StepCost::PerLevel { chunk_size: None } => 1,
             StepCost::PerLevel {
@@ -502,7 +503,7 @@ pub(crate) fn explain_root<E: Entity>(
     let mut root = PlannedStep::new(E::META.name().to_owned(), None, StepAction::Root);
     root.sql = Some(sql);
     root.params = params;
-    root.cost = StepCost::One;
+    root.cost = StepCost::Single;
     sketch.add(root);
     let place = Place {
         set: Vec::new(),
