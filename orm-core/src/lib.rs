@@ -27,7 +27,8 @@ pub use filter::{Filter, OrderBy};
 pub use isolation::Isolation;
 pub use loader::{
     all_relations, bulk, defaultload, joined, noload, raise, raise_on_sql, select, selectin,
-    selectin_recursive, AllRelations, Entity, LoadOption,
+    selectin_recursive, AllRelations, Entity, Explain, LoadOption, PlannedStep, StepAction,
+    StepCost,
 };
 pub use query::Query;
 pub use relation::{Dynamic, LoadState, Many, One, Relation};

@@ -1469,3 +1469,37 @@ fn filtered_collections_number_their_parameters_in_order() {
         pg.expunge_all();
     }
 }
+
+// ----- explain ---------------------------------------------------------------
+
+#[test]
+fn explain_lists_the_sql_that_runs() {
+    let Some(mut pg) = pg::session("explain_lists_the_sql_that_runs") else {
+        return;
+    };
+    seed(&mut pg, 8);
+    let query = || {
+        Query::<Author>::new()
+            .filter(Author::ID.gt(0))
+            .options(selectin(Author::BOOKS).then(joined(Book::TAGS)))
+    };
+    let explained = query().explain(&pg).unwrap();
+    assert_eq!(pg.statement_count(), 0, "explain sent SQL");
+    let sending: Vec<&eagerly::PlannedStep> = explained.sending().collect();
+    assert_eq!(sending.len(), 2, "{explained}");
+    // One array for any number of keys: the template is what is sent.
+    let books = sending[1];
+    assert!(
+        books.sql.as_deref().unwrap().contains("= ANY($1)"),
+        "{explained}"
+    );
+    assert_eq!(books.sql_for(8), books.sql);
+    let expected = vec![sending[0].sql.clone().unwrap(), books.sql.clone().unwrap()];
+    let (authors, sent) = counted(&mut pg, |s| query().all(s).unwrap());
+    assert_eq!(authors.len(), 8);
+    assert_eq!(sqls(&pg), expected, "{explained}");
+    assert_eq!(
+        sent as usize,
+        sending[0].cost.statements(0) + books.cost.statements(8)
+    );
+}

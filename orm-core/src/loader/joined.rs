@@ -243,4 +243,16 @@ impl<P: Entity, T: Entity, F: RelationField<T>> JoinState<P> for Joined<P, T, F>
             child.finish(cascade);
         }
     }
+
+    fn explain(&self, sketch: &mut super::Sketch, statement: usize, parent: &super::Place) {
+        super::explain::joined::<T>(
+            sketch,
+            statement,
+            parent,
+            self.relation.meta,
+            &self.options,
+            &self.deferred,
+            &self.children,
+        );
+    }
 }

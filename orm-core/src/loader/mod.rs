@@ -4,6 +4,7 @@
 //! a relation the plans walk, and the join tree of `joined`.
 
 mod dynamic;
+mod explain;
 mod joined;
 mod lazy;
 mod options;
@@ -14,6 +15,10 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 pub(crate) use dynamic::condition as dynamic_condition;
+pub(crate) use explain::explain_root;
+pub use explain::{Explain, PlannedStep, StepAction, StepCost};
+#[doc(hidden)]
+pub use explain::{Place, Sketch};
 pub(crate) use lazy::load;
 pub use options::{
     all_relations, bulk, defaultload, joined, noload, raise, raise_on_sql, select, selectin,
@@ -100,6 +105,19 @@ pub trait ErasedRelation<P: Entity>: RelationCell<P> {
         narrowing: &Narrowing,
         path: &mut Vec<&'static RelationMeta>,
     ) -> Box<dyn JoinState<P>>;
+    /// Adds to `sketch` what loading this relation with `strategy`
+    /// (`selectin`, or `joined` at a level no statement joined it into)
+    /// for the objects at `parent` would send, and queues its targets'
+    /// level: `explain`.
+    #[doc(hidden)]
+    fn explain(
+        &self,
+        sketch: &mut Sketch,
+        parent: &Place,
+        options: &[OptionNode],
+        narrowing: &Narrowing,
+        strategy: Strategy,
+    );
 }
 
 impl<P: Entity, T: Entity, F: RelationField<T>> ErasedRelation<P> for Relation<P, T, F> {
@@ -150,6 +168,16 @@ impl<P: Entity, T: Entity, F: RelationField<T>> ErasedRelation<P> for Relation<P
             path,
         )
     }
+    fn explain(
+        &self,
+        sketch: &mut Sketch,
+        parent: &Place,
+        options: &[OptionNode],
+        narrowing: &Narrowing,
+        strategy: Strategy,
+    ) {
+        explain::load::<T>(sketch, self.meta, parent, options, narrowing, strategy)
+    }
 }
 
 /// The join tree's per-relation accumulator over the rows of one statement.
@@ -159,6 +187,10 @@ pub trait JoinState<P: Entity> {
     fn on_row(&mut self, identity: &mut IdentityMap, row: &dyn Row, parent: &Arc<P>) -> Result<()>;
     /// Stores what was gathered on the parents and queues the targets.
     fn finish(self: Box<Self>, cascade: &mut Cascade);
+    /// Adds to `sketch` this joined relation (whose rows come in the
+    /// statement of step `statement`, for the objects at `parent`) and the
+    /// levels it would queue: `explain`.
+    fn explain(&self, sketch: &mut Sketch, statement: usize, parent: &Place);
 }
 
 /// The joined relations of one entity level, and which joined relations were

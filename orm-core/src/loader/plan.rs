@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use super::{find_option, Entity, JoinState};
+use super::{find_option, Entity, JoinLevel, JoinState};
 use crate::engine::{IdentityMap, Plan, PlanContext, Statement};
 use crate::hash::FastSet;
 use crate::options::{Narrowing, OptionNode};
@@ -357,15 +357,7 @@ impl<E: Entity> RootPlan<E> {
         mut params: Vec<Value>,
         options: &[OptionNode],
     ) -> Self {
-        let statements = EntityStatements::of(E::META, dialect);
-        let mut builder = JoinBuilder::starting_at(dialect, E::META.columns.len());
-        let level = super::build_joins::<E>(&mut builder, "t0", options, &mut Vec::new());
-        let sql = if level.states.is_empty() {
-            format!("{}{}", statements.select, statement.clauses)
-        } else {
-            let inner = format!("{}{}", statements.select_star, statement.clauses);
-            wrap_with_joins(E::META, &inner, "", &builder, &statement.order, &mut params)
-        };
+        let (sql, builder, level) = root_sql::<E>(dialect, &statement, options, &mut params);
         RootPlan {
             statement: Some(Statement {
                 sql: sql.into(),
@@ -391,6 +383,27 @@ impl<E: Entity> RootPlan<E> {
         drop(rest);
         Arc::try_unwrap(objects).unwrap_or_else(|shared| shared.as_ref().clone())
     }
+}
+
+/// The root statement's SQL with the joins of `E`'s joined relations (the
+/// wrapped form when there are any, so LIMIT counts parents), and the join
+/// tree: what [`RootPlan`] sends and `explain` shows.
+pub(crate) fn root_sql<E: Entity>(
+    dialect: &'static dyn crate::sql::Dialect,
+    statement: &RootStatement,
+    options: &[OptionNode],
+    params: &mut Vec<Value>,
+) -> (String, JoinBuilder, JoinLevel<E>) {
+    let statements = EntityStatements::of(E::META, dialect);
+    let mut builder = JoinBuilder::starting_at(dialect, E::META.columns.len());
+    let level = super::build_joins::<E>(&mut builder, "t0", options, &mut Vec::new());
+    let sql = if level.states.is_empty() {
+        format!("{}{}", statements.select, statement.clauses)
+    } else {
+        let inner = format!("{}{}", statements.select_star, statement.clauses);
+        wrap_with_joins(E::META, &inner, "", &builder, &statement.order, params)
+    };
+    (sql, builder, level)
 }
 
 impl<E: Entity> Plan for RootPlan<E> {

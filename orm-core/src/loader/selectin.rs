@@ -11,8 +11,8 @@ use crate::hash::{FastMap, FastSet};
 use crate::options::{Narrowing, OptionNode};
 use crate::relation::FILL;
 use crate::relation::{Link, Relation, RelationField};
-use crate::schema::RelationKind;
-use crate::sql::{wrap_with_joins, JoinBuilder, RelationStatements};
+use crate::schema::{RelationKind, RelationMeta};
+use crate::sql::{Dialect, JoinBuilder, KeyCount, RelationStatements};
 use crate::{Error, Result, Row, Value};
 
 /// Groups smaller than this check for a repeated target by scanning; larger
@@ -274,11 +274,7 @@ impl<P: Entity, T: Entity, F, K, G> InStep<P, T, F, K, G> {
         narrowing: Narrowing,
         gather: G,
     ) -> Self {
-        let statements = RelationStatements::of(relation.meta, cx.dialect);
-        let mut builder =
-            JoinBuilder::starting_at(cx.dialect, T::META.columns.len() + statements.link_width);
-        let mut path = vec![relation.meta];
-        let joins = build_joins::<T>(&mut builder, "t0", options, &mut path);
+        let (statements, builder, joins) = in_joins::<T>(relation.meta, cx.dialect, options);
         InStep {
             relation,
             statements,
@@ -295,77 +291,46 @@ impl<P: Entity, T: Entity, F, K, G> InStep<P, T, F, K, G> {
     }
 }
 
+/// The statements of `relation` and the joins of its targets `T` that its
+/// `IN` statements carry: what a step sends, and what `explain` shows.
+pub(crate) fn in_joins<T: Entity>(
+    relation: &'static RelationMeta,
+    dialect: &'static dyn Dialect,
+    options: &[OptionNode],
+) -> (&'static RelationStatements, JoinBuilder, JoinLevel<T>) {
+    let statements = RelationStatements::of(relation, dialect);
+    let mut builder =
+        JoinBuilder::starting_at(dialect, T::META.columns.len() + statements.link_width);
+    let mut path = vec![relation];
+    let joins = build_joins::<T>(&mut builder, "t0", options, &mut path);
+    (statements, builder, joins)
+}
+
 impl<P: Entity, T: Entity, F, K, G: Gather<P, T>> Step for InStep<P, T, F, K, G> {
     fn next_statement(&mut self, _cx: &mut PlanContext<'_>) -> Result<Option<Statement>> {
-        let meta = self.relation.meta;
         // One array parameter holds every key (PostgreSQL's `= ANY($1)`),
         // unless the mapping asked for chunks.
-        let whole = self.statements.binds_key_array() && !meta.chunk_size_explicit;
-        let chunk_size = if whole {
-            self.keys.len()
-        } else {
-            meta.chunk_size.max(1)
-        };
+        let chunk_size = (self.statements)
+            .chunk_size(self.relation.meta)
+            .unwrap_or(self.keys.len());
         let chunk = &self.keys[self.sent..(self.sent + chunk_size).min(self.keys.len())];
         if chunk.is_empty() {
             return Ok(None);
         }
         self.sent += chunk.len();
-        let mut params = Vec::with_capacity(if whole { 1 } else { chunk.len() });
+        let keys = KeyCount::Exactly(chunk.len());
+        let array = self.statements.binds_array_for(keys);
+        let mut params = Vec::with_capacity(chunk.len());
         for key in chunk {
             (self.bind)(key, &mut params);
         }
-        let array = self.statements.binds_key_array() && chunk.len() > 1;
         if array {
             params = vec![Value::List(params)];
         }
-        let sql = if self.narrowing.is_partial() {
-            // Narrowed inside, so the joins below see only the kept rows;
-            // the filter's values come before the keys.
-            let mut narrowed = Vec::new();
-            let inner =
-                self.statements
-                    .narrowed_inner(chunk.len(), array, &self.narrowing, &mut narrowed);
-            narrowed.append(&mut params);
-            params = narrowed;
-            let order: Vec<String> = [self.statements.outer_order.clone()]
-                .into_iter()
-                .filter(|o| !o.is_empty())
-                .collect();
-            wrap_with_joins(
-                T::META,
-                &inner,
-                &self.statements.outer_links(),
-                &self.builder,
-                &order,
-                &mut params,
-            )
-            .into()
-        } else if self.joins.states.is_empty() {
-            match self.statements.for_all_keys().filter(|_| array) {
-                Some(sql) => sql.into(),
-                None => self.statements.for_keys(chunk.len()),
-            }
-        } else {
-            let order: Vec<String> = if self.statements.outer_order.is_empty() {
-                Vec::new()
-            } else {
-                vec![self.statements.outer_order.clone()]
-            };
-            let inner = match self.statements.inner_for_all_keys().filter(|_| array) {
-                Some(sql) => sql.to_owned(),
-                None => self.statements.inner_for_keys(chunk.len()),
-            };
-            wrap_with_joins(
-                T::META,
-                &inner,
-                &self.statements.outer_links(),
-                &self.builder,
-                &order,
-                &mut params,
-            )
-            .into()
-        };
+        let joins = (!self.joins.states.is_empty()).then_some(&self.builder);
+        let sql = self
+            .statements
+            .keyed(T::META, joins, keys, &self.narrowing, &mut params);
         self.rows.reset();
         Ok(Some(Statement { sql, params }))
     }

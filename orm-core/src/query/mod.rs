@@ -11,7 +11,7 @@ mod plan_tests;
 use std::marker::PhantomData;
 
 use crate::filter::{Expr, Filter, OrderBy};
-use crate::loader::{Entity, LoadOption, RootStatement};
+use crate::loader::{Entity, Explain, LoadOption, RootStatement};
 use crate::options::{check_options, OptionNode};
 use crate::sql::{ClauseOptions, Dialect, EntityStatements, Sql};
 use crate::{Error, Result, Value};
@@ -234,6 +234,24 @@ impl<E: Entity, S> Query<E, S> {
                 .collect(),
         };
         (statement, params)
+    }
+
+    /// What [`all`](Query#method.all) would send for this query in
+    /// `dialect`, in order, without sending anything: the root statement
+    /// (its SQL and values), then each relation its load plan reaches, with
+    /// the SQL of its statements and how many it costs, and the relations
+    /// left to load on access. [`Explain`] prints as a numbered list. A
+    /// query that [`all`](Query#method.all) would refuse before sending is
+    /// the same error here. On a session: [`explain`](Query#method.explain).
+    pub fn explain_in(&self, dialect: &'static dyn Dialect) -> Result<Explain> {
+        self.check()?;
+        let (statement, params) = self.root_statement(dialect, self.limit);
+        Ok(crate::loader::explain_root::<E>(
+            dialect,
+            &statement,
+            params,
+            &self.options,
+        ))
     }
 
     /// `SELECT COUNT(*)` of the matching rows, honouring LIMIT and OFFSET.

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use super::Session;
+use crate::loader::Explain;
 use crate::query::Query;
 use crate::{Entity, Error, Result, ValueRef};
 
@@ -65,6 +66,14 @@ impl<E: Entity> Query<E> {
         }
     }
 
+    /// What [`all`](Query#method.all) would send on `session`, in order,
+    /// sending nothing and leaving the identity map alone (see
+    /// [`explain_in`](Query::explain_in)):
+    /// `Query::<Author>::new().options(selectin(Author::BOOKS)).explain(&session)?`.
+    pub fn explain(&self, session: &Session) -> Result<Explain> {
+        self.explain_in(session.engine.dialect)
+    }
+
     /// The number of matching rows, honouring LIMIT and OFFSET.
     pub fn count(self, session: &mut Session) -> Result<u64> {
         self.check()?;
@@ -107,6 +116,15 @@ impl<E: Entity> Query<E, &mut Session> {
     pub fn one(self) -> Result<Arc<E>> {
         let (session, query) = self.split();
         query.one(session)
+    }
+
+    /// What [`all`](Query#method.all-1) would send, in order, sending
+    /// nothing and leaving the identity map alone:
+    /// `session.query::<Author>().options(selectin(Author::BOOKS)).explain()?`
+    /// lists the authors' statement, then the books' `IN` statements (see
+    /// [`explain_in`](Query::explain_in)).
+    pub fn explain(&self) -> Result<Explain> {
+        self.explain_in(self.runner.engine.dialect)
     }
 
     /// The number of matching rows, honouring LIMIT and OFFSET.

@@ -21,7 +21,7 @@ pub(crate) use filter::{render_order, ClauseOptions};
 pub use join::JoinBuilder;
 pub(crate) use join::{wrap_with_joins, JoinClause};
 pub use postgres::Postgres;
-pub(crate) use relation::RelationStatements;
+pub(crate) use relation::{KeyCount, RelationStatements};
 pub use sqlite::Sqlite;
 
 use crate::hash::FastMap;

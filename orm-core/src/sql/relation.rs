@@ -1,13 +1,26 @@
 //! The statements of one relation, rendered once per dialect from the
 //! metadata of both ends; at run time only key lists are sized.
 
+use std::borrow::Cow;
+
 use super::entity::{key_columns, push_columns};
 use super::filter::render_filter_at;
+use super::join::{wrap_with_joins, JoinBuilder};
 use super::qualified;
 use super::{Cache, Dialect, Sql};
 use crate::options::Narrowing;
 use crate::schema::{RelationKind, RelationMeta};
+use crate::EntityMeta;
 use crate::Value;
+
+/// How many keys the list of one keyed statement holds: a number (what a
+/// load sends), or any number (the template `explain` shows: the list
+/// written for one key and elided after it, `IN (?, …)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeyCount {
+    Exactly(usize),
+    Any,
+}
 
 /// The statements of one relation in one dialect. `head` ends just before
 /// the key list, `tail` closes it and orders the rows.
@@ -203,9 +216,9 @@ impl RelationStatements {
     /// keeps, for `keys` keys (one array parameter when `array`): its
     /// filter before the key list (its values pushed to `params`, which
     /// the keys follow), then at most `per_parent` rows per parent.
-    pub(crate) fn narrowed_inner(
+    fn narrowed_inner(
         &self,
-        keys: usize,
+        keys: KeyCount,
         array: bool,
         narrowing: &Narrowing,
         params: &mut Vec<Value>,
@@ -226,7 +239,13 @@ impl RelationStatements {
             Some(column) => self.dialect.push_key_array(&mut sql, column),
             None => {
                 sql.push(&self.matcher);
-                sql.key_params(keys, self.key_width);
+                match keys {
+                    KeyCount::Exactly(n) => sql.key_params(n, self.key_width),
+                    KeyCount::Any => {
+                        sql.key_params(1, self.key_width);
+                        sql.push(", …");
+                    }
+                }
                 sql.push(")");
             }
         }
@@ -280,6 +299,102 @@ impl RelationStatements {
         sql.key_params(keys, self.key_width);
         sql.push(")");
         sql.finish()
+    }
+
+    /// How many keys one statement of `relation` takes: `None` when the
+    /// dialect binds every key as one array and the mapping asked for no
+    /// chunks, so each level costs one statement.
+    pub(crate) fn chunk_size(&self, relation: &RelationMeta) -> Option<usize> {
+        let whole = self.binds_key_array() && !relation.chunk_size_explicit;
+        (!whole).then(|| relation.chunk_size.max(1))
+    }
+
+    /// Whether a statement for `keys` keys binds them as one array
+    /// parameter: a single key keeps the one-key form.
+    pub(crate) fn binds_array_for(&self, keys: KeyCount) -> bool {
+        self.binds_key_array() && keys != KeyCount::Exactly(1)
+    }
+
+    /// The statement loading the relation for `keys` keys, wrapped around
+    /// by the target's (`target`) joined relations when `joins` holds any:
+    /// the one text both the `IN` loader and `explain` write.
+    ///
+    /// `params` holds the keys' values; a filter of `narrowing` puts its
+    /// values before them (it comes before the key list), the joins' after.
+    pub(crate) fn keyed(
+        &'static self,
+        target: &EntityMeta,
+        joins: Option<&JoinBuilder>,
+        keys: KeyCount,
+        narrowing: &Narrowing,
+        params: &mut Vec<Value>,
+    ) -> Cow<'static, str> {
+        let array = self.binds_array_for(keys);
+        if narrowing.is_partial() {
+            // Narrowed inside, so the joins below see only the kept rows.
+            let mut narrowed = Vec::new();
+            let inner = self.narrowed_inner(keys, array, narrowing, &mut narrowed);
+            narrowed.append(params);
+            *params = narrowed;
+            let order: Vec<String> = [self.outer_order.clone()]
+                .into_iter()
+                .filter(|o| !o.is_empty())
+                .collect();
+            let none = JoinBuilder::starting_at(self.dialect, 0);
+            return Cow::Owned(wrap_with_joins(
+                target,
+                &inner,
+                &self.outer_links(),
+                joins.unwrap_or(&none),
+                &order,
+                params,
+            ));
+        }
+        let Some(builder) = joins else {
+            return match self.for_all_keys().filter(|_| array) {
+                Some(sql) => Cow::Borrowed(sql),
+                None => self.list_form(false, keys),
+            };
+        };
+        let order: Vec<String> = if self.outer_order.is_empty() {
+            Vec::new()
+        } else {
+            vec![self.outer_order.clone()]
+        };
+        let inner = match self.inner_for_all_keys().filter(|_| array) {
+            Some(sql) => Cow::Borrowed(sql),
+            None => self.list_form(true, keys),
+        };
+        Cow::Owned(wrap_with_joins(
+            target,
+            &inner,
+            &self.outer_links(),
+            builder,
+            &order,
+            params,
+        ))
+    }
+
+    /// The simple form (or the joined form's inner statement) with the
+    /// placeholders of `keys` keys.
+    fn list_form(&'static self, inner: bool, keys: KeyCount) -> Cow<'static, str> {
+        match keys {
+            KeyCount::Exactly(n) if inner => Cow::Owned(self.inner_for_keys(n)),
+            KeyCount::Exactly(n) => self.for_keys(n),
+            KeyCount::Any => {
+                let (head, tail) = if inner {
+                    (&self.inner_head, ")")
+                } else {
+                    (&self.head, self.tail.as_str())
+                };
+                let mut sql = Sql::new(self.dialect);
+                sql.push(head);
+                sql.key_params(1, self.key_width);
+                sql.push(", …");
+                sql.push(tail);
+                Cow::Owned(sql.finish())
+            }
+        }
     }
 
     /// `, t0."__link0", ...`: the wrapped form's link columns.
