@@ -557,8 +557,10 @@ struct Row {
     /// Time processes run, and the time they took (with a budget).
     processes: usize,
     spent: Duration,
-    /// Whether the budget cut the processes or their runs.
+    /// Whether the budget cut the processes or their runs, or (a run
+    /// longer than the budget) left out the memory process.
     limited: bool,
+    memory_skipped: bool,
 }
 
 fn median<T: Copy + Ord + Default>(values: &[T]) -> T {
@@ -606,6 +608,7 @@ fn measure(dataset: &Data, workload: Workload, args: &Args, reps: usize) -> Vec<
             processes: 0,
             spent: Duration::ZERO,
             limited: false,
+            memory_skipped: false,
         })
         .collect();
     let engine = dataset.engine();
@@ -661,6 +664,16 @@ fn measure(dataset: &Data, workload: Workload, args: &Args, reps: usize) -> Vec<
     }
     if args.memory {
         for row in &mut rows {
+            // A cell whose one run takes longer than the whole budget (W4's
+            // N+1 at 10 000 authors) gets no memory process either.
+            if args
+                .budget
+                .is_some_and(|b| median(&row.wall).as_secs_f64() > b)
+            {
+                row.limited = true;
+                row.memory_skipped = true;
+                continue;
+            }
             let memory = spawn_cell(CellKind::Memory, dataset, workload, row.imp, reps, None);
             assert_eq!(
                 (number(&memory, "checksum"), number(&memory, "statements")),
@@ -840,11 +853,16 @@ fn print_table(
         .filter(|(_, row)| row.limited)
         .map(|(workload, row)| {
             format!(
-                "{} {} ({} of its time processes, {} timed runs)",
+                "{} {} ({} of its time processes, {} timed runs{})",
                 workload.name(),
                 row.imp.name_on(engine),
                 row.processes,
-                row.wall.len()
+                row.wall.len(),
+                if row.memory_skipped {
+                    ", no memory process"
+                } else {
+                    ""
+                }
             )
         })
         .collect();
