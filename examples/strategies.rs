@@ -348,7 +348,7 @@ const PG_DEFAULT_URL: &str = "postgres://root@127.0.0.1:5432/test";
 /// but the N+1 ones at 10 000 authors takes far less; those (up to 110 001
 /// statements over TCP per run) get fewer processes and runs instead of
 /// minutes each.
-const PG_DEFAULT_BUDGET: f64 = 12.0;
+const PG_DEFAULT_BUDGET: f64 = 10.0;
 
 /// Default timed runs per time process (after its warm-up): with the
 /// default 3 rounds, 21 and 9 runs per cell, enough for a stable median,
