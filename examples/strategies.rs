@@ -36,7 +36,7 @@
 //! postgres needs the feature `postgres`), `--pg-url URL` (default
 //! `EAGERLY_PG_URL`, else `postgres://root@127.0.0.1:5432/test`), `--budget
 //! SECONDS` (time processes of one cell stop starting, and take fewer
-//! timed runs, once they would pass it; default 12 on PostgreSQL, none on
+//! timed runs, once they would pass it; default 10 on PostgreSQL, none on
 //! SQLite). On PostgreSQL the dataset is loaded into the schema
 //! `eagerly_bench`, dropped and recreated per size and dropped at the end.
 //! The child form, `--cell time|memory --db FILE|URL --workload W --impl
