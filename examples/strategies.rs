@@ -1,5 +1,6 @@
-//! Every loading strategy beside hand-written rusqlite, each measurement cell
-//! in processes of its own.
+//! Every loading strategy beside hand-written rusqlite (or, with `--engine
+//! postgres`, hand-written code on the `postgres` crate against a
+//! PostgreSQL server), each measurement cell in processes of its own.
 //!
 //! For each dataset size (default 1 000 and 10 000 authors, 10 books each,
 //! 3 of 50 tags per book), each workload and each implementation, this
@@ -24,27 +25,36 @@
 //! ```sh
 //! cargo run --release --example strategies
 //! cargo run --release --example strategies -- --size 10000 --workload W4 --impl selectin --reps 5
+//! cargo run --release --features postgres --example strategies -- --engine postgres
 //! ```
 //!
 //! Options: `--size N` (repeatable), `--reps N` (timed runs per time
 //! process), `--rounds N` (time processes per cell), `--workload W1..W4`
 //! (repeatable), `--impl NAME` (repeatable: select, dynamic, joined,
-//! selectin, bulk, hand-n1, hand-join, hand-in), `--no-memory`. The child
-//! form, `--cell time|memory --db FILE --workload W --impl NAME [--reps N]`,
-//! measures one cell on an existing dataset file.
+//! selectin, bulk, hand-n1, hand-join, hand-in, and on PostgreSQL
+//! hand-any), `--no-memory`, `--engine sqlite|postgres` (default sqlite;
+//! postgres needs the feature `postgres`), `--pg-url URL` (default
+//! `EAGERLY_PG_URL`, else `postgres://root@127.0.0.1:5432/test`), `--budget
+//! SECONDS` (time processes of one cell stop starting, and take fewer
+//! timed runs, once they would pass it; default 10 on PostgreSQL, none on
+//! SQLite). On PostgreSQL the dataset is loaded into the schema
+//! `eagerly_bench`, dropped and recreated per size and dropped at the end.
+//! The child form, `--cell time|memory --db FILE|URL --workload W --impl
+//! NAME [--reps N] [--engine E] [--budget-ms N]`, measures one cell on an
+//! existing dataset.
 
 #[path = "../benches/common/mod.rs"]
 mod common;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use common::data::Dataset;
-use common::{execute, load, prepare, Imp, Workload};
+use common::{execute, load, prepare_on, Db, Engine, Imp, Workload};
 
 // ----- a counting allocator: peak live heap bytes during one run ---------------
 
@@ -193,17 +203,25 @@ struct Args {
     workloads: Vec<Workload>,
     imps: Vec<Imp>,
     memory: bool,
-    /// Child mode: measure one cell on the dataset file `db`.
+    engine: Engine,
+    /// The PostgreSQL server (`--engine postgres`).
+    pg_url: String,
+    /// Seconds of time processes per cell, if limited.
+    budget: Option<f64>,
+    /// Child mode: measure one cell on the dataset `db` (a file, or a
+    /// PostgreSQL URL), within `budget_ms` if given.
     cell: Option<CellKind>,
-    db: Option<PathBuf>,
+    db: Option<String>,
+    budget_ms: Option<u64>,
 }
 
 fn usage(problem: &str) -> ! {
     eprintln!("strategies: {problem}");
     eprintln!(
         "usage: strategies [--size N]... [--reps N] [--rounds N] [--workload W1|W2|W3|W4]... \
-         [--impl select|dynamic|joined|selectin|bulk|hand-n1|hand-join|hand-in]... [--no-memory]\n\
-         \x20      strategies --cell time|memory --db FILE --workload W --impl NAME [--reps N]"
+         [--impl select|dynamic|joined|selectin|bulk|hand-n1|hand-join|hand-in|hand-any]... [--no-memory]\n\
+         \x20      [--engine sqlite|postgres] [--pg-url URL] [--budget SECONDS]\n\
+         \x20      strategies --cell time|memory --db FILE|URL --workload W --impl NAME [--reps N] [--engine E] [--budget-ms N]"
     );
     std::process::exit(2)
 }
@@ -216,8 +234,15 @@ fn parse_args() -> Args {
         workloads: Vec::new(),
         imps: Vec::new(),
         memory: true,
+        engine: Engine::Sqlite,
+        pg_url: std::env::var("EAGERLY_PG_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+            .unwrap_or_else(|| PG_DEFAULT_URL.to_owned()),
+        budget: None,
         cell: None,
         db: None,
+        budget_ms: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -265,7 +290,29 @@ fn parse_args() -> Args {
                     other => usage(&format!("unknown cell kind {other}")),
                 })
             }
-            "--db" => args.db = Some(PathBuf::from(value("--db"))),
+            "--db" => args.db = Some(value("--db")),
+            "--engine" => {
+                let e = value("--engine");
+                args.engine =
+                    Engine::parse(&e).unwrap_or_else(|| usage(&format!("unknown engine {e}")));
+            }
+            "--pg-url" => args.pg_url = value("--pg-url"),
+            "--budget" => {
+                args.budget = Some(
+                    value("--budget")
+                        .parse()
+                        .ok()
+                        .filter(|&s: &f64| s > 0.0)
+                        .unwrap_or_else(|| usage("--budget takes a positive number of seconds")),
+                )
+            }
+            "--budget-ms" => {
+                args.budget_ms = Some(
+                    value("--budget-ms")
+                        .parse()
+                        .unwrap_or_else(|_| usage("--budget-ms takes a number")),
+                )
+            }
             // `cargo bench` passes --bench to every target it runs.
             "--bench" => {}
             other => usage(&format!("unknown argument {other}")),
@@ -277,11 +324,31 @@ fn parse_args() -> Args {
     if args.workloads.is_empty() {
         args.workloads = Workload::ALL.to_vec();
     }
+    if args.engine == Engine::Postgres && !cfg!(feature = "postgres") {
+        usage("--engine postgres needs the feature: cargo run --release --features postgres --example strategies -- --engine postgres");
+    }
+    let all = Imp::all(args.engine);
     if args.imps.is_empty() {
-        args.imps = Imp::ALL.to_vec();
+        args.imps = all.to_vec();
+    }
+    if let Some(imp) = args.imps.iter().find(|i| !all.contains(i)) {
+        usage(&format!("{} runs on PostgreSQL only", imp.short()));
+    }
+    if args.engine == Engine::Postgres && args.budget.is_none() {
+        args.budget = Some(PG_DEFAULT_BUDGET);
     }
     args
 }
+
+/// The server of `--engine postgres` unless `--pg-url` or `EAGERLY_PG_URL`
+/// names another.
+const PG_DEFAULT_URL: &str = "postgres://root@127.0.0.1:5432/test";
+
+/// Seconds of time processes per cell on PostgreSQL by default: every cell
+/// but the N+1 ones at 10 000 authors takes far less; those (up to 110 001
+/// statements over TCP per run) get fewer processes and runs instead of
+/// minutes each.
+const PG_DEFAULT_BUDGET: f64 = 10.0;
 
 /// Default timed runs per time process (after its warm-up): with the
 /// default 3 rounds, 21 and 9 runs per cell, enough for a stable median,
@@ -308,16 +375,35 @@ const RESULT_PREFIX: &str = "cell-result";
 /// of its cost. The checksum walk in between is timed apart: it is the same
 /// string hashing for every implementation, and inside the clock it would
 /// add a constant to both sides of every ratio.
-fn time_cell(db: &Path, workload: Workload, imp: Imp, reps: usize) -> String {
-    let mut prepared = prepare(imp, db);
+///
+/// With a budget, the process takes as many of its `reps` timed runs as fit
+/// in it at the warm-up's pace, at least one.
+fn time_cell(
+    db: Db<'_>,
+    workload: Workload,
+    imp: Imp,
+    reps: usize,
+    budget_ms: Option<u64>,
+) -> String {
+    let mut prepared = prepare_on(imp, db);
+    let warm_start = Instant::now();
     let warm = execute(imp, workload, &mut prepared);
     let (checksum, statements) = (warm.checksum, warm.statements);
     drop(warm.graph);
     drop(prepared);
+    let warm_time = warm_start.elapsed();
+    let reps = match budget_ms {
+        Some(ms) => {
+            let left = Duration::from_millis(ms).saturating_sub(warm_time);
+            let fit = (left.as_secs_f64() / warm_time.as_secs_f64().max(1e-9)) as usize;
+            fit.clamp(1, reps.max(1))
+        }
+        None => reps,
+    };
     // Per run, in ns: wall (load + drop), on-CPU (load + drop), load, drop, walk.
     let mut columns: [Vec<String>; 5] = Default::default();
     for _ in 0..reps {
-        let mut prepared = prepare(imp, db);
+        let mut prepared = prepare_on(imp, db);
         let cpu_start = cpu_ns();
         let start = Instant::now();
         let loaded = load(imp, workload, &mut prepared);
@@ -359,8 +445,8 @@ fn time_cell(db: &Path, workload: Workload, imp: Imp, reps: usize) -> String {
 /// Memory process: one run with the counting allocator on; the peak
 /// resident set is the process's, which has done nothing else but start,
 /// open the session or connection, and run.
-fn memory_cell(db: &Path, workload: Workload, imp: Imp) -> String {
-    let mut prepared = prepare(imp, db);
+fn memory_cell(db: Db<'_>, workload: Workload, imp: Imp) -> String {
+    let mut prepared = prepare_on(imp, db);
     let rss_before = proc_status_bytes("VmRSS");
     let (outcome, peak, retained) = peak_bytes(|| execute(imp, workload, &mut prepared));
     let rss_peak = proc_status_bytes("VmHWM");
@@ -376,6 +462,10 @@ fn child(args: &Args, kind: CellKind) {
         .db
         .as_deref()
         .unwrap_or_else(|| usage("--cell needs --db"));
+    let db = match args.engine {
+        Engine::Sqlite => Db::Sqlite(Path::new(db)),
+        Engine::Postgres => Db::Postgres(db),
+    };
     let (&[workload], &[imp]) = (&args.workloads[..], &args.imps[..]) else {
         usage("--cell measures one --workload and one --impl")
     };
@@ -383,7 +473,7 @@ fn child(args: &Args, kind: CellKind) {
         usage(&format!("{} does not run {}", imp.short(), workload.name()));
     }
     let line = match kind {
-        CellKind::Time => time_cell(db, workload, imp, args.reps.unwrap_or(9)),
+        CellKind::Time => time_cell(db, workload, imp, args.reps.unwrap_or(9), args.budget_ms),
         CellKind::Memory => memory_cell(db, workload, imp),
     };
     println!("{RESULT_PREFIX} {line}");
@@ -392,15 +482,24 @@ fn child(args: &Args, kind: CellKind) {
 /// Runs one cell in a child process and answers its result words.
 fn spawn_cell(
     kind: CellKind,
-    dataset: &Dataset,
+    dataset: &Data,
     workload: Workload,
     imp: Imp,
     reps: usize,
+    budget_ms: Option<u64>,
 ) -> HashMap<String, String> {
     let exe = std::env::current_exe().expect("the path of this program");
-    let output = Command::new(exe)
-        .args(["--cell", kind.name(), "--db"])
-        .arg(&dataset.path)
+    let mut command = Command::new(exe);
+    command.args(["--cell", kind.name()]);
+    match dataset {
+        Data::Sqlite(d) => command.arg("--db").arg(&d.path),
+        #[cfg(feature = "postgres")]
+        Data::Postgres(d) => command.args(["--engine", "postgres", "--db", &d.url]),
+    };
+    if let Some(ms) = budget_ms {
+        command.args(["--budget-ms", &ms.to_string()]);
+    }
+    let output = command
         .args(["--workload", workload.name(), "--impl", imp.short()])
         .args(["--reps", &reps.to_string()])
         .stdin(Stdio::null())
@@ -409,9 +508,9 @@ fn spawn_cell(
         .expect("start a measurement process");
     let what = format!(
         "{} {} {} ({} process)",
-        dataset.authors,
+        dataset.authors(),
         workload.name(),
-        imp.name(),
+        imp.name_on(dataset.engine()),
         kind.name()
     );
     assert!(output.status.success(), "{what} failed: {}", output.status);
@@ -455,6 +554,13 @@ struct Row {
     teardown: Vec<Duration>,
     walk: Vec<Duration>,
     memory: Option<Memory>,
+    /// Time processes run, and the time they took (with a budget).
+    processes: usize,
+    spent: Duration,
+    /// Whether the budget cut the processes or their runs, or (a run
+    /// longer than the budget) left out the memory process.
+    limited: bool,
+    memory_skipped: bool,
 }
 
 fn median<T: Copy + Ord + Default>(values: &[T]) -> T {
@@ -479,7 +585,11 @@ fn list<T: std::str::FromStr>(result: &HashMap<String, String>, key: &str) -> Ve
 /// per implementation, started round-robin (so a change in the machine's
 /// load during the run falls on all of them alike), then one memory
 /// process each.
-fn measure(dataset: &Dataset, workload: Workload, args: &Args, reps: usize) -> Vec<Row> {
+///
+/// With a budget (`--budget`), a row's next time process is not started
+/// when, at the pace of the ones before, it would end past the budget, and
+/// each process takes as many of its runs as fit in its share.
+fn measure(dataset: &Data, workload: Workload, args: &Args, reps: usize) -> Vec<Row> {
     let mut rows: Vec<Row> = args
         .imps
         .iter()
@@ -495,12 +605,37 @@ fn measure(dataset: &Dataset, workload: Workload, args: &Args, reps: usize) -> V
             teardown: Vec::new(),
             walk: Vec::new(),
             memory: None,
+            processes: 0,
+            spent: Duration::ZERO,
+            limited: false,
+            memory_skipped: false,
         })
         .collect();
-    let what = |row: &Row| format!("{} {} {}", dataset.authors, workload.name(), row.imp.name());
+    let engine = dataset.engine();
+    let what = |row: &Row| {
+        format!(
+            "{} {} {}",
+            dataset.authors(),
+            workload.name(),
+            row.imp.name_on(engine)
+        )
+    };
+    let budget_ms = args
+        .budget
+        .map(|b| (b * 1e3 / args.rounds as f64).round() as u64);
     for round in 0..args.rounds {
         for row in &mut rows {
-            let time = spawn_cell(CellKind::Time, dataset, workload, row.imp, reps);
+            if let Some(budget) = args.budget {
+                let projected = row.spent.as_secs_f64() * (round + 1) as f64 / round.max(1) as f64;
+                if round > 0 && projected > budget {
+                    row.limited = true;
+                    continue;
+                }
+            }
+            let started = Instant::now();
+            let time = spawn_cell(CellKind::Time, dataset, workload, row.imp, reps, budget_ms);
+            row.spent += started.elapsed();
+            row.processes += 1;
             let answer = (number(&time, "checksum"), number(&time, "statements"));
             if round == 0 {
                 (row.checksum, row.statements) = answer;
@@ -516,7 +651,11 @@ fn measure(dataset: &Dataset, workload: Workload, args: &Args, reps: usize) -> V
                     .into_iter()
                     .map(Duration::from_nanos)
             };
+            let before = row.wall.len();
             row.wall.extend(ns("wall_ns"));
+            if row.wall.len() - before < reps {
+                row.limited = true;
+            }
             row.cpu.extend(ns("cpu_ns"));
             row.load.extend(ns("load_ns"));
             row.teardown.extend(ns("drop_ns"));
@@ -525,7 +664,17 @@ fn measure(dataset: &Dataset, workload: Workload, args: &Args, reps: usize) -> V
     }
     if args.memory {
         for row in &mut rows {
-            let memory = spawn_cell(CellKind::Memory, dataset, workload, row.imp, reps);
+            // A cell whose one run takes longer than the whole budget (W4's
+            // N+1 at 10 000 authors) gets no memory process either.
+            if args
+                .budget
+                .is_some_and(|b| median(&row.wall).as_secs_f64() > b)
+            {
+                row.limited = true;
+                row.memory_skipped = true;
+                continue;
+            }
+            let memory = spawn_cell(CellKind::Memory, dataset, workload, row.imp, reps, None);
             assert_eq!(
                 (number(&memory, "checksum"), number(&memory, "statements")),
                 (row.checksum, row.statements),
@@ -546,10 +695,10 @@ fn measure(dataset: &Dataset, workload: Workload, args: &Args, reps: usize) -> V
                 row.checksum,
                 first.checksum,
                 "{} {}: {} loaded a different graph than {}",
-                dataset.authors,
+                dataset.authors(),
                 workload.name(),
-                row.imp.name(),
-                first.imp.name()
+                row.imp.name_on(engine),
+                first.imp.name_on(engine)
             );
         }
     }
@@ -595,7 +744,12 @@ fn ratio(a: u64, b: u64) -> Option<f64> {
     (b > 0).then(|| a as f64 / b as f64)
 }
 
-fn print_table(size: i64, results: &[(Workload, Vec<Row>)], verdicts: &mut Vec<Verdict>) {
+fn print_table(
+    engine: Engine,
+    size: i64,
+    results: &[(Workload, Vec<Row>)],
+    verdicts: &mut Vec<Verdict>,
+) {
     println!();
     println!(
         "| workload | implementation | statements | median ms | min–max ms | CPU ms | load ms | drop ms | walk ms | heap peak MiB | retained MiB | peak RSS MiB | time ÷ ref | CPU ÷ ref | load ÷ ref | heap ÷ ref | RSS ÷ ref |"
@@ -607,7 +761,10 @@ fn print_table(size: i64, results: &[(Workload, Vec<Row>)], verdicts: &mut Vec<V
     for (workload, rows) in results {
         let by_imp: HashMap<&'static str, &Row> = rows.iter().map(|r| (r.imp.name(), r)).collect();
         for row in rows {
-            let reference = row.imp.reference().and_then(|r| by_imp.get(r.name()));
+            let reference = row
+                .imp
+                .reference_on(engine)
+                .and_then(|r| by_imp.get(r.name()));
             let time_ratio = |of: fn(&Row) -> &[Duration]| {
                 let r = reference?;
                 Some(median(of(row)).as_secs_f64() / median(of(r)).as_secs_f64())
@@ -632,7 +789,7 @@ fn print_table(size: i64, results: &[(Workload, Vec<Row>)], verdicts: &mut Vec<V
             println!(
                 "| {} | {} | {} | {} | {}–{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 workload.name(),
-                row.imp.name(),
+                row.imp.name_on(engine),
                 statements(row, reference.copied()),
                 ms(median(&row.wall)),
                 ms(row.wall.iter().copied().min().unwrap_or_default()),
@@ -651,7 +808,7 @@ fn print_table(size: i64, results: &[(Workload, Vec<Row>)], verdicts: &mut Vec<V
                 fmt_ratio(rss_ratio),
             );
             if let (Some(target), Some(time), Some(reference)) =
-                (row.imp.target(), wall_ratio, reference)
+                (row.imp.target_on(engine), wall_ratio, reference)
             {
                 let time_met = time <= target;
                 let heap_met = heap_ratio.is_none_or(|m| m <= target);
@@ -661,8 +818,8 @@ fn print_table(size: i64, results: &[(Workload, Vec<Row>)], verdicts: &mut Vec<V
                     line: format!(
                         "{size} {} {} vs {} (target {target}x): time {time:.2}x {} (CPU {}, load alone {}), heap peak {} {}, peak RSS {} {}",
                         workload.name(),
-                        row.imp.name(),
-                        reference.imp.name(),
+                        row.imp.name_on(engine),
+                        reference.imp.name_on(engine),
                         verdict(time_met),
                         fmt_ratio(cpu_ratio),
                         fmt_ratio(load_ratio),
@@ -681,9 +838,39 @@ fn print_table(size: i64, results: &[(Workload, Vec<Row>)], verdicts: &mut Vec<V
     if let (Some(lo), Some(hi)) = (rss_before.iter().min(), rss_before.iter().max()) {
         println!();
         println!(
-            "RSS of a memory process just before its run (program, SQLite, open connection): {}–{} MiB",
+            "RSS of a memory process just before its run ({}): {}–{} MiB",
+            match engine {
+                Engine::Sqlite => "program, SQLite, open connection",
+                Engine::Postgres => "program, open connection",
+            },
             mib(*lo),
             mib(*hi)
+        );
+    }
+    let limited: Vec<String> = results
+        .iter()
+        .flat_map(|(workload, rows)| rows.iter().map(move |row| (workload, row)))
+        .filter(|(_, row)| row.limited)
+        .map(|(workload, row)| {
+            format!(
+                "{} {} ({} of its time processes, {} timed runs{})",
+                workload.name(),
+                row.imp.name_on(engine),
+                row.processes,
+                row.wall.len(),
+                if row.memory_skipped {
+                    ", no memory process"
+                } else {
+                    ""
+                }
+            )
+        })
+        .collect();
+    if !limited.is_empty() {
+        println!();
+        println!(
+            "Over the time budget of a cell (fewer time processes or runs, the warm-up runs kept): {}",
+            limited.join("; ")
         );
     }
 }
@@ -696,6 +883,69 @@ fn load_average() -> String {
         .unwrap_or_else(|_| "unknown".to_owned())
 }
 
+/// The dataset of one size, on the engine measured.
+enum Data {
+    Sqlite(Dataset),
+    #[cfg(feature = "postgres")]
+    Postgres(common::data::PgDataset),
+}
+
+impl Data {
+    fn build(args: &Args, size: i64) -> Data {
+        match args.engine {
+            Engine::Sqlite => Data::Sqlite(Dataset::build(size)),
+            #[cfg(feature = "postgres")]
+            Engine::Postgres => Data::Postgres(common::data::PgDataset::build(&args.pg_url, size)),
+            #[cfg(not(feature = "postgres"))]
+            Engine::Postgres => unreachable!("refused by parse_args"),
+        }
+    }
+
+    fn engine(&self) -> Engine {
+        match self {
+            Data::Sqlite(_) => Engine::Sqlite,
+            #[cfg(feature = "postgres")]
+            Data::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    fn authors(&self) -> i64 {
+        match self {
+            Data::Sqlite(d) => d.authors,
+            #[cfg(feature = "postgres")]
+            Data::Postgres(d) => d.authors,
+        }
+    }
+
+    fn books(&self) -> i64 {
+        match self {
+            Data::Sqlite(d) => d.books(),
+            #[cfg(feature = "postgres")]
+            Data::Postgres(d) => d.books(),
+        }
+    }
+}
+
+/// `SELECT version()` of the server, shortened to its first two words.
+#[cfg(feature = "postgres")]
+fn server_version(url: &str) -> String {
+    use eagerly::backend::postgres::postgres::{Client, NoTls};
+    let version = Client::connect(url, NoTls)
+        .and_then(|mut c| c.query_one("SELECT version()", &[]))
+        .map(|row| row.get::<_, String>(0))
+        .unwrap_or_else(|e| panic!("cannot reach the PostgreSQL server at {url}: {e}"));
+    version
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(not(feature = "postgres"))]
+fn server_version(_: &str) -> String {
+    unreachable!("refused by parse_args")
+}
+
 fn main() {
     let args = parse_args();
     if let Some(kind) = args.cell {
@@ -703,10 +953,17 @@ fn main() {
         return;
     }
     let started = Instant::now();
-    println!(
-        "eagerly strategies vs hand-written rusqlite (release build: {})",
-        !cfg!(debug_assertions)
-    );
+    match args.engine {
+        Engine::Sqlite => println!(
+            "eagerly strategies vs hand-written rusqlite (release build: {})",
+            !cfg!(debug_assertions)
+        ),
+        Engine::Postgres => println!(
+            "eagerly strategies vs hand-written code on the `postgres` crate, on {} (release build: {})",
+            server_version(&args.pg_url),
+            !cfg!(debug_assertions)
+        ),
+    }
     println!("each cell (size × workload × implementation) in fresh processes: a time process");
     println!("(one warm-up run, then the timed runs) and a memory process (one counted run);");
     println!("every run on a fresh session or connection opened outside the clock.");
@@ -723,7 +980,18 @@ fn main() {
     println!("retained MiB: live heap bytes at the end of the run, the graph still held;");
     println!("peak RSS MiB: the memory process's peak resident set (VmHWM), everything included;");
     println!("ratios: eagerly ÷ hand-written code of the same statement shape");
-    println!("(select, dynamic ↔ N+1; joined ↔ JOIN; selectin, bulk ↔ IN-500).");
+    match args.engine {
+        Engine::Sqlite => {
+            println!("(select, dynamic ↔ N+1; joined ↔ JOIN; selectin, bulk ↔ IN-500).")
+        }
+        Engine::Postgres => {
+            println!("(select, dynamic ↔ N+1; joined ↔ JOIN; selectin, bulk ↔ ANY: one `= ANY($1)` per level;");
+            println!("IN-500 printed for reference); on PostgreSQL every target is 1.25x.");
+            if let Some(budget) = args.budget {
+                println!("time budget per cell: {budget} s of time processes (a cell over it takes fewer processes and runs; listed under its table).");
+            }
+        }
+    }
     for w in &args.workloads {
         println!("{}: {}", w.name(), w.description());
     }
@@ -741,7 +1009,7 @@ fn main() {
     let mut verdicts = Vec::new();
     for &size in &args.sizes {
         let build = Instant::now();
-        let dataset = Dataset::build(size);
+        let dataset = Data::build(&args, size);
         let reps = args.reps.unwrap_or_else(|| default_reps(size));
         println!();
         println!(
@@ -757,7 +1025,7 @@ fn main() {
             eprintln!("measuring {size} authors, {}...", workload.name());
             results.push((workload, measure(&dataset, workload, &args, reps)));
         }
-        print_table(size, &results, &mut verdicts);
+        print_table(args.engine, size, &results, &mut verdicts);
     }
     if !verdicts.is_empty() {
         println!();

@@ -3,7 +3,8 @@
 //! (structs with `Vec` children; shared targets behind `Arc`, de-duplicated
 //! through a `HashMap` as any careful hand-written code would) and counting
 //! the statements it sends. Three shapes: N+1 (one statement per parent),
-//! one JOIN, and IN lists of 500 keys.
+//! one JOIN, and IN lists of 500 keys. The PostgreSQL reference
+//! (`hand_pg.rs`) builds these same structs.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -251,6 +252,7 @@ impl Conn {
                 Ok(authors)
             }
             Shape::Join => self.authors_join_books(limit),
+            Shape::Any => unreachable!("= ANY($1) is the PostgreSQL reference's"),
             Shape::In => {
                 let mut authors = self.authors(limit)?;
                 self.books_in(&mut authors)?;
@@ -331,6 +333,7 @@ impl Conn {
                 }
                 Ok(books)
             }
+            Shape::Any => unreachable!("= ANY($1) is the PostgreSQL reference's"),
             Shape::In => {
                 let mut books = self.books()?;
                 let mut keys: Vec<i64> = books.iter().map(|b| b.author_id).collect();
@@ -427,6 +430,7 @@ impl Conn {
                 }
                 Ok(authors)
             }
+            Shape::Any => unreachable!("= ANY($1) is the PostgreSQL reference's"),
             Shape::In => {
                 let mut authors = self.authors(None)?;
                 self.books_in(&mut authors)?;
@@ -462,6 +466,9 @@ pub enum Shape {
     NPlus1,
     Join,
     In,
+    /// One `= ANY($1)` array parameter per level: PostgreSQL only
+    /// (`hand_pg.rs`).
+    Any,
 }
 
 // ----- checksums ---------------------------------------------------------------

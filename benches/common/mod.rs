@@ -1,12 +1,15 @@
 //! Shared by `benches/strategies.rs` (criterion) and
 //! `examples/strategies.rs` (the whole table): the dataset, the workloads,
 //! and every implementation of them, eagerly's strategies and hand-written
-//! rusqlite.
+//! rusqlite, or (feature `postgres`) hand-written code on the `postgres`
+//! crate against a PostgreSQL server.
 
 #![allow(dead_code)]
 
 pub mod data;
 pub mod hand;
+#[cfg(feature = "postgres")]
+pub mod hand_pg;
 pub mod orm;
 
 use std::any::Any;
@@ -59,6 +62,48 @@ impl Workload {
     }
 }
 
+/// The database engine a run measures on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// An SQLite file (the default).
+    Sqlite,
+    /// A PostgreSQL server (feature `postgres`).
+    Postgres,
+}
+
+impl Engine {
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgres",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Engine> {
+        [Engine::Sqlite, Engine::Postgres]
+            .into_iter()
+            .find(|e| e.name().eq_ignore_ascii_case(s))
+    }
+}
+
+/// Where a run's connection goes.
+#[derive(Debug, Clone, Copy)]
+pub enum Db<'a> {
+    /// An SQLite database file.
+    Sqlite(&'a Path),
+    /// A PostgreSQL URL (the dataset's schema in its search_path).
+    Postgres(&'a str),
+}
+
+impl Db<'_> {
+    pub fn engine(self) -> Engine {
+        match self {
+            Db::Sqlite(_) => Engine::Sqlite,
+            Db::Postgres(_) => Engine::Postgres,
+        }
+    }
+}
+
 /// Every implementation measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Imp {
@@ -67,6 +112,7 @@ pub enum Imp {
 }
 
 impl Imp {
+    /// Every implementation on SQLite, in table order.
     pub const ALL: [Imp; 8] = [
         Imp::Orm(orm::Strategy::Select),
         Imp::Orm(orm::Strategy::Dynamic),
@@ -78,16 +124,51 @@ impl Imp {
         Imp::Hand(hand::Shape::In),
     ];
 
+    /// Every implementation on PostgreSQL, in table order: selectin and
+    /// bulk beside `= ANY($1)` (their statements there), IN-500 after it
+    /// for reference.
+    pub const ALL_POSTGRES: [Imp; 9] = [
+        Imp::Orm(orm::Strategy::Select),
+        Imp::Orm(orm::Strategy::Dynamic),
+        Imp::Hand(hand::Shape::NPlus1),
+        Imp::Orm(orm::Strategy::Joined),
+        Imp::Hand(hand::Shape::Join),
+        Imp::Orm(orm::Strategy::Selectin),
+        Imp::Orm(orm::Strategy::Bulk),
+        Imp::Hand(hand::Shape::Any),
+        Imp::Hand(hand::Shape::In),
+    ];
+
+    /// Every implementation on `engine`.
+    pub fn all(engine: Engine) -> &'static [Imp] {
+        match engine {
+            Engine::Sqlite => &Imp::ALL,
+            Engine::Postgres => &Imp::ALL_POSTGRES,
+        }
+    }
+
+    /// The name in tables, on SQLite.
     pub fn name(self) -> &'static str {
-        match self {
-            Imp::Orm(orm::Strategy::Select) => "eagerly select",
-            Imp::Orm(orm::Strategy::Joined) => "eagerly joined",
-            Imp::Orm(orm::Strategy::Selectin) => "eagerly selectin",
-            Imp::Orm(orm::Strategy::Bulk) => "eagerly bulk",
-            Imp::Orm(orm::Strategy::Dynamic) => "eagerly dynamic",
-            Imp::Hand(hand::Shape::NPlus1) => "rusqlite N+1",
-            Imp::Hand(hand::Shape::Join) => "rusqlite JOIN",
-            Imp::Hand(hand::Shape::In) => "rusqlite IN-500",
+        self.name_on(Engine::Sqlite)
+    }
+
+    /// The name in tables on `engine` (the hand-written rows name their
+    /// driver).
+    pub fn name_on(self, engine: Engine) -> &'static str {
+        match (self, engine) {
+            (Imp::Orm(orm::Strategy::Select), _) => "eagerly select",
+            (Imp::Orm(orm::Strategy::Joined), _) => "eagerly joined",
+            (Imp::Orm(orm::Strategy::Selectin), _) => "eagerly selectin",
+            (Imp::Orm(orm::Strategy::Bulk), _) => "eagerly bulk",
+            (Imp::Orm(orm::Strategy::Dynamic), _) => "eagerly dynamic",
+            (Imp::Hand(hand::Shape::NPlus1), Engine::Sqlite) => "rusqlite N+1",
+            (Imp::Hand(hand::Shape::Join), Engine::Sqlite) => "rusqlite JOIN",
+            (Imp::Hand(hand::Shape::In), Engine::Sqlite) => "rusqlite IN-500",
+            (Imp::Hand(hand::Shape::Any), Engine::Sqlite) => "rusqlite ANY",
+            (Imp::Hand(hand::Shape::NPlus1), Engine::Postgres) => "postgres N+1",
+            (Imp::Hand(hand::Shape::Join), Engine::Postgres) => "postgres JOIN",
+            (Imp::Hand(hand::Shape::In), Engine::Postgres) => "postgres IN-500",
+            (Imp::Hand(hand::Shape::Any), Engine::Postgres) => "postgres ANY",
         }
     }
 
@@ -102,17 +183,29 @@ impl Imp {
             Imp::Hand(hand::Shape::NPlus1) => "hand-n1",
             Imp::Hand(hand::Shape::Join) => "hand-join",
             Imp::Hand(hand::Shape::In) => "hand-in",
+            Imp::Hand(hand::Shape::Any) => "hand-any",
         }
     }
 
     pub fn parse(s: &str) -> Option<Imp> {
-        Imp::ALL.into_iter().find(|i| i.short() == s)
+        Imp::ALL_POSTGRES.into_iter().find(|i| i.short() == s)
     }
 
     /// The hand-written code of the same statement shape, the reference of
-    /// an eagerly row.
+    /// an eagerly row, on SQLite.
     pub fn reference(self) -> Option<Imp> {
+        self.reference_on(Engine::Sqlite)
+    }
+
+    /// The same on `engine`: on PostgreSQL selectin and bulk send one
+    /// `= ANY($1)` statement per level.
+    pub fn reference_on(self, engine: Engine) -> Option<Imp> {
         match self {
+            Imp::Orm(orm::Strategy::Selectin | orm::Strategy::Bulk)
+                if engine == Engine::Postgres =>
+            {
+                Some(Imp::Hand(hand::Shape::Any))
+            }
             Imp::Orm(orm::Strategy::Select | orm::Strategy::Dynamic) => {
                 Some(Imp::Hand(hand::Shape::NPlus1))
             }
@@ -124,9 +217,16 @@ impl Imp {
         }
     }
 
-    /// The target ratio to the reference (time and peak memory).
+    /// The target ratio to the reference (time and peak memory), on SQLite.
     pub fn target(self) -> Option<f64> {
+        self.target_on(Engine::Sqlite)
+    }
+
+    /// The same on `engine`: on PostgreSQL every strategy within 1.25x of
+    /// its shape.
+    pub fn target_on(self, engine: Engine) -> Option<f64> {
         match self {
+            Imp::Orm(_) if engine == Engine::Postgres => Some(1.25),
             Imp::Orm(orm::Strategy::Selectin | orm::Strategy::Bulk) => Some(1.25),
             Imp::Orm(orm::Strategy::Joined | orm::Strategy::Select) => Some(1.5),
             _ => None,
@@ -147,6 +247,8 @@ impl Imp {
 pub enum Prepared {
     Orm(Session),
     Hand(hand::Conn),
+    #[cfg(feature = "postgres")]
+    HandPg(hand_pg::Conn),
 }
 
 /// What a load answers: the statements sent and the loaded graph (so the
@@ -163,11 +265,29 @@ pub struct Outcome {
     pub graph: Box<dyn Any>,
 }
 
-/// Opens a fresh session (empty identity map) or connection for `imp`.
+/// Opens a fresh session (empty identity map) or connection for `imp` on
+/// an SQLite file.
 pub fn prepare(imp: Imp, db: &Path) -> Prepared {
-    match imp {
-        Imp::Orm(_) => Prepared::Orm(orm::open(db).expect("open session")),
-        Imp::Hand(_) => Prepared::Hand(hand::Conn::open(db).expect("open connection")),
+    prepare_on(imp, Db::Sqlite(db))
+}
+
+/// Opens a fresh session (empty identity map) or connection for `imp`.
+pub fn prepare_on(imp: Imp, db: Db<'_>) -> Prepared {
+    match (imp, db) {
+        (Imp::Orm(_), Db::Sqlite(path)) => Prepared::Orm(orm::open(path).expect("open session")),
+        (Imp::Hand(_), Db::Sqlite(path)) => {
+            Prepared::Hand(hand::Conn::open(path).expect("open connection"))
+        }
+        #[cfg(feature = "postgres")]
+        (Imp::Orm(_), Db::Postgres(url)) => {
+            Prepared::Orm(orm::connect(url).expect("connect a session"))
+        }
+        #[cfg(feature = "postgres")]
+        (Imp::Hand(_), Db::Postgres(url)) => {
+            Prepared::HandPg(hand_pg::Conn::connect(url).expect("connect"))
+        }
+        #[cfg(not(feature = "postgres"))]
+        (_, Db::Postgres(_)) => panic!("built without the `postgres` feature"),
     }
 }
 
@@ -191,6 +311,23 @@ pub fn load(imp: Imp, workload: Workload, prepared: &mut Prepared) -> Loaded {
             }
         }
         (Imp::Hand(shape), Prepared::Hand(conn)) => {
+            let before = conn.statements;
+            let graph: Box<dyn Any> = match workload {
+                Workload::W1 => Box::new(conn.authors_with_books(shape, None).expect("W1")),
+                Workload::W3 => Box::new(
+                    conn.authors_with_books(shape, Some(PAGE as i64))
+                        .expect("W3"),
+                ),
+                Workload::W2 => Box::new(conn.books_with_author(shape).expect("W2")),
+                Workload::W4 => Box::new(conn.authors_books_tags(shape).expect("W4")),
+            };
+            Loaded {
+                statements: conn.statements - before,
+                graph,
+            }
+        }
+        #[cfg(feature = "postgres")]
+        (Imp::Hand(shape), Prepared::HandPg(conn)) => {
             let before = conn.statements;
             let graph: Box<dyn Any> = match workload {
                 Workload::W1 => Box::new(conn.authors_with_books(shape, None).expect("W1")),

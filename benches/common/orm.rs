@@ -66,11 +66,21 @@ pub enum Strategy {
 /// out of the measurement (capacity 0: counted, not stored), N+1 guard off
 /// (the N+1 runs are deliberate).
 pub fn open(path: &Path) -> eagerly::Result<Session> {
-    let mut session = Session::open(path)?;
+    Ok(configure(Session::open(path)?))
+}
+
+/// The same on a PostgreSQL server (`url` names the dataset's schema in
+/// its search_path).
+#[cfg(feature = "postgres")]
+pub fn connect(url: &str) -> eagerly::Result<Session> {
+    Ok(configure(Session::connect(url)?))
+}
+
+fn configure(mut session: Session) -> Session {
     session.set_statement_log_capacity(0);
     session.set_n_plus_one_guard(NPlusOneGuard::Off);
     session.reset_statements();
-    Ok(session)
+    session
 }
 
 fn loaded<T>(relation: eagerly::Result<Arc<[Arc<T>]>>) -> Arc<[Arc<T>]> {
