@@ -38,6 +38,7 @@ pub use orm_derive::Entity;
 /// What most programs need: `use eagerly::prelude::*;` brings the derive,
 /// the session, the relation field types and the loader options.
 pub mod prelude {
+    pub use orm_core::params;
     pub use orm_core::{
         all_relations, bulk, defaultload, joined, noload, raise, raise_on_sql, select, selectin,
         selectin_recursive, Column, ColumnType, Dynamic, Entity, Error, Filter, Many,

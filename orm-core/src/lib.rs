@@ -34,12 +34,24 @@ pub use query::Query;
 pub use relation::{Dynamic, LoadState, Many, One, Relation};
 pub use schema::{ColumnMeta, EntityMeta, Record, RelationKind, RelationMeta, Strategy};
 pub use session::{
-    LoggedStatement, RetryEvent, RetryPolicy, Session, TransactionOptions, DEFAULT_LOG_CAPACITY,
+    FromSqlRow, LoggedStatement, RetryEvent, RetryPolicy, Session, TransactionOptions,
+    DEFAULT_LOG_CAPACITY,
 };
 pub use sql::{Dialect, Postgres, Sql, Sqlite};
 pub use value::{ColumnType, DecodeFailure, IntoColumnValue, Row, SqlType, Value, ValueRef};
 
 /// Items the derive's generated code uses; not a public API.
+/// The parameters of a raw statement from plain Rust values, in order:
+/// `session.query_sql::<Book>("SELECT * FROM books WHERE author_id = ? AND title LIKE ?", params![3, "%war%"])`.
+/// Each value converts with `Value::from` (integers, `f64`, `bool`,
+/// strings, bytes, and `Option`s of them, `None` binding NULL).
+#[macro_export]
+macro_rules! params {
+    ($($value:expr),* $(,)?) => {
+        &[$($crate::Value::from($value)),*][..]
+    };
+}
+
 #[doc(hidden)]
 pub mod __private {
     pub use crate::loader::ErasedRelation;

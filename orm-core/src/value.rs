@@ -338,6 +338,42 @@ macro_rules! plain_into_option {
 }
 plain_into_option!(i32, i64, u32, f64, bool, String, Vec<u8>);
 
+/// Plain Rust values as bound parameters, for [`Session::execute`],
+/// [`Session::query_sql`] and [`Session::query_as`] (see [`params!`]):
+/// `None` binds NULL.
+///
+/// [`Session::execute`]: crate::Session::execute
+/// [`Session::query_sql`]: crate::Session::query_sql
+/// [`Session::query_as`]: crate::Session::query_as
+/// [`params!`]: crate::params
+macro_rules! value_from {
+    ($($ty:ty),*) => {$(
+        impl From<$ty> for Value {
+            fn from(value: $ty) -> Value {
+                value.to_value()
+            }
+        }
+        impl From<Option<$ty>> for Value {
+            fn from(value: Option<$ty>) -> Value {
+                value.map_or(Value::Null, |v| v.to_value())
+            }
+        }
+    )*};
+}
+value_from!(i32, i64, u32, f64, bool, String, Vec<u8>);
+
+impl From<&str> for Value {
+    fn from(value: &str) -> Value {
+        Value::Text(value.to_owned())
+    }
+}
+
+impl From<&[u8]> for Value {
+    fn from(value: &[u8]) -> Value {
+        Value::Blob(value.to_vec())
+    }
+}
+
 /// One row of a result set, read by column position.
 pub trait Row {
     /// The value at `index` (0-based) in the select list.

@@ -4,6 +4,7 @@ mod committed;
 mod freshness;
 mod load;
 mod query;
+mod raw;
 mod retry;
 mod transaction;
 mod write;
@@ -12,6 +13,7 @@ use std::sync::Arc;
 
 use crate::engine::Engine;
 pub use crate::engine::{LoggedStatement, DEFAULT_LOG_CAPACITY};
+pub use raw::FromSqlRow;
 pub use retry::{RetryEvent, RetryPolicy};
 pub use transaction::TransactionOptions;
 
