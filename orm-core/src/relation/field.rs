@@ -394,7 +394,7 @@ macro_rules! loadable_field {
 loadable_field!(One, Many);
 
 /// A `dynamic` relationship: never loaded, it is a query to filter, order,
-/// count and page (`session.dynamic(&parent, Parent::RELATION)`).
+/// count and page (`session.dynamic(Parent::RELATION, &parent)`).
 pub struct Dynamic<T> {
     _target: PhantomData<fn() -> T>,
 }
@@ -868,7 +868,7 @@ impl<T: Send + Sync + 'static> RelationField<T> for Dynamic<T> {
         T: Record,
     {
         Err(crate::Error::Misuse(
-            "a dynamic relation is a query: use session.dynamic(&parent, RELATION)".into(),
+            "a dynamic relation is a query: use session.dynamic(RELATION, &parent)".into(),
         ))
     }
     fn mode(&self) -> Option<Strategy> {
@@ -888,9 +888,9 @@ mod loadable {
 /// take only relations whose field is `Loadable`, so misusing a `dynamic`
 /// relation fails to compile instead of at run time. Sealed.
 #[diagnostic::on_unimplemented(
-    message = "`Dynamic` relations are queries: use session.dynamic(&parent, RELATION) to filter, order, count or page them",
+    message = "`Dynamic` relations are queries: use session.dynamic(RELATION, &parent) to filter, order, count or page them",
     label = "this relation's field is `{Self}`, not `One<_>` or `Many<_>`",
-    note = "loader options (joined, selectin, select, bulk, raise, noload) and session.load take relations whose field is `One<T>` or `Many<T>`"
+    note = "loader options (joined, selectin, select, bulk, raise, noload, raise_on_sql, defaultload) and session.load take relations whose field is `One<T>` or `Many<T>`"
 )]
 pub trait Loadable<T>: RelationField<T> + loadable::Sealed {}
 

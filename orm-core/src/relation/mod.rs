@@ -153,7 +153,8 @@ impl<P: Record, T: Record, F> std::fmt::Debug for Relation<P, T, F> {
 /// `Option<K>` for a nullable key.
 #[diagnostic::on_unimplemented(
     message = "a foreign key of type `{Self}` cannot reference a key of type `{K}`",
-    label = "the foreign key's type must be `{K}` or `Option<{K}>`"
+    label = "the foreign key's type must be `{K}` or `Option<{K}>`",
+    note = "where `{K}` is a tuple (a composite key), name one field per key column, in the key's order: `foreign_key = \"a_id, b_id\"`"
 )]
 pub trait ForeignKey<K> {
     /// The referenced key, `None` when NULL.

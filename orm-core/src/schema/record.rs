@@ -19,7 +19,8 @@ use crate::{Result, Row, Value};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an entity",
     label = "not an entity",
-    note = "add #[derive(Entity)] to `{Self}` to map it to a table"
+    note = "add #[derive(Entity)] to `{Self}` to map it to a table",
+    note = "a handle `Arc<E>` the session returned is not itself an entity: pass the entity (`(*handle).clone()`, changed as needed)"
 )]
 pub trait Record: Sized + Send + Sync + 'static {
     /// The primary key: the key field's type, or a tuple of the key fields'

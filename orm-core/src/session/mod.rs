@@ -189,18 +189,23 @@ impl Session {
         for schema in &schemas {
             self.execute(&schema.table, &[])?;
         }
-        for statement in schemas.iter().flat_map(|s| &s.associations) {
-            self.execute(statement, &[])?;
-        }
-        for statement in schemas.iter().flat_map(|s| &s.indexes) {
-            self.execute(statement, &[])?;
-        }
         // Then the indexes a one-to-many needs on its target's foreign key,
-        // once every table of the call exists.
+        // once every table of the call exists. Both ends of a relation (and
+        // of a many-to-many) name the same table or index: each is sent once.
         let created: Vec<&str> = entities.iter().map(|m| m.table).collect();
-        for meta in entities {
-            for statement in crate::sql::target_indexes(meta, &created) {
-                self.execute(&statement, &[])?;
+        let target_indexes: Vec<String> = entities
+            .iter()
+            .flat_map(|meta| crate::sql::target_indexes(meta, &created))
+            .collect();
+        let mut sent = std::collections::HashSet::new();
+        let rest = schemas
+            .iter()
+            .flat_map(|s| &s.associations)
+            .chain(schemas.iter().flat_map(|s| &s.indexes))
+            .chain(&target_indexes);
+        for statement in rest {
+            if sent.insert(statement.as_str()) {
+                self.execute(statement, &[])?;
             }
         }
         Ok(())

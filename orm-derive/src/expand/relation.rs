@@ -220,7 +220,7 @@ pub fn constant(model: &Model, relation: &Relation) -> TokenStream {
 
     let use_text = if relation.wrapper == Wrapper::Dynamic {
         format!(
-            "A query: pass it to `session.dynamic(&parent, {owner_name}::{constant})` \
+            "A query: pass it to `session.dynamic({owner_name}::{constant}, &parent)` \
              (loader options and `session.load` do not take it)."
         )
     } else {

@@ -23,7 +23,7 @@ impl Author {
         |entity: &Author| &entity.id,
         |entity: &mut Author| &mut entity.id,
     );
-    ///Relation `book_query`: one-to-many to `Book`, foreign key `author_id` on `Book`; default strategy `dynamic`. A query: pass it to `session.dynamic(&parent, Author::BOOK_QUERY)` (loader options and `session.load` do not take it). Its type is `Relation<Author, Book, Dynamic<Book>>`.
+    ///Relation `book_query`: one-to-many to `Book`, foreign key `author_id` on `Book`; default strategy `dynamic`. A query: pass it to `session.dynamic(Author::BOOK_QUERY, &parent)` (loader options and `session.load` do not take it). Its type is `Relation<Author, Book, Dynamic<Book>>`.
     pub const BOOK_QUERY: ::eagerly::Relation<
         Author,
         <Book as ::eagerly::Entity>::Itself,
