@@ -16,6 +16,8 @@ mod options;
 mod query;
 pub mod relation;
 mod schema;
+#[cfg(feature = "serde")]
+mod serialize;
 mod session;
 mod sql;
 mod value;
@@ -52,12 +54,24 @@ macro_rules! params {
     };
 }
 
+/// Without the feature `serde`, the derive's call writes nothing.
+#[cfg(not(feature = "serde"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __entity_serde {
+    ($($anything:tt)*) => {};
+}
+
 #[doc(hidden)]
 pub mod __private {
     pub use crate::loader::ErasedRelation;
     pub use crate::relation::{ForeignKey, Link};
     pub use crate::schema::{ColumnMetaParts, EntityMetaParts, RelationCell, RelationMetaParts};
+    #[cfg(feature = "serde")]
+    pub use crate::serialize::{AsStored, SerdeVisit};
     pub use crate::value::Row;
+    #[cfg(feature = "serde")]
+    pub use serde;
     pub use std::sync::{Arc, OnceLock};
 
     use std::marker::PhantomData;

@@ -7,7 +7,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use crate::check;
-use crate::model::ast::{Link, Model};
+use crate::model::ast::{Link, Model, Wrapper};
 use crate::model::ctxt::Ctxt;
 
 /// The whole derive: parse, validate, expand. Errors come back as
@@ -204,7 +204,28 @@ fn expand(model: &Model) -> TokenStream {
 
     let primary_key = &model.primary_key;
 
+    // `serde::Serialize` when the runtime has its feature `serde` (the
+    // macro writes nothing otherwise): columns by field name, then the
+    // loaded `One` and `Many` relations.
+    let field_name = |ident: &syn::Ident| ident.to_string().trim_start_matches("r#").to_owned();
+    let serde_columns = model.columns.iter().map(|c| {
+        let name = field_name(&c.ident);
+        let field = &c.ident;
+        quote!(#name => #field)
+    });
+    let serde_relations = model
+        .relations
+        .iter()
+        .filter(|r| r.wrapper != Wrapper::Dynamic)
+        .map(|r| {
+            let name = field_name(&r.ident);
+            let field = &r.ident;
+            quote!(#name => #field)
+        });
+
     quote! {
+        #krate::__entity_serde! { #ident; #(#serde_columns),*; #(#serde_relations),* }
+
         impl #ident {
             /// Table, columns and relations of this entity (the same as
             /// `<Self as Record>::META`, nameable without the trait in scope).

@@ -13,6 +13,9 @@
 //     pub printings: Many<Printing>,
 // }
 
+::eagerly::__entity_serde! {
+    Edition; "book_id" => book_id, "number" => number; "printings" => printings
+}
 impl Edition {
     /// Table, columns and relations of this entity (the same as
     /// `<Self as Record>::META`, nameable without the trait in scope).

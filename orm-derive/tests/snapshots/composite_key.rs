@@ -12,6 +12,9 @@
 //     pub weight: f64,
 // }
 
+::eagerly::__entity_serde! {
+    BookTag; "book_id" => book_id, "tag_id" => tag_id, "weight" => weight;
+}
 impl BookTag {
     /// Table, columns and relations of this entity (the same as
     /// `<Self as Record>::META`, nameable without the trait in scope).

@@ -12,6 +12,9 @@
 //     pub book_query: Dynamic<Book>,
 // }
 
+::eagerly::__entity_serde! {
+    Author; "id" => id;
+}
 impl Author {
     /// Table, columns and relations of this entity (the same as
     /// `<Self as Record>::META`, nameable without the trait in scope).

@@ -12,6 +12,9 @@
 //     pub tags: Many<Tag>,
 // }
 
+::eagerly::__entity_serde! {
+    Book; "id" => id; "tags" => tags
+}
 impl Book {
     /// Table, columns and relations of this entity (the same as
     /// `<Self as Record>::META`, nameable without the trait in scope).

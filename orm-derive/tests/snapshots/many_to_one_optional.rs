@@ -14,6 +14,9 @@
 //     pub author: One<Author>,
 // }
 
+::eagerly::__entity_serde! {
+    Book; "id" => id, "title" => title, "author_id" => author_id; "author" => author
+}
 impl Book {
     /// Table, columns and relations of this entity (the same as
     /// `<Self as Record>::META`, nameable without the trait in scope).

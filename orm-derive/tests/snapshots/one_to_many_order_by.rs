@@ -17,6 +17,9 @@
 //     pub books: Many<Book>,
 // }
 
+::eagerly::__entity_serde! {
+    Author; "id" => id; "books" => books
+}
 impl Author {
     /// Table, columns and relations of this entity (the same as
     /// `<Self as Record>::META`, nameable without the trait in scope).

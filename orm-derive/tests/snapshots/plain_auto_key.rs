@@ -13,6 +13,9 @@
 //     pub born: Option<i32>,
 // }
 
+::eagerly::__entity_serde! {
+    Author; "id" => id, "name" => name, "born" => born;
+}
 impl Author {
     /// Table, columns and relations of this entity (the same as
     /// `<Self as Record>::META`, nameable without the trait in scope).

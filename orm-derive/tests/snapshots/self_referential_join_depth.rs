@@ -14,6 +14,10 @@
 //     pub children: Many<Node>,
 // }
 
+::eagerly::__entity_serde! {
+    Node; "id" => id, "parent_id" => parent_id; "parent" => parent, "children" =>
+    children
+}
 impl Node {
     /// Table, columns and relations of this entity (the same as
     /// `<Self as Record>::META`, nameable without the trait in scope).
