@@ -41,7 +41,7 @@ pub mod prelude {
     pub use orm_core::params;
     pub use orm_core::{
         all_relations, bulk, defaultload, joined, noload, raise, raise_on_sql, select, selectin,
-        selectin_recursive, Column, ColumnType, Dynamic, Entity, Error, Filter, Many,
+        selectin_recursive, Changes, Column, ColumnType, Dynamic, Entity, Error, Filter, Many,
         NPlusOneGuard, One, Query, Record, Result, Session,
     };
     pub use orm_derive::Entity;

@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod backend;
+mod changes;
 mod column;
 mod engine;
 mod error;
@@ -22,6 +23,7 @@ mod session;
 mod sql;
 mod value;
 
+pub use changes::Changes;
 pub use column::Column;
 pub use engine::{LazyLoads, NPlusOneGuard};
 pub use error::{DatabaseError, DatabaseErrorKind, Error, Result};

@@ -1503,3 +1503,194 @@ fn explain_lists_the_sql_that_runs() {
         sending[0].cost.statements(0) + books.cost.statements(8)
     );
 }
+
+// ----- partial and set-based writes ----------------------------------------
+
+/// Books as the database holds them (id, title, author, editor) and the
+/// authors (id, name), read after the session forgot everything.
+type Contents = (Vec<(i64, String, i64, Option<i64>)>, Vec<(i64, String)>);
+
+fn contents(session: &mut Session) -> Contents {
+    session.expunge_all();
+    let books = session
+        .query::<Book>()
+        .order_by(Book::ID)
+        .all()
+        .unwrap()
+        .iter()
+        .map(|b| (b.id, b.title.clone(), b.author_id, b.editor_id))
+        .collect();
+    let authors = session
+        .query::<Author>()
+        .order_by(Author::ID)
+        .all()
+        .unwrap()
+        .iter()
+        .map(|a| (a.id, a.name.clone()))
+        .collect();
+    (books, authors)
+}
+
+/// `update_columns`, `query.update`, `query.delete` and `upsert` on one
+/// engine: the SQL of each write, the rows it reported, and what the
+/// database held after each.
+fn partial_writes(s: &mut Session) -> (Vec<String>, Vec<u64>, Vec<Contents>) {
+    let mut sql = Vec::new();
+    let mut changed = Vec::new();
+    let mut after = Vec::new();
+    let last = |s: &Session| s.statements().last().unwrap().sql.clone();
+
+    // One row, two columns; the identity map serves the new values.
+    let book = s.get::<Book>(2).unwrap().unwrap();
+    s.reset_statements();
+    let updated = s
+        .update_columns(
+            &book,
+            Changes::new()
+                .set(Book::TITLE, "x")
+                .set(Book::EDITOR_ID, Some(1)),
+        )
+        .unwrap();
+    assert_eq!(s.statement_count(), 1);
+    sql.push(last(s));
+    assert!(Arc::ptr_eq(&s.get::<Book>(2).unwrap().unwrap(), &updated));
+    assert_eq!((updated.title.as_str(), updated.editor_id), ("x", Some(1)));
+    after.push(contents(s));
+
+    // By filter across a relation; loaded relations to books expire.
+    let three = s.get::<Author>(3).unwrap().unwrap();
+    s.load(Author::BOOKS, &three).unwrap();
+    s.reset_statements();
+    changed.push(
+        s.query::<Book>()
+            .filter(Book::AUTHOR.has(Author::NAME.eq("author3")))
+            .update(Changes::new().set(Book::TITLE, "three"))
+            .unwrap(),
+    );
+    assert_eq!(s.statement_count(), 1);
+    sql.push(last(s));
+    assert!(!three.books.is_loaded());
+    let reloaded = s.load(Author::BOOKS, &three).unwrap();
+    assert!(reloaded.iter().all(|b| b.title == "three"));
+    after.push(contents(s));
+
+    // Delete by filter (their tag links first: the foreign key holds).
+    let three = s.get::<Author>(3).unwrap().unwrap();
+    s.load(Author::BOOKS, &three).unwrap();
+    s.execute("DELETE FROM book_tags WHERE book_id IN (4, 5, 6)", &[])
+        .unwrap();
+    s.reset_statements();
+    changed.push(
+        Query::<Book>::new()
+            .filter(Book::TITLE.eq("three"))
+            .delete(s)
+            .unwrap(),
+    );
+    sql.push(last(s));
+    assert!(!three.books.is_loaded());
+    assert!(s.load(Author::BOOKS, &three).unwrap().is_empty());
+    after.push(contents(s));
+
+    // Upsert: an existing row updated, a new one inserted.
+    let two = s.get::<Author>(2).unwrap().unwrap();
+    s.reset_statements();
+    let bee = s.upsert(author(2, "Bee")).unwrap();
+    sql.push(last(s));
+    assert!(Arc::ptr_eq(&s.get::<Author>(2).unwrap().unwrap(), &bee));
+    assert_eq!(two.name, "author2", "a kept handle keeps its snapshot");
+    s.upsert(author(9, "Nine")).unwrap();
+    assert_eq!(s.statement_count(), 2);
+    after.push(contents(s));
+    (sql, changed, after)
+}
+
+#[test]
+fn partial_and_set_based_writes_agree_with_sqlite() {
+    let Some((mut sqlite, mut pg)) = both("partial_and_set_based_writes_agree_with_sqlite", 4)
+    else {
+        return;
+    };
+    let (lite_sql, lite_changed, lite_after) = partial_writes(&mut sqlite);
+    let (pg_sql, pg_changed, pg_after) = partial_writes(&mut pg);
+    assert_eq!(
+        pg_sql,
+        [
+            "UPDATE \"books\" SET \"title\" = $1, \"editor_id\" = $2 WHERE \"id\" = $3",
+            "UPDATE \"books\" SET \"title\" = $1 WHERE EXISTS (SELECT 1 FROM \"authors\" AS x1 \
+             WHERE x1.\"id\" = \"books\".\"author_id\" AND (\"name\" = $2))",
+            "DELETE FROM \"books\" WHERE \"title\" = $1",
+            "INSERT INTO \"authors\" (\"id\", \"name\") VALUES ($1, $2) \
+             ON CONFLICT (\"id\") DO UPDATE SET \"name\" = excluded.\"name\"",
+        ]
+    );
+    let numbered = |sql: &String| {
+        let mut text = sql.clone();
+        for n in (1..=3).rev() {
+            text = text.replace(&format!("${n}"), "?");
+        }
+        text
+    };
+    assert_eq!(pg_sql.iter().map(numbered).collect::<Vec<_>>(), lite_sql);
+    assert_eq!(pg_changed, [3, 3]);
+    assert_eq!(pg_changed, lite_changed);
+    assert_eq!(pg_after, lite_after);
+    let (books, authors) = pg_after.last().unwrap().clone();
+    assert_eq!(
+        books,
+        [
+            (1, "book1".into(), 1, None),
+            (2, "x".into(), 2, Some(1)),
+            (3, "book3".into(), 2, Some(1)),
+        ]
+    );
+    assert_eq!(
+        authors,
+        [
+            (1, "author1".into()),
+            (2, "Bee".into()),
+            (3, "author3".into()),
+            (4, "author4".into()),
+            (9, "Nine".into()),
+        ]
+    );
+    // Read over a plain client too: what another connection sees.
+    let mut client = pg.client();
+    let row = client
+        .query_one(
+            &format!(
+                "SELECT title, editor_id FROM \"{}\".books WHERE id = 2",
+                pg.schema()
+            ),
+            &[],
+        )
+        .unwrap();
+    assert_eq!(
+        (row.get::<_, String>(0), row.get::<_, Option<i64>>(1)),
+        ("x".into(), Some(1))
+    );
+}
+
+#[test]
+fn set_writes_refuse_bad_input_on_postgres_before_sending() {
+    let Some((_, mut pg)) = both("set_writes_refuse_bad_input_on_postgres_before_sending", 2)
+    else {
+        return;
+    };
+    pg.reset_statements();
+    assert!(matches!(
+        pg.query::<Book>()
+            .limit(1)
+            .update(Changes::new().set(Book::TITLE, "x")),
+        Err(Error::Misuse(_))
+    ));
+    assert!(matches!(
+        pg.query::<Book>().order_by(Book::ID).delete(),
+        Err(Error::Misuse(_))
+    ));
+    let book = pg.get::<Book>(1).unwrap().unwrap();
+    assert!(matches!(
+        pg.update_columns(&book, Changes::<Book>::new()),
+        Err(Error::Misuse(_))
+    ));
+    assert_eq!(pg.statement_count(), 1, "only the get");
+}

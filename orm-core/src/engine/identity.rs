@@ -27,6 +27,9 @@ trait AnyEntityMap: Send {
     /// Fixes or expires the relations of this map's objects that
     /// `written` touches.
     fn follow_write(&self, written: &Written<'_>);
+    /// Makes unloaded every relation of this map's objects whose target is
+    /// the entity with type id `target`.
+    fn clear_relations_to(&self, target: TypeId);
     /// Moves every entry to the tracked-only list: the map forgets them.
     fn forget_all(&mut self);
     /// Forgets every entry and marks it as no longer the session's.
@@ -83,6 +86,20 @@ impl<E: Record> AnyEntityMap for EntityMap<E> {
         for object in self.entries.values().filter_map(Weak::upgrade) {
             for relation in &affected {
                 relation.follow_write(&object, written);
+            }
+        }
+    }
+    fn clear_relations_to(&self, target: TypeId) {
+        let affected: Vec<_> = E::cells()
+            .iter()
+            .filter(|r| (r.meta().target_type)() == target)
+            .collect();
+        if affected.is_empty() {
+            return;
+        }
+        for object in self.entries.values().filter_map(Weak::upgrade) {
+            for relation in &affected {
+                relation.clear_on(&object);
             }
         }
     }
@@ -305,6 +322,17 @@ impl IdentityMap {
     pub(crate) fn follow_write(&self, written: &Written<'_>) {
         for map in self.maps.values() {
             map.follow_write(written);
+        }
+    }
+
+    /// Expires every object of the entity with type id `entity` and every
+    /// loaded relation in the session whose target it is: after a write
+    /// to rows the session cannot name (an UPDATE or DELETE by filter),
+    /// nothing it holds of that entity is served again without a read.
+    pub(crate) fn expire_entity(&mut self, entity: TypeId) {
+        self.clear_type(entity);
+        for map in self.maps.values() {
+            map.clear_relations_to(entity);
         }
     }
 

@@ -10,6 +10,7 @@ mod plan_tests;
 
 use std::marker::PhantomData;
 
+use crate::changes::Changes;
 use crate::filter::{Expr, Filter, OrderBy};
 use crate::loader::{Entity, Explain, LoadOption, RootStatement};
 use crate::options::{check_options, OptionNode};
@@ -273,5 +274,71 @@ impl<E: Entity, S> Query<E, S> {
             sql.finish()
         };
         (sql, params)
+    }
+
+    /// Refuses, before anything is sent, a query that cannot describe a
+    /// set-based write (`what`): one refused when built, a filter too deep,
+    /// and ORDER BY, LIMIT, OFFSET or loader options, which neither
+    /// PostgreSQL's UPDATE/DELETE nor SQLite's default build accept (and
+    /// which would make "which rows" depend on an order).
+    fn check_set_write(&self, what: &str) -> Result<()> {
+        self.check()?;
+        let refused = if !self.order.is_empty() {
+            Some("order_by (call unordered() to drop a relation's order)")
+        } else if self.limit.is_some() {
+            Some("limit")
+        } else if self.offset.is_some() {
+            Some("offset")
+        } else if !self.options.is_empty() {
+            Some("loader options")
+        } else {
+            None
+        };
+        match refused {
+            Some(part) => Err(Error::Misuse(format!(
+                "{what} of {} takes filters only, but the query has {part}: \
+                 a set-based write changes every row its filters match",
+                E::META.name()
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// `UPDATE <table> SET <changes> WHERE <filters>` with its parameters
+    /// (the SET values first), or [`Error::Misuse`] for a query or a
+    /// changeset a set-based update refuses.
+    pub(crate) fn update_statement(
+        &self,
+        dialect: &'static dyn Dialect,
+        changes: &Changes<E>,
+    ) -> Result<(String, Vec<Value>)> {
+        self.check_set_write("query.update")?;
+        changes.check(E::META, "query.update")?;
+        let mut params: Vec<Value> = changes.values().cloned().collect();
+        let sql = crate::sql::update_where(
+            E::META,
+            dialect,
+            &changes.names(),
+            self.filter.as_ref().map(|f| &f.expr),
+            &mut params,
+        );
+        Ok((sql, params))
+    }
+
+    /// `DELETE FROM <table> WHERE <filters>` with its parameters, or
+    /// [`Error::Misuse`] for a query a set-based delete refuses.
+    pub(crate) fn delete_statement(
+        &self,
+        dialect: &'static dyn Dialect,
+    ) -> Result<(String, Vec<Value>)> {
+        self.check_set_write("query.delete")?;
+        let mut params = Vec::new();
+        let sql = crate::sql::delete_where(
+            E::META,
+            dialect,
+            self.filter.as_ref().map(|f| &f.expr),
+            &mut params,
+        );
+        Ok((sql, params))
     }
 }

@@ -4,8 +4,10 @@
 use std::sync::Arc;
 
 use super::Session;
+use crate::changes::Changes;
+use crate::query::Query;
 use crate::sql::EntityStatements;
-use crate::{Entity, Error, Result, Value};
+use crate::{Entity, Error, Result, Row, Value, ValueRef};
 
 impl Session {
     /// Inserts an object and returns its handle. A single integer primary key
@@ -15,16 +17,7 @@ impl Session {
     pub fn insert<E: Entity>(&mut self, mut object: E) -> Result<Arc<E>> {
         let meta = E::META;
         let statements = EntityStatements::of(meta, self.engine.dialect);
-        // Only columns are written: a relation that holds objects would
-        // read as loaded with rows the database never got.
-        if let Some(relation) = E::relations().iter().find(|r| r.is_loaded_on(&object)) {
-            return Err(Error::Misuse(format!(
-                "insert writes the columns of {} only, but its relation {} holds loaded objects; \
-                 insert them on their own and leave the relation unloaded (Many::new(), One::new())",
-                meta.name,
-                relation.meta().path()
-            )));
-        }
+        refuse_loaded_relations(&object, "insert")?;
         let mut values = Vec::with_capacity(meta.columns.len());
         object.column_values(&mut values);
         if meta.auto_key && object.key_unassigned() {
@@ -135,6 +128,98 @@ impl Session {
         Ok(())
     }
 
+    /// Updates only the columns `changes` sets on the row of `object` (the
+    /// entity or its `Arc` handle):
+    /// `session.update_columns(&book, Changes::new().set(Book::TITLE, "x"))`
+    /// sends `UPDATE "books" SET "title" = ? WHERE "id" = ?` and nothing
+    /// else (as Diesel's `update(..).set(..)` or SeaORM's `ActiveModel`
+    /// with some fields `Set`). Returns the new handle, which replaces the
+    /// old one in the identity map: the columns set take their new values,
+    /// the others those of the instance the session holds for that key (or
+    /// of `object` when it holds none), so the write serves nothing the
+    /// session did not already serve. Its relations start unloaded; loaded
+    /// relations elsewhere in the session are fixed or expired as after
+    /// [`update`](Session::update), a changed foreign key included.
+    ///
+    /// [`Error::Misuse`] for an empty changeset or one that sets a
+    /// primary-key column, and [`Error::ForeignObject`] for another
+    /// session's object, before anything is sent; [`Error::NotFound`] when
+    /// no row has the key (the session is left as it was).
+    pub fn update_columns<E: Entity>(
+        &mut self,
+        object: &impl std::borrow::Borrow<E>,
+        changes: Changes<E>,
+    ) -> Result<Arc<E>> {
+        let object: &E = object.borrow();
+        let meta = E::META;
+        self.check_owner(object, true)?;
+        changes.check(meta, "update_columns")?;
+        let key = object.key();
+        // The new object, decoded as a row would be: what the session holds
+        // for the key, with the changed columns.
+        let mut columns = Vec::with_capacity(meta.columns.len());
+        match self.engine.identity.get::<E>(&key) {
+            Some(held) => held.column_values(&mut columns),
+            None => object.column_values(&mut columns),
+        }
+        for (index, _, value) in &changes.columns {
+            columns[*index] = value.clone();
+        }
+        let updated = E::from_row(&ValuesRow(&columns), 0)?;
+        let sql = crate::sql::update_columns(meta, self.engine.dialect, &changes.names());
+        let mut params: Vec<Value> = changes.values().cloned().collect();
+        E::key_values(&key, &mut params);
+        if self.execute(&sql, &params)? == 0 {
+            return Err(Error::NotFound { table: meta.table });
+        }
+        let updated = Arc::new(updated);
+        self.registered_write(&updated);
+        Ok(updated)
+    }
+
+    /// Inserts `object`, or, when a row with its key exists, updates every
+    /// non-key column of that row to the object's values, in one
+    /// statement: `INSERT INTO .. VALUES (..) ON CONFLICT (<key>) DO UPDATE
+    /// SET "a" = excluded."a", ..` (`DO NOTHING` when every column is part
+    /// of the key), on SQLite and PostgreSQL alike. The row as stored is
+    /// then the object's columns: the handle returned is registered under
+    /// its key, replacing any instance there, and loaded relations in the
+    /// session are fixed or expired as after [`update`](Session::update).
+    ///
+    /// A key the database assigns (a single integer key left at 0) cannot
+    /// conflict: the object is [`insert`](Session::insert)ed. As for
+    /// `insert`, relation fields holding loaded objects are
+    /// [`Error::Misuse`], and another session's object is
+    /// [`Error::ForeignObject`], before anything is sent.
+    pub fn upsert<E: Entity>(&mut self, object: E) -> Result<Arc<E>> {
+        let meta = E::META;
+        self.check_owner(&object, true)?;
+        if meta.auto_key && object.key_unassigned() {
+            return self.insert(object);
+        }
+        refuse_loaded_relations(&object, "upsert")?;
+        let mut values = Vec::with_capacity(meta.columns.len());
+        object.column_values(&mut values);
+        let sql = &EntityStatements::of(meta, self.engine.dialect).upsert;
+        self.execute(sql, &values)?;
+        let object = Arc::new(object);
+        self.registered_write(&object);
+        Ok(object)
+    }
+
+    /// Runs a set-based UPDATE or DELETE of `E` and expires what the
+    /// session holds of `E` when it changed a row (see
+    /// [`Query::update`](Query#method.update)).
+    fn write_by_filter<E: Entity>(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
+        let changed = self.execute(sql, params)?;
+        if changed > 0 {
+            self.engine
+                .identity
+                .expire_entity(std::any::TypeId::of::<E>());
+        }
+        Ok(changed)
+    }
+
     /// Registers a row just written under its key and fixes or expires
     /// every loaded relation it touches.
     fn registered_write<E: Entity>(&mut self, object: &Arc<E>) {
@@ -143,5 +228,92 @@ impl Session {
             .identity
             .follow_write(&crate::schema::Written::new::<E>(&key, Some(object)));
         self.engine.identity.typed_mut::<E>().insert(key, object);
+    }
+}
+
+/// Refuses an object whose relation fields hold loaded objects: only its
+/// columns would be written, and the relation would read as loaded with
+/// rows the database never got.
+fn refuse_loaded_relations<E: Entity>(object: &E, what: &str) -> Result<()> {
+    match E::relations().iter().find(|r| r.is_loaded_on(object)) {
+        Some(relation) => Err(Error::Misuse(format!(
+            "{what} writes the columns of {} only, but its relation {} holds loaded objects; \
+             insert them on their own and leave the relation unloaded (Many::new(), One::new())",
+            E::META.name,
+            relation.meta().path()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Column values held in memory, read as a row: how
+/// [`Session::update_columns`] builds its new object.
+struct ValuesRow<'a>(&'a [Value]);
+
+impl Row for ValuesRow<'_> {
+    fn value(&self, index: usize) -> Result<ValueRef<'_>> {
+        Ok(match self.0.get(index) {
+            Some(Value::Integer(n)) => ValueRef::Integer(*n),
+            Some(Value::Real(x)) => ValueRef::Real(*x),
+            Some(Value::Text(text)) => ValueRef::Text(text.as_bytes()),
+            Some(Value::Blob(bytes)) => ValueRef::Blob(bytes),
+            Some(Value::Null) | None => ValueRef::Null,
+            Some(Value::List(_)) => {
+                return Err(Error::Misuse("a list is not a column value".into()))
+            }
+        })
+    }
+}
+
+impl<E: Entity> Query<E> {
+    /// Updates every row this query's filters match (every row without
+    /// one) with one statement, `UPDATE <table> SET <changes> WHERE
+    /// <filters>`, and returns how many rows changed: filters as queries
+    /// take them, `any`/`has` across relations included (an `EXISTS`
+    /// subquery on the outer table). SeaORM's `update_many().filter(..)`,
+    /// Diesel's `update(table.filter(..)).set(..)`.
+    ///
+    /// The session cannot tell which of its objects were among the rows,
+    /// so when a row changed it expires every object of `E` it holds and
+    /// makes unloaded every loaded relation (of any entity) whose target is
+    /// `E`: the next access reads the database. Handles you kept still
+    /// read their old values.
+    ///
+    /// [`Error::Misuse`] before anything is sent for an empty changeset, one
+    /// that sets a primary-key column, and a query with `order_by`, `limit`,
+    /// `offset` or loader options. On a session's query:
+    /// `session.query::<Book>().filter(..).update(changes)`.
+    pub fn update(self, session: &mut Session, changes: Changes<E>) -> Result<u64> {
+        let (sql, params) = self.update_statement(session.engine.dialect, &changes)?;
+        session.write_by_filter::<E>(&sql, &params)
+    }
+
+    /// Deletes every row this query's filters match (every row without
+    /// one) with one statement, `DELETE FROM <table> WHERE <filters>`, and
+    /// returns how many rows went. Coherence as after
+    /// [`update`](Query#method.update): every object of `E` the session
+    /// holds is expired and every loaded relation targeting `E` made
+    /// unloaded, so no relation serves a deleted row. Refused as `update`
+    /// refuses (`order_by`, `limit`, `offset`, loader options).
+    pub fn delete(self, session: &mut Session) -> Result<u64> {
+        let (sql, params) = self.delete_statement(session.engine.dialect)?;
+        session.write_by_filter::<E>(&sql, &params)
+    }
+}
+
+impl<E: Entity> Query<E, &mut Session> {
+    /// Updates every row the filters match and returns how many changed
+    /// (see [`Query::update`](Query#method.update)):
+    /// `session.query::<Book>().filter(Book::PAGES.lt(10)).update(Changes::new().set(Book::PAGES, 10))`.
+    pub fn update(self, changes: Changes<E>) -> Result<u64> {
+        let (session, query) = self.split();
+        query.update(session, changes)
+    }
+
+    /// Deletes every row the filters match and returns how many went (see
+    /// [`Query::delete`](Query#method.delete)).
+    pub fn delete(self) -> Result<u64> {
+        let (session, query) = self.split();
+        query.delete(session)
     }
 }

@@ -26,6 +26,9 @@ pub(crate) struct EntityStatements {
     pub(crate) update: Option<String>,
     /// `DELETE ... WHERE <key>`.
     pub(crate) delete: String,
+    /// `insert` followed by `ON CONFLICT (<key>) DO UPDATE SET` every
+    /// non-key column to the inserted value (see [`super::write::upsert`]).
+    pub(crate) upsert: String,
 }
 
 static STATEMENTS: Cache<EntityStatements> = Cache::new();
@@ -89,12 +92,14 @@ impl EntityStatements {
         delete.push(&table);
         delete.push(" WHERE ");
         delete.equal_params("", &key);
+        let insert = insert_of(&all);
         EntityStatements {
+            upsert: super::write::upsert(meta, dialect, &insert),
             select: select.finish(),
             select_star: from_table("SELECT *"),
             count: from_table("SELECT COUNT(*)"),
             select_one: from_table("SELECT 1"),
-            insert: insert_of(&all),
+            insert,
             insert_without_key: if meta.auto_key {
                 let mut insert = insert_of(&non_key);
                 if dialect.returns_assigned_key() {

@@ -13,6 +13,7 @@ mod join;
 mod postgres;
 mod relation;
 mod sqlite;
+mod write;
 
 use std::sync::{LazyLock, RwLock};
 
@@ -23,6 +24,7 @@ pub(crate) use join::{wrap_with_joins, JoinClause};
 pub use postgres::Postgres;
 pub(crate) use relation::{KeyCount, RelationStatements};
 pub use sqlite::Sqlite;
+pub(crate) use write::{delete_where, update_columns, update_where};
 
 use crate::hash::FastMap;
 use crate::SqlType;
