@@ -6,14 +6,13 @@
 //!
 //! [`LoadPlan`]: super::plan::LoadPlan
 
-use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
 
-use super::plan::{cascades, root_sql, RootStatement, NOT_NARROWED};
+use super::plan::{cascades, root_sql, RelationRule, RootStatement};
 use super::selectin::in_joins;
-use super::{find_option, Entity, JoinState};
+use super::{Entity, JoinState};
 use crate::options::{Narrowing, OptionNode};
 use crate::schema::{RelationKind, RelationMeta, Strategy};
 use crate::sql::{Dialect, JoinBuilder, KeyCount, RelationStatements};
@@ -444,12 +443,13 @@ impl<T: Entity> SketchLevel for LevelSketch<T> {
         let place = &self.place;
         for relation in T::relations() {
             let meta = relation.meta();
-            let option = find_option(&self.options, meta);
-            let strategy = option.map_or(meta.lazy, |o| o.strategy_for(meta));
-            let is_way_back =
-                option.is_none() && place.came_from.is_some_and(|c| meta.is_reverse_of(c));
-            let children = option.map_or(Cow::Borrowed(&[][..]), |o| o.below());
-            let narrowing = option.map_or(&NOT_NARROWED, |o| &o.narrowing);
+            let RelationRule {
+                option,
+                strategy,
+                is_way_back,
+                children,
+                narrowing,
+            } = RelationRule::of(&self.options, meta, place.came_from);
             let path = format!("{}.{}", place.path, meta.name);
             match strategy {
                 _ if is_way_back && strategy.is_eager() => {

@@ -168,13 +168,13 @@ impl<T: Entity> Level for Pending<T> {
         while let Some(relation) = relations.get(self.next) {
             self.next += 1;
             let meta = relation.meta();
-            let option = find_option(&self.options, meta);
-            let strategy = option.map_or(meta.lazy, |o| o.strategy_for(meta));
-            // Only the mapping's defaults stop on the way back; an explicit
-            // option there is followed.
-            let is_way_back =
-                option.is_none() && self.came_from.is_some_and(|c| meta.is_reverse_of(c));
-            let children = option.map_or(Cow::Borrowed(&[][..]), |o| o.below());
+            let RelationRule {
+                option,
+                strategy,
+                is_way_back,
+                children,
+                narrowing,
+            } = RelationRule::of(&self.options, meta, self.came_from);
             match strategy {
                 _ if is_way_back && strategy.is_eager() => {
                     // Never walk back along the path: a to-one reverse side
@@ -188,7 +188,6 @@ impl<T: Entity> Level for Pending<T> {
                 Strategy::Joined if self.deferred.contains(&meta.name) => {}
                 Strategy::Joined | Strategy::Selectin => {
                     let parents = Parents::Shared(Arc::clone(&self.objects));
-                    let narrowing = option.map_or(&NOT_NARROWED, |o| &o.narrowing);
                     if let Some(step) =
                         relation.plan_load(cx, parents, &children, narrowing, cascade)?
                     {
@@ -202,7 +201,6 @@ impl<T: Entity> Level for Pending<T> {
                 | Strategy::RaiseOnSql
                     if option.is_some() =>
                 {
-                    let narrowing = option.map_or(&NOT_NARROWED, |o| &o.narrowing);
                     relation.mark(
                         cx.lazy_options,
                         &self.objects,
@@ -215,6 +213,36 @@ impl<T: Entity> Level for Pending<T> {
             }
         }
         Ok(None)
+    }
+}
+
+/// How a level treats one relation of its entity: the option for it (if
+/// any), the strategy in force, whether it is the way back along the path
+/// (only the mapping's defaults stop there; an explicit option is
+/// followed), the options for its targets and what narrows its load. The
+/// plans and `explain` both read it.
+pub(crate) struct RelationRule<'o> {
+    pub(crate) option: Option<&'o OptionNode>,
+    pub(crate) strategy: Strategy,
+    pub(crate) is_way_back: bool,
+    pub(crate) children: Cow<'o, [OptionNode]>,
+    pub(crate) narrowing: &'o Narrowing,
+}
+
+impl<'o> RelationRule<'o> {
+    pub(crate) fn of(
+        options: &'o [OptionNode],
+        meta: &RelationMeta,
+        came_from: Option<&RelationMeta>,
+    ) -> Self {
+        let option = find_option(options, meta);
+        RelationRule {
+            option,
+            strategy: option.map_or(meta.lazy, |o| o.strategy_for(meta)),
+            is_way_back: option.is_none() && came_from.is_some_and(|c| meta.is_reverse_of(c)),
+            children: option.map_or(Cow::Borrowed(&[][..]), |o| o.below()),
+            narrowing: option.map_or(&NOT_NARROWED, |o| &o.narrowing),
+        }
     }
 }
 
