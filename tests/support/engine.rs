@@ -204,3 +204,46 @@ mod pg {
         }
     }
 }
+
+/// Stops enforcing foreign keys on `session`'s connection, so a test can
+/// write dangling keys: `PRAGMA foreign_keys = OFF` on SQLite,
+/// `SET session_replication_role = replica` (no constraint triggers; the
+/// test server's user is a superuser) on PostgreSQL.
+pub fn foreign_keys_off(session: &mut Session) {
+    let sql = either(
+        "PRAGMA foreign_keys = OFF",
+        "SET session_replication_role = replica",
+    );
+    session.execute(sql, &[]).expect("foreign keys off");
+}
+
+/// `sql` written with `?` placeholders as this engine's dialect writes it:
+/// as is on SQLite, numbered `$1, $2, ...` on PostgreSQL.
+pub fn numbered(sql: &str) -> String {
+    if !is_postgres() {
+        return sql.to_owned();
+    }
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            out.push_str(&format!("${n}"));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Whether the test must stop here because it runs on PostgreSQL but only
+/// holds on SQLite (`why` is printed past the harness's capture, so the
+/// skip is seen): `if sqlite_only("...") { return; }`.
+pub fn sqlite_only(why: &str) -> bool {
+    if !is_postgres() {
+        return false;
+    }
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SQLite only, skipped on PostgreSQL: {why}");
+    true
+}
