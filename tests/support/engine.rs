@@ -92,6 +92,17 @@ pub fn in_lists(keys: usize) -> u64 {
     }
 }
 
+/// [`in_lists`] for a key of `columns` columns: a composite key keeps
+/// row-value lists (`("a", "b") IN (($1, $2), ...)`) chunked by 500 on
+/// PostgreSQL too.
+pub fn in_lists_of(keys: usize, columns: usize) -> u64 {
+    if columns > 1 {
+        keys.div_ceil(500) as u64
+    } else {
+        in_lists(keys)
+    }
+}
+
 /// Statements of a key-list load of `keys` keys with an explicit
 /// `chunk_size` of `chunk`: `ceil(keys / chunk)` on both engines.
 pub fn chunked(keys: usize, chunk: usize) -> u64 {
