@@ -1,5 +1,7 @@
 //! Typed queries: filters, ordering, paging, first/one/count, bound values.
 
+mod support;
+
 use std::sync::Arc;
 
 use eagerly::prelude::*;
@@ -27,7 +29,7 @@ fn book(id: i64, title: &str, pages: i32, rating: Option<f64>, subtitle: Option<
 
 /// Five books; the statement log is reset afterwards.
 fn seeded() -> Session {
-    let mut session = Session::in_memory().unwrap();
+    let mut session = support::engine::session();
     session.create_all(&[Book::META]).unwrap();
     for b in [
         book(1, "Alpha", 100, Some(4.5), None),

@@ -1,5 +1,7 @@
 //! Transactions: begin/commit/rollback, the closure form, and misuse.
 
+mod support;
+
 use std::sync::Arc;
 
 use eagerly::prelude::*;
@@ -22,7 +24,7 @@ pub struct Book {
 }
 
 fn session() -> Session {
-    let mut session = Session::in_memory().unwrap();
+    let mut session = support::engine::session();
     session.create_all(&[Author::META]).unwrap();
     session
         .execute(

@@ -1,5 +1,7 @@
 //! Insert, update and delete, with keys assigned, explicit and composite.
 
+mod support;
+
 use std::sync::Arc;
 
 use eagerly::prelude::*;
@@ -62,7 +64,7 @@ pub struct Setting {
 }
 
 fn session() -> Session {
-    let mut session = Session::in_memory().unwrap();
+    let mut session = support::engine::session();
     session
         .create_all(&[
             Author::META,
