@@ -66,6 +66,7 @@ fn session() -> Session {
         &[],
     )
     .unwrap();
+    support::library::follow_explicit_keys(&mut s, &["authors", "books", "tags"]);
     s
 }
 

@@ -53,6 +53,7 @@ fn seeded() -> Session {
     session
         .execute("INSERT INTO publishers (id, name) VALUES (1, 'Orbit')", &[])
         .unwrap();
+    support::library::follow_explicit_keys(&mut session, &["authors", "publishers"]);
     session.reset_statements();
     session
 }

@@ -258,3 +258,22 @@ pub fn sqlite_only(why: &str) -> bool {
     let _ = writeln!(std::io::stderr(), "SQLite only, skipped on PostgreSQL: {why}");
     true
 }
+
+/// `sql` with PostgreSQL's numbered placeholders (`$1`, `$2`, ...) written
+/// as SQLite's `?`, so one expected text serves both engines (the numbering
+/// itself is checked by the dialect's tests). SQLite's SQL is unchanged.
+pub fn unnumbered(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(|d| d.is_ascii_digit()) {
+            while chars.peek().is_some_and(|d| d.is_ascii_digit()) {
+                chars.next();
+            }
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
