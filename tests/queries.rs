@@ -344,7 +344,8 @@ fn limit_and_offset() {
         .all()
         .unwrap();
     assert_eq!(ids(&page), [4, 5]);
-    assert_eq!(s.statements()[2].params, 2);
+    // SQLite needs a LIMIT before OFFSET (bound as -1); PostgreSQL does not.
+    assert_eq!(s.statements()[2].params, either(2, 1));
 
     let page = s
         .query::<Book>()
