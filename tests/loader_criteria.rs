@@ -88,12 +88,10 @@ fn the_filter_is_bound_and_typed_by_the_target() {
     assert_eq!(books_by_author(&authors), want);
     let logged = session.statements();
     assert!(
-        logged[1]
-            .sql
-            .contains(either(
-                r#"("title" LIKE ?) AND "author_id" IN ("#,
-                r#"("title" LIKE $1) AND "author_id" = ANY($2)"#
-            )),
+        logged[1].sql.contains(either(
+            r#"("title" LIKE ?) AND "author_id" IN ("#,
+            r#"("title" LIKE $1) AND "author_id" = ANY($2)"#
+        )),
         "{}",
         logged[1].sql
     );
@@ -110,7 +108,10 @@ fn the_filter_is_bound_and_typed_by_the_target() {
     assert_eq!(books_by_author(&authors), want);
     let sql = &sqls(&session)[0];
     assert!(
-        sql.contains(either(r#" AND (j1."title" LIKE ?)"#, r#" AND (j1."title" LIKE $2)"#)),
+        sql.contains(either(
+            r#" AND (j1."title" LIKE ?)"#,
+            r#" AND (j1."title" LIKE $2)"#
+        )),
         "{sql}"
     );
     assert_eq!(session.statements()[0].params, 2);

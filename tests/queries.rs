@@ -322,7 +322,11 @@ fn limit_and_offset() {
     let page = s.query::<Book>().order_by(Book::ID).limit(2).all().unwrap();
     assert_eq!(ids(&page), [1, 2]);
     let logged = s.statements()[0].clone();
-    assert!(unnumbered(&logged.sql).ends_with("LIMIT ?"), "{}", unnumbered(&logged.sql));
+    assert!(
+        unnumbered(&logged.sql).ends_with("LIMIT ?"),
+        "{}",
+        unnumbered(&logged.sql)
+    );
     assert_eq!(logged.params, 1);
 
     let page = s
@@ -334,7 +338,11 @@ fn limit_and_offset() {
         .unwrap();
     assert_eq!(ids(&page), [3, 4]);
     let logged = s.statements()[1].clone();
-    assert!(unnumbered(&logged.sql).ends_with("LIMIT ? OFFSET ?"), "{}", unnumbered(&logged.sql));
+    assert!(
+        unnumbered(&logged.sql).ends_with("LIMIT ? OFFSET ?"),
+        "{}",
+        unnumbered(&logged.sql)
+    );
     assert_eq!(logged.params, 2);
 
     let page = s
@@ -436,7 +444,10 @@ fn count() {
     }
     let mut s = seeded();
     assert_eq!(s.query::<Book>().count().unwrap(), 5);
-    assert_eq!(unnumbered(&s.statements()[0].sql), "SELECT COUNT(*) FROM \"books\"");
+    assert_eq!(
+        unnumbered(&s.statements()[0].sql),
+        "SELECT COUNT(*) FROM \"books\""
+    );
     assert_eq!(s.statements()[0].params, 0);
 
     assert_eq!(
@@ -514,7 +525,11 @@ fn every_value_is_a_bound_parameter() {
     s.reset_statements();
     s.get::<Book>(4).unwrap();
     let logged = &s.statements()[0];
-    assert!(unnumbered(&logged.sql).ends_with("WHERE \"id\" = ?"), "{}", unnumbered(&logged.sql));
+    assert!(
+        unnumbered(&logged.sql).ends_with("WHERE \"id\" = ?"),
+        "{}",
+        unnumbered(&logged.sql)
+    );
     assert_eq!(logged.params, 1);
 }
 
@@ -534,10 +549,7 @@ fn injection_looking_strings_round_trip() {
     // is written, and the rest round-trip.
     let nasty = if is_postgres() {
         let refused = s.insert(book(99, "\0", 1, None, None));
-        assert!(
-            matches!(refused, Err(Error::Database(_))),
-            "{refused:?}"
-        );
+        assert!(matches!(refused, Err(Error::Database(_))), "{refused:?}");
         &nasty[..nasty.len() - 1]
     } else {
         &nasty[..]

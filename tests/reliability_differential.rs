@@ -177,7 +177,8 @@ fn seeded(data: &Data) -> Session {
     schema(&mut s);
     s.transaction(|s| {
         for (i, name) in data.authors.iter().enumerate() {
-            support::library::exec(s,
+            support::library::exec(
+                s,
                 "INSERT INTO authors (id, name) VALUES (?, ?)",
                 &[int(author_id(i)), text(name)],
             )?;
@@ -187,13 +188,15 @@ fn seeded(data: &Data) -> Session {
             _ => Value::Null,
         };
         for (i, (title, a, e)) in data.books.iter().enumerate() {
-            support::library::exec(s,
+            support::library::exec(
+                s,
                 "INSERT INTO books (id, title, author_id, editor_id) VALUES (?, ?, ?, ?)",
                 &[int(book_id(i)), text(title), author(*a), author(*e)],
             )?;
         }
         for (i, name) in data.tags.iter().enumerate() {
-            support::library::exec(s,
+            support::library::exec(
+                s,
                 "INSERT INTO tags (id, name) VALUES (?, ?)",
                 &[int(tag_id(i)), text(name)],
             )?;
@@ -201,7 +204,8 @@ fn seeded(data: &Data) -> Session {
         for b in 0..data.books.len() {
             for t in 0..data.tags.len() {
                 if data.book_tags[b] & (1 << t) != 0 {
-                    support::library::exec(s,
+                    support::library::exec(
+                        s,
                         "INSERT INTO book_tags (book_id, tag_id) VALUES (?, ?)",
                         &[int(book_id(b)), int(tag_id(t))],
                     )?;
@@ -213,13 +217,15 @@ fn seeded(data: &Data) -> Session {
                 Some(raw) if i > 0 => int(node_id(raw % i)),
                 _ => Value::Null,
             };
-            support::library::exec(s,
+            support::library::exec(
+                s,
                 "INSERT INTO nodes (id, parent_id, name) VALUES (?, ?, ?)",
                 &[int(node_id(i)), parent, text(name)],
             )?;
         }
         for (room, number, label) in &data.shelves {
-            support::library::exec(s,
+            support::library::exec(
+                s,
                 "INSERT INTO shelves (room, number, label) VALUES (?, ?, ?)",
                 &[text(room), int(*number), text(label)],
             )?;
@@ -236,7 +242,8 @@ fn seeded(data: &Data) -> Session {
                 }
                 _ => (Value::Null, Value::Null),
             };
-            support::library::exec(s,
+            support::library::exec(
+                s,
                 "INSERT INTO items (id, name, shelf_room, shelf_number) VALUES (?, ?, ?, ?)",
                 &[int(item_id(i)), text(name), room, number],
             )?;

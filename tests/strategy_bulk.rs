@@ -262,12 +262,10 @@ fn reads_keys_from_the_objects_without_refreshing_them() {
         s.load(Book::AUTHOR, &books[0]).unwrap().is_some()
     });
     assert_eq!(statements, 1);
-    assert!(session.statements()[0]
-        .sql
-        .starts_with(either(
-            r#"SELECT "id", "name" FROM "authors" WHERE "id" IN ("#,
-            r#"SELECT "id", "name" FROM "authors" WHERE "id" = ANY($1)"#
-        )));
+    assert!(session.statements()[0].sql.starts_with(either(
+        r#"SELECT "id", "name" FROM "authors" WHERE "id" IN ("#,
+        r#"SELECT "id", "name" FROM "authors" WHERE "id" = ANY($1)"#
+    )));
 }
 
 #[test]
@@ -349,10 +347,7 @@ fn default_chunks_hold_500_keys() {
     session.reset_statements();
     session.load(Author::BOOKS, &authors[0]).unwrap();
     // SQLite: 500 placeholders per statement; PostgreSQL: one array of 1200.
-    assert_eq!(
-        param_counts(&session),
-        either(vec![500, 500, 200], vec![1])
-    );
+    assert_eq!(param_counts(&session), either(vec![500, 500, 200], vec![1]));
 }
 
 #[test]

@@ -456,11 +456,11 @@ fn execute_reports_changed_rows() {
         s.insert(author(0, name)).unwrap();
     }
     let changed = support::library::exec(
-            &mut s,
-            "UPDATE authors SET born = ? WHERE id >= ?",
-            &[eagerly::Value::Integer(1970), eagerly::Value::Integer(2)],
-        )
-        .unwrap();
+        &mut s,
+        "UPDATE authors SET born = ? WHERE id >= ?",
+        &[eagerly::Value::Integer(1970), eagerly::Value::Integer(2)],
+    )
+    .unwrap();
     assert_eq!(changed, 2);
     assert_eq!(s.statements().last().unwrap().params, 2);
     assert_eq!(

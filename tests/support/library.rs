@@ -153,11 +153,7 @@ fn seed(session: &mut Session, authors: i64) -> eagerly::Result<()> {
     insert_rows(session, "tags (id, name)", &tags)?;
     insert_rows(session, "authors (id, name)", &author_rows)?;
     insert_rows(session, "biographies (id, author_id, text)", &bios)?;
-    insert_rows(
-        session,
-        "books (id, title, author_id, editor_id)",
-        &books,
-    )?;
+    insert_rows(session, "books (id, title, author_id, editor_id)", &books)?;
     insert_rows(session, "book_tags (book_id, tag_id)", &book_tags)?;
     Ok(())
 }

@@ -150,7 +150,15 @@ pub fn check_chunked<P: Entity, T: Entity, F: Loadable<T> + Targets<T>>(
     units: fn(&Run<P, T>) -> usize,
     chunk: usize,
 ) {
-    check_with(session, relation, strategy, via_option, shape, units, Some(chunk))
+    check_with(
+        session,
+        relation,
+        strategy,
+        via_option,
+        shape,
+        units,
+        Some(chunk),
+    )
 }
 
 fn check_with<P: Entity, T: Entity, F: Loadable<T> + Targets<T>>(
