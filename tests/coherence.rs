@@ -3,6 +3,8 @@
 //! of a row, a deleted row taken out, a new member of an unordered
 //! collection); the rest is expired and loads again.
 
+mod support;
+
 use std::sync::Arc;
 
 use eagerly::prelude::*;
@@ -44,7 +46,7 @@ pub struct Tag {
 }
 
 fn session() -> Session {
-    let mut s = Session::in_memory().unwrap();
+    let mut s = support::engine::session();
     s.create_all(&[Author::META, Book::META, Tag::META])
         .unwrap();
     s.execute(
@@ -64,6 +66,7 @@ fn session() -> Session {
         &[],
     )
     .unwrap();
+    support::library::follow_explicit_keys(&mut s, &["authors", "books", "tags"]);
     s
 }
 

@@ -6,6 +6,8 @@
 
 mod support;
 
+use support::engine::{either, numbered, sqlite_only};
+
 use eagerly::prelude::*;
 use eagerly::{Explain, PlannedStep, Postgres, StepAction, StepCost, Strategy};
 use support::eager::library_mapping;
@@ -104,7 +106,7 @@ fn plain_query_lists_its_statement_and_the_lazy_relations() {
     assert_eq!(root.params, [eagerly::Value::Text("author1%".into())]);
     assert_eq!(
         root.sql.as_deref(),
-        Some("SELECT \"id\", \"name\" FROM \"authors\" WHERE \"name\" LIKE ?")
+        Some(numbered("SELECT \"id\", \"name\" FROM \"authors\" WHERE \"name\" LIKE ?").as_str())
     );
     for (path, strategy) in [
         ("Author.books", Strategy::Select),
@@ -149,14 +151,18 @@ fn selectin_then_joined_is_one_in_statement_carrying_the_join() {
     let books = step(&explained, "Author.books");
     assert_eq!(books.action, StepAction::InStatements);
     assert_eq!(books.strategy, Some(Strategy::Selectin));
+    // SQLite chunks the keys by 500; PostgreSQL binds them as one array.
     assert_eq!(
         books.cost,
         StepCost::PerLevel {
-            chunk_size: Some(500)
+            chunk_size: either(Some(500), None)
         }
     );
     let template = books.sql.as_deref().unwrap();
-    assert!(template.contains("IN (?, …)"), "{template}");
+    assert!(
+        template.contains(either("IN (?, …)", "\"author_id\" = ANY($1)")),
+        "{template}"
+    );
     assert!(
         template.contains("LEFT OUTER JOIN \"book_tags\""),
         "{template}"
@@ -191,7 +197,9 @@ fn joined_on_a_limited_root_is_the_wrapped_form() {
     );
     let root = explained.steps[0].sql.as_deref().unwrap();
     assert!(
-        root.contains("FROM (SELECT * FROM \"authors\" ORDER BY \"id\" LIMIT ?) AS t0"),
+        root.contains(&numbered(
+            "FROM (SELECT * FROM \"authors\" ORDER BY \"id\" LIMIT ?) AS t0"
+        )),
         "{root}"
     );
     assert_eq!(
@@ -440,6 +448,12 @@ fn explain_refuses_what_all_refuses() {
 
 #[test]
 fn a_filtered_limited_step_explains_the_statement_it_sends() {
+    // SQLite only for now: on PostgreSQL explain numbers the joined filter
+    // `(j1."name" <> $2)` while the statement sent has `$3` (library bug,
+    // reported; the key array is $2).
+    if sqlite_only("explain numbers a joined filter after a key array wrongly on PostgreSQL") {
+        return;
+    }
     let mut session = library(8);
     let query = || {
         Query::<Author>::new().filter(Author::ID.le(6)).options(

@@ -1,5 +1,7 @@
 //! The identity map: one row is one instance within a session, held weakly.
 
+mod support;
+
 use std::sync::Arc;
 
 use eagerly::prelude::*;
@@ -32,7 +34,7 @@ pub struct Publisher {
 }
 
 fn seeded() -> Session {
-    let mut session = Session::in_memory().unwrap();
+    let mut session = support::engine::session();
     session
         .create_all(&[Author::META, BookTag::META, Publisher::META])
         .unwrap();
@@ -51,6 +53,7 @@ fn seeded() -> Session {
     session
         .execute("INSERT INTO publishers (id, name) VALUES (1, 'Orbit')", &[])
         .unwrap();
+    support::library::follow_explicit_keys(&mut session, &["authors", "publishers"]);
     session.reset_statements();
     session
 }
@@ -177,7 +180,7 @@ fn dropped_objects_leave_the_map() {
 
 #[test]
 fn many_dropped_objects_do_not_accumulate() {
-    let mut session = Session::in_memory().unwrap();
+    let mut session = support::engine::session();
     session.create_all(&[Author::META]).unwrap();
     for i in 0..3000 {
         // Each handle is dropped at once.

@@ -1,5 +1,9 @@
 //! Typed queries: filters, ordering, paging, first/one/count, bound values.
 
+mod support;
+
+use support::engine::{either, is_postgres, sqlite_only, unnumbered};
+
 use std::sync::Arc;
 
 use eagerly::prelude::*;
@@ -27,7 +31,7 @@ fn book(id: i64, title: &str, pages: i32, rating: Option<f64>, subtitle: Option<
 
 /// Five books; the statement log is reset afterwards.
 fn seeded() -> Session {
-    let mut session = Session::in_memory().unwrap();
+    let mut session = support::engine::session();
     session.create_all(&[Book::META]).unwrap();
     for b in [
         book(1, "Alpha", 100, Some(4.5), None),
@@ -58,7 +62,7 @@ fn run(session: &mut Session, filter: Filter<Book>) -> (Vec<i64>, String, usize)
         .unwrap();
     assert_eq!(session.statement_count(), 1);
     let logged = session.statements()[0].clone();
-    (ids(&found), logged.sql, logged.params)
+    (ids(&found), unnumbered(&logged.sql), logged.params)
 }
 
 #[test]
@@ -147,8 +151,10 @@ fn like_patterns() {
     assert_eq!(found, [2, 4]);
     assert!(sql.contains("\"title\" LIKE ?"), "{sql}");
     assert_eq!(params, 1);
-    // SQLite's LIKE is ASCII case-insensitive.
+    // SQLite's LIKE is ASCII case-insensitive; PostgreSQL's is not.
     let (found, _, _) = run(&mut s, Book::TITLE.like("a%"));
+    assert_eq!(found, either(vec![1], vec![]));
+    let (found, _, _) = run(&mut s, Book::TITLE.like("A%"));
     assert_eq!(found, [1]);
     let (found, _, _) = run(&mut s, Book::TITLE.like("_amma"));
     assert_eq!(found, [3]);
@@ -294,7 +300,7 @@ fn order_by_terms() {
         .all()
         .unwrap();
     assert_eq!(ids(&desc), [3, 5, 2, 4, 1, 6]);
-    assert!(s.statements()[2].sql.ends_with("ORDER BY \"pages\" DESC"));
+    assert!(unnumbered(&s.statements()[2].sql).ends_with("ORDER BY \"pages\" DESC"));
 
     let multi = s
         .query::<Book>()
@@ -316,7 +322,11 @@ fn limit_and_offset() {
     let page = s.query::<Book>().order_by(Book::ID).limit(2).all().unwrap();
     assert_eq!(ids(&page), [1, 2]);
     let logged = s.statements()[0].clone();
-    assert!(logged.sql.ends_with("LIMIT ?"), "{}", logged.sql);
+    assert!(
+        unnumbered(&logged.sql).ends_with("LIMIT ?"),
+        "{}",
+        unnumbered(&logged.sql)
+    );
     assert_eq!(logged.params, 1);
 
     let page = s
@@ -328,7 +338,11 @@ fn limit_and_offset() {
         .unwrap();
     assert_eq!(ids(&page), [3, 4]);
     let logged = s.statements()[1].clone();
-    assert!(logged.sql.ends_with("LIMIT ? OFFSET ?"), "{}", logged.sql);
+    assert!(
+        unnumbered(&logged.sql).ends_with("LIMIT ? OFFSET ?"),
+        "{}",
+        unnumbered(&logged.sql)
+    );
     assert_eq!(logged.params, 2);
 
     let page = s
@@ -338,7 +352,8 @@ fn limit_and_offset() {
         .all()
         .unwrap();
     assert_eq!(ids(&page), [4, 5]);
-    assert_eq!(s.statements()[2].params, 2);
+    // SQLite needs a LIMIT before OFFSET (bound as -1); PostgreSQL does not.
+    assert_eq!(s.statements()[2].params, either(2, 1));
 
     let page = s
         .query::<Book>()
@@ -374,7 +389,7 @@ fn first() {
         .unwrap()
         .unwrap();
     assert_eq!(top.id, 3);
-    assert!(s.statements()[0].sql.ends_with("LIMIT ?"));
+    assert!(unnumbered(&s.statements()[0].sql).ends_with("LIMIT ?"));
     let none = s
         .query::<Book>()
         .filter(Book::PAGES.gt(1000))
@@ -420,9 +435,19 @@ fn one_and_its_errors() {
 
 #[test]
 fn count() {
+    // SQLite only for now: on PostgreSQL `filter(..).order_by(TITLE).count()`
+    // sends `SELECT COUNT(*) ... ORDER BY "title" DESC`, refused with
+    // "column books.title must appear in the GROUP BY clause" (library bug,
+    // reported).
+    if sqlite_only("count() keeps the query's ORDER BY, which PostgreSQL refuses") {
+        return;
+    }
     let mut s = seeded();
     assert_eq!(s.query::<Book>().count().unwrap(), 5);
-    assert_eq!(s.statements()[0].sql, "SELECT COUNT(*) FROM \"books\"");
+    assert_eq!(
+        unnumbered(&s.statements()[0].sql),
+        "SELECT COUNT(*) FROM \"books\""
+    );
     assert_eq!(s.statements()[0].params, 0);
 
     assert_eq!(
@@ -489,18 +514,22 @@ fn every_value_is_a_bound_parameter() {
     let logged = &s.statements()[0];
     for literal in ["Gamma", "Zeta", "12345", "23456", "9.75", "7"] {
         assert!(
-            !logged.sql.contains(literal),
+            !unnumbered(&logged.sql).contains(literal),
             "{literal} inlined in {}",
-            logged.sql
+            unnumbered(&logged.sql)
         );
     }
-    assert_eq!(logged.sql.matches('?').count(), 7);
+    assert_eq!(unnumbered(&logged.sql).matches('?').count(), 7);
     assert_eq!(logged.params, 7);
 
     s.reset_statements();
     s.get::<Book>(4).unwrap();
     let logged = &s.statements()[0];
-    assert!(logged.sql.ends_with("WHERE \"id\" = ?"), "{}", logged.sql);
+    assert!(
+        unnumbered(&logged.sql).ends_with("WHERE \"id\" = ?"),
+        "{}",
+        unnumbered(&logged.sql)
+    );
     assert_eq!(logged.params, 1);
 }
 
@@ -516,6 +545,15 @@ fn injection_looking_strings_round_trip() {
         "?1 :name @x $y",
         "\0",
     ];
+    // PostgreSQL's text cannot hold NUL: the insert is refused, nothing
+    // is written, and the rest round-trip.
+    let nasty = if is_postgres() {
+        let refused = s.insert(book(99, "\0", 1, None, None));
+        assert!(matches!(refused, Err(Error::Database(_))), "{refused:?}");
+        &nasty[..nasty.len() - 1]
+    } else {
+        &nasty[..]
+    };
     for (i, title) in nasty.iter().enumerate() {
         s.insert(book(100 + i as i64, title, 1, None, Some(title)))
             .unwrap();

@@ -94,7 +94,7 @@ where
 /// A library of 8 authors with foreign keys unenforced, to write dangling keys.
 fn unenforced_library() -> Session {
     let mut session = library(8);
-    session.execute("PRAGMA foreign_keys = OFF", &[]).unwrap();
+    support::engine::foreign_keys_off(&mut session);
     session
 }
 

@@ -26,6 +26,8 @@
 //! implies when one object is reached at two depths of a path: a relation
 //! loaded once is not loaded again, so options below it do not apply there.
 
+mod support;
+
 #[path = "support/reliability_model.rs"]
 mod model;
 
@@ -171,11 +173,12 @@ fn item_id(i: usize) -> i64 {
 }
 
 fn seeded(data: &Data) -> Session {
-    let mut s = Session::in_memory().expect("in-memory database");
+    let mut s = support::engine::session();
     schema(&mut s);
     s.transaction(|s| {
         for (i, name) in data.authors.iter().enumerate() {
-            s.execute(
+            support::library::exec(
+                s,
                 "INSERT INTO authors (id, name) VALUES (?, ?)",
                 &[int(author_id(i)), text(name)],
             )?;
@@ -185,13 +188,15 @@ fn seeded(data: &Data) -> Session {
             _ => Value::Null,
         };
         for (i, (title, a, e)) in data.books.iter().enumerate() {
-            s.execute(
+            support::library::exec(
+                s,
                 "INSERT INTO books (id, title, author_id, editor_id) VALUES (?, ?, ?, ?)",
                 &[int(book_id(i)), text(title), author(*a), author(*e)],
             )?;
         }
         for (i, name) in data.tags.iter().enumerate() {
-            s.execute(
+            support::library::exec(
+                s,
                 "INSERT INTO tags (id, name) VALUES (?, ?)",
                 &[int(tag_id(i)), text(name)],
             )?;
@@ -199,7 +204,8 @@ fn seeded(data: &Data) -> Session {
         for b in 0..data.books.len() {
             for t in 0..data.tags.len() {
                 if data.book_tags[b] & (1 << t) != 0 {
-                    s.execute(
+                    support::library::exec(
+                        s,
                         "INSERT INTO book_tags (book_id, tag_id) VALUES (?, ?)",
                         &[int(book_id(b)), int(tag_id(t))],
                     )?;
@@ -211,13 +217,15 @@ fn seeded(data: &Data) -> Session {
                 Some(raw) if i > 0 => int(node_id(raw % i)),
                 _ => Value::Null,
             };
-            s.execute(
+            support::library::exec(
+                s,
                 "INSERT INTO nodes (id, parent_id, name) VALUES (?, ?, ?)",
                 &[int(node_id(i)), parent, text(name)],
             )?;
         }
         for (room, number, label) in &data.shelves {
-            s.execute(
+            support::library::exec(
+                s,
                 "INSERT INTO shelves (room, number, label) VALUES (?, ?, ?)",
                 &[text(room), int(*number), text(label)],
             )?;
@@ -234,7 +242,8 @@ fn seeded(data: &Data) -> Session {
                 }
                 _ => (Value::Null, Value::Null),
             };
-            s.execute(
+            support::library::exec(
+                s,
                 "INSERT INTO items (id, name, shelf_room, shelf_number) VALUES (?, ?, ?, ?)",
                 &[int(item_id(i)), text(name), room, number],
             )?;

@@ -5,6 +5,8 @@
 
 mod support;
 
+use support::engine::{either, numbered};
+
 use std::sync::Arc;
 
 use eagerly::prelude::*;
@@ -138,7 +140,7 @@ fn filter_order_page_and_count_one_statement_each() {
     });
     assert_eq!(statements, 2);
     let sql = &sqls(&session)[0];
-    assert!(sql.contains(r#""author_id" = ?"#), "{sql}");
+    assert!(sql.contains(&numbered(r#""author_id" = ?"#)), "{sql}");
     assert_eq!(session.statements()[0].params, 1);
 
     // Other relations of the parent are untouched.
@@ -414,7 +416,10 @@ fn a_dynamic_relations_order_by_orders_every_query_before_the_querys_own() {
         logged[0]
     );
     assert!(
-        logged[1].ends_with("ORDER BY \"title\" DESC, \"id\" LIMIT ?"),
+        logged[1].ends_with(either(
+            "ORDER BY \"title\" DESC, \"id\" LIMIT ?",
+            "ORDER BY \"title\" DESC, \"id\" LIMIT $2"
+        )),
         "{}",
         logged[1]
     );

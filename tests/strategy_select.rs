@@ -4,6 +4,8 @@
 
 mod support;
 
+use support::engine::numbered;
+
 use std::sync::Arc;
 
 use eagerly::prelude::*;
@@ -193,7 +195,9 @@ fn one_object_at_a_time_with_a_single_key_statement() {
         assert_eq!(statement.params, 1);
         assert_eq!(
             statement.sql,
-            r#"SELECT "id", "title", "author_id", "editor_id" FROM "books" WHERE "author_id" IN (?) ORDER BY "id""#
+            numbered(
+                r#"SELECT "id", "title", "author_id", "editor_id" FROM "books" WHERE "author_id" IN (?) ORDER BY "id""#
+            )
         );
     }
     // Loading one object's relation leaves the others alone.

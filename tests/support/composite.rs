@@ -130,13 +130,10 @@ pub fn shelf_key(k: i64) -> (i64, i64) {
 /// A session with `shelves` shelves (shelf `k` holds `k % 3` items, every
 /// fourth item is unshelved, even shelves have a label, each shelf has two
 /// topics with one duplicated association-free pair) and two node trees of
-/// `nodes` nodes each (node `i`'s parent is `i / 2`, node 1 is the root).
+/// `nodes` nodes each (node `i`'s parent is `i / 2`, node 1 is the root),
+/// on the run's engine (`support::engine`).
 pub fn composite(shelves: i64, nodes: i64) -> Session {
-    composite_in(
-        Session::in_memory().expect("in-memory database"),
-        shelves,
-        nodes,
-    )
+    composite_in(super::engine::session(), shelves, nodes)
 }
 
 /// [`composite`] on a session the caller made (PostgreSQL's too).

@@ -85,8 +85,11 @@ pub struct Category {
 /// has `a % 4` books (so some have none), book `b` has tags `b % 3` and
 /// `(b + 1) % 5` when different, every third book has editor 1, every
 /// even author has a biography.
+///
+/// On the run's engine (`support::engine`): SQLite in memory, or a fresh
+/// PostgreSQL schema with `EAGERLY_ENGINE=postgres`.
 pub fn library(authors: i64) -> Session {
-    library_in(Session::in_memory().expect("in-memory database"), authors)
+    library_in(super::engine::session(), authors)
 }
 
 /// [`library`] on a session the caller made (e.g. over a recording backend).
@@ -108,61 +111,72 @@ pub fn library_in(mut session: Session, authors: i64) -> Session {
 }
 
 fn seed(session: &mut Session, authors: i64) -> eagerly::Result<()> {
+    use eagerly::Value;
+    let mut tags: Vec<Vec<Value>> = Vec::new();
+    let mut author_rows = Vec::new();
+    let mut bios = Vec::new();
+    let mut books = Vec::new();
+    let mut book_tags = Vec::new();
     for id in 0..5 {
-        exec(
-            session,
-            "INSERT INTO tags (id, name) VALUES (?, ?)",
-            &[
-                eagerly::Value::Integer(id),
-                eagerly::Value::Text(format!("tag{id}")),
-            ],
-        )?;
+        tags.push(vec![Value::Integer(id), Value::Text(format!("tag{id}"))]);
     }
     let mut book = 0;
     for a in 1..=authors {
-        exec(
-            session,
-            "INSERT INTO authors (id, name) VALUES (?, ?)",
-            &[a.into_value(), format!("author{a}").into_value()],
-        )?;
+        author_rows.push(vec![a.into_value(), format!("author{a}").into_value()]);
         if a % 2 == 0 {
-            exec(
-                session,
-                "INSERT INTO biographies (id, author_id, text) VALUES (?, ?, ?)",
-                &[
-                    a.into_value(),
-                    a.into_value(),
-                    format!("bio of {a}").into_value(),
-                ],
-            )?;
+            bios.push(vec![
+                a.into_value(),
+                a.into_value(),
+                format!("bio of {a}").into_value(),
+            ]);
         }
         for _ in 0..(a % 4) {
             book += 1;
             let editor = if book % 3 == 0 {
-                eagerly::Value::Integer(1)
+                Value::Integer(1)
             } else {
-                eagerly::Value::Null
+                Value::Null
             };
-            exec(
-                session,
-                "INSERT INTO books (id, title, author_id, editor_id) VALUES (?, ?, ?, ?)",
-                &[
-                    book.into_value(),
-                    format!("book{book}").into_value(),
-                    a.into_value(),
-                    editor,
-                ],
-            )?;
+            books.push(vec![
+                book.into_value(),
+                format!("book{book}").into_value(),
+                a.into_value(),
+                editor,
+            ]);
             let mut tags = vec![book % 3, (book + 1) % 5];
             tags.dedup();
             for tag in tags {
-                exec(
-                    session,
-                    "INSERT INTO book_tags (book_id, tag_id) VALUES (?, ?)",
-                    &[book.into_value(), tag.into_value()],
-                )?;
+                book_tags.push(vec![book.into_value(), tag.into_value()]);
             }
         }
+    }
+    insert_rows(session, "tags (id, name)", &tags)?;
+    insert_rows(session, "authors (id, name)", &author_rows)?;
+    insert_rows(session, "biographies (id, author_id, text)", &bios)?;
+    insert_rows(session, "books (id, title, author_id, editor_id)", &books)?;
+    insert_rows(session, "book_tags (book_id, tag_id)", &book_tags)?;
+    Ok(())
+}
+
+/// Inserts `rows` into `table` (`"name (col, ...)"`) with multi-row
+/// `INSERT ... VALUES (?, ...), (?, ...)` statements of up to 200 rows,
+/// valid on both engines (one round trip per 200 rows on PostgreSQL).
+pub fn insert_rows(
+    session: &mut Session,
+    table: &str,
+    rows: &[Vec<eagerly::Value>],
+) -> eagerly::Result<()> {
+    for chunk in rows.chunks(200) {
+        let tuples: Vec<String> = chunk
+            .iter()
+            .map(|row| format!("({})", vec!["?"; row.len()].join(", ")))
+            .collect();
+        let params: Vec<eagerly::Value> = chunk.iter().flatten().cloned().collect();
+        exec(
+            session,
+            &format!("INSERT INTO {table} VALUES {}", tuples.join(", ")),
+            &params,
+        )?;
     }
     Ok(())
 }
@@ -171,33 +185,29 @@ fn seed(session: &mut Session, authors: i64) -> eagerly::Result<()> {
 /// children per node; returns how many categories exist.
 pub fn category_tree(session: &mut Session, depth: u32, fanout: i64) -> i64 {
     let mut next = 1;
-    exec(
-        session,
-        "INSERT INTO categories (id, parent_id, name) VALUES (1, NULL, 'root')",
-        &[],
-    )
-    .expect("root");
+    let mut rows = vec![vec![
+        eagerly::Value::Integer(1),
+        eagerly::Value::Null,
+        "root".to_owned().into_value(),
+    ]];
     let mut level = vec![1i64];
     for _ in 0..depth {
         let mut below = Vec::new();
         for parent in level {
             for _ in 0..fanout {
                 next += 1;
-                exec(
-                    session,
-                    "INSERT INTO categories (id, parent_id, name) VALUES (?, ?, ?)",
-                    &[
-                        next.into_value(),
-                        parent.into_value(),
-                        format!("c{next}").into_value(),
-                    ],
-                )
-                .expect("category");
+                rows.push(vec![
+                    next.into_value(),
+                    parent.into_value(),
+                    format!("c{next}").into_value(),
+                ]);
                 below.push(next);
             }
         }
         level = below;
     }
+    // Level by level: every parent is inserted before its children.
+    insert_rows(session, "categories (id, parent_id, name)", &rows).expect("categories");
     follow_explicit_keys(session, &["categories"]);
     session.expunge_all();
     session.reset_statements();

@@ -1,5 +1,6 @@
 pub mod composite;
 pub mod eager;
+pub mod engine;
 pub mod graph;
 pub mod library;
 pub mod matrix;

@@ -5,7 +5,6 @@
 
 use std::sync::{Arc, Mutex};
 
-use eagerly::backend::sqlite::SqliteBackend;
 use eagerly::backend::{Backend, Row};
 use eagerly::{Session, Value};
 
@@ -13,7 +12,7 @@ use eagerly::{Session, Value};
 pub type Queries = Arc<Mutex<Vec<(String, Vec<Value>)>>>;
 
 struct Recording {
-    inner: SqliteBackend,
+    inner: Box<dyn Backend>,
     queries: Queries,
 }
 
@@ -48,10 +47,11 @@ impl Backend for Recording {
     }
 }
 
-/// An in-memory session whose queries are recorded.
+/// A fresh session on the run's engine (`support::engine`) whose queries
+/// are recorded.
 pub fn recording_session() -> (Session, Queries) {
     let queries = Queries::default();
-    let backend = SqliteBackend::new(rusqlite::Connection::open_in_memory().unwrap()).unwrap();
+    let backend = super::engine::backend();
     let session = Session::with_backend(Box::new(Recording {
         inner: backend,
         queries: Arc::clone(&queries),
@@ -59,12 +59,14 @@ pub fn recording_session() -> (Session, Queries) {
     (session, queries)
 }
 
-/// The integers bound to a recorded query.
+/// The integers bound to a recorded query, a list bound as one parameter
+/// (PostgreSQL's `= ANY($1)`) read as its items.
 pub fn ints(values: &[Value]) -> Vec<i64> {
     values
         .iter()
-        .map(|v| match v {
-            Value::Integer(i) => *i,
+        .flat_map(|v| match v {
+            Value::List(items) => ints(items),
+            Value::Integer(i) => vec![*i],
             other => panic!("not an integer: {other:?}"),
         })
         .collect()
