@@ -2,7 +2,7 @@
 
 mod support;
 
-use support::engine::{either, is_postgres, sqlite_only, unnumbered};
+use support::engine::{either, is_postgres, unnumbered};
 
 use std::sync::Arc;
 
@@ -435,13 +435,6 @@ fn one_and_its_errors() {
 
 #[test]
 fn count() {
-    // SQLite only for now: on PostgreSQL `filter(..).order_by(TITLE).count()`
-    // sends `SELECT COUNT(*) ... ORDER BY "title" DESC`, refused with
-    // "column books.title must appear in the GROUP BY clause" (library bug,
-    // reported).
-    if sqlite_only("count() keeps the query's ORDER BY, which PostgreSQL refuses") {
-        return;
-    }
     let mut s = seeded();
     assert_eq!(s.query::<Book>().count().unwrap(), 5);
     assert_eq!(

@@ -178,7 +178,7 @@ impl PlannedStep {
                         keyed.joins.as_deref(),
                         KeyCount::Exactly(keys),
                         &keyed.narrowing,
-                        &mut Vec::new(),
+                        &mut keyed.statements.key_placeholders(KeyCount::Exactly(keys)),
                     )
                     .into_owned(),
             ),
@@ -585,8 +585,9 @@ pub(crate) fn load<T: Entity>(
         narrowing: narrowing.clone(),
     };
     let mut step = PlannedStep::new(path, Some(strategy), StepAction::InStatements);
-    // The filter's values; the keys come after them.
-    let mut params = Vec::new();
+    // The filter's values (the keys come after them, the joins' filters'
+    // after the keys).
+    let mut params = statements.key_placeholders(KeyCount::Any);
     step.sql = Some(
         statements
             .keyed(
@@ -598,7 +599,7 @@ pub(crate) fn load<T: Entity>(
             )
             .into_owned(),
     );
-    step.params = params;
+    step.params = params.into_iter().filter(|v| *v != Value::Null).collect();
     step.cost = StepCost::PerLevel {
         chunk_size: statements.chunk_size(relation),
     };

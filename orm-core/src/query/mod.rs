@@ -268,9 +268,11 @@ impl<E: Entity, S> Query<E, S> {
             // PostgreSQL before 16 wants every subquery in FROM named.
             format!("SELECT COUNT(*) FROM ({}) AS counted", inner.as_str())
         } else {
+            // The order cannot change a count, and PostgreSQL refuses
+            // ORDER BY beside an aggregate.
             let mut sql = Sql::new(dialect);
             sql.push(&statements.count);
-            self.clauses(&order, None).push(&mut sql, &mut params);
+            self.clauses(&[], None).push(&mut sql, &mut params);
             sql.finish()
         };
         (sql, params)

@@ -309,6 +309,18 @@ impl RelationStatements {
         (!whole).then(|| relation.chunk_size.max(1))
     }
 
+    /// Stand-ins (NULLs) for the values `keys` keys bind, one array or one
+    /// per key column: what `explain` passes where a load passes the keys,
+    /// so the filters after them are numbered as the load numbers them.
+    pub(crate) fn key_placeholders(&self, keys: KeyCount) -> Vec<Value> {
+        let count = match keys {
+            _ if self.binds_array_for(keys) => 1,
+            KeyCount::Exactly(n) => n * self.key_width,
+            KeyCount::Any => self.key_width,
+        };
+        vec![Value::Null; count]
+    }
+
     /// Whether a statement for `keys` keys binds them as one array
     /// parameter: a single key keeps the one-key form.
     pub(crate) fn binds_array_for(&self, keys: KeyCount) -> bool {
