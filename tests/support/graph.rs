@@ -110,3 +110,12 @@ pub fn sqls(session: &Session) -> Vec<String> {
 pub fn param_counts(session: &Session) -> Vec<usize> {
     session.statements().iter().map(|s| s.params).collect()
 }
+
+/// Asserts that `result` is [`eagerly::Error::Misuse`] whose message starts
+/// with `starts`: a query refused before anything is sent.
+pub fn assert_misuse<T: std::fmt::Debug>(result: eagerly::Result<T>, starts: &str) {
+    match result {
+        Err(eagerly::Error::Misuse(why)) => assert!(why.starts_with(starts), "{why}"),
+        other => panic!("{starts}: {other:?}"),
+    }
+}
