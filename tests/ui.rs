@@ -8,6 +8,7 @@
 /// The compile-fail categories, one folder each.
 const COMPILE_FAIL: &[&str] = &[
     "accumulated",
+    "collection-misuse",
     "conflict",
     "duplicate-attribute",
     "dynamic-misuse",

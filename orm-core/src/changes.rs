@@ -69,6 +69,15 @@ impl<E> Changes<E> {
         self
     }
 
+    /// A changeset of columns named by position, for the writes the
+    /// session composes itself (a foreign key set by `link`).
+    pub(crate) fn of_columns(columns: Vec<(usize, &'static str, Value)>) -> Self {
+        Changes {
+            columns,
+            _entity: PhantomData,
+        }
+    }
+
     /// Whether no column is set.
     pub fn is_empty(&self) -> bool {
         self.columns.is_empty()

@@ -35,7 +35,7 @@ pub use loader::{
     StepCost,
 };
 pub use query::Query;
-pub use relation::{Dynamic, LoadState, Many, One, Relation};
+pub use relation::{Collection, Dynamic, LoadState, Many, One, Relation};
 pub use schema::{ColumnMeta, EntityMeta, Record, RelationKind, RelationMeta, Strategy};
 pub use session::{
     FromSqlRow, LoggedStatement, RetryEvent, RetryPolicy, Session, TransactionOptions,

@@ -379,3 +379,22 @@ pub trait Row {
     /// The value at `index` (0-based) in the select list.
     fn value(&self, index: usize) -> crate::Result<ValueRef<'_>>;
 }
+
+/// Column values held in memory, read as a row: how an object is built from
+/// values it was not read with (a partial update, a saved graph).
+pub(crate) struct ValuesRow<'a>(pub(crate) &'a [Value]);
+
+impl Row for ValuesRow<'_> {
+    fn value(&self, index: usize) -> crate::Result<ValueRef<'_>> {
+        Ok(match self.0.get(index) {
+            Some(Value::Integer(n)) => ValueRef::Integer(*n),
+            Some(Value::Real(x)) => ValueRef::Real(*x),
+            Some(Value::Text(text)) => ValueRef::Text(text.as_bytes()),
+            Some(Value::Blob(bytes)) => ValueRef::Blob(bytes),
+            Some(Value::Null) | None => ValueRef::Null,
+            Some(Value::List(_)) => {
+                return Err(crate::Error::Misuse("a list is not a column value".into()))
+            }
+        })
+    }
+}

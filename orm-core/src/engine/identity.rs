@@ -13,7 +13,7 @@ use std::any::{Any, TypeId};
 use std::sync::{Arc, Weak};
 
 use super::collector::Graph;
-use crate::schema::{Record, Written};
+use crate::schema::{Record, RelationMeta, Written};
 
 /// Dead entries are swept when a map grows past this many entries, then past
 /// two (or, while nearly everything stays alive, four) times its live size,
@@ -30,6 +30,9 @@ trait AnyEntityMap: Send {
     /// Makes unloaded every relation of this map's objects whose target is
     /// the entity with type id `target`.
     fn clear_relations_to(&self, target: TypeId);
+    /// Makes unloaded every relation of this map's objects that goes
+    /// through the association table `secondary`.
+    fn clear_relations_over(&self, secondary: &str);
     /// Moves every entry to the tracked-only list: the map forgets them.
     fn forget_all(&mut self);
     /// Forgets every entry and marks it as no longer the session's.
@@ -90,18 +93,10 @@ impl<E: Record> AnyEntityMap for EntityMap<E> {
         }
     }
     fn clear_relations_to(&self, target: TypeId) {
-        let affected: Vec<_> = E::cells()
-            .iter()
-            .filter(|r| (r.meta().target_type)() == target)
-            .collect();
-        if affected.is_empty() {
-            return;
-        }
-        for object in self.entries.values().filter_map(Weak::upgrade) {
-            for relation in &affected {
-                relation.clear_on(&object);
-            }
-        }
+        self.clear_relations_where(&|meta| (meta.target_type)() == target);
+    }
+    fn clear_relations_over(&self, secondary: &str) {
+        self.clear_relations_where(&|meta| meta.secondary == Some(secondary));
     }
     fn detach_all(&mut self) {
         for object in self.entries.values().filter_map(Weak::upgrade) {
@@ -206,6 +201,34 @@ impl IdentityMap {
             Some(typed) => typed,
             None => unreachable!("identity map entry of the wrong type"),
         }
+    }
+
+    /// Whether `object` is a row this session holds: the handle its
+    /// identity map gives for the key, or an older version it returned
+    /// (marked as this session's). [`Error::ForeignObject`] for another
+    /// session's object; `false` for a value built by hand.
+    pub(crate) fn holds<E: Record>(&self, object: &Arc<E>) -> crate::Result<bool> {
+        if self
+            .get::<E>(&object.key())
+            .is_some_and(|held| Arc::ptr_eq(&held, object))
+        {
+            return Ok(true);
+        }
+        match E::cells().iter().find_map(|r| r.owner_of(object)) {
+            None | Some(0) => Ok(false),
+            Some(owner) if owner == self.owner => Ok(true),
+            Some(_) => Err(crate::Error::ForeignObject {
+                entity: E::META.name,
+            }),
+        }
+    }
+
+    /// Registers a row the session wrote: loaded relations it touches are
+    /// fixed or expired, and `object` becomes the key's handle.
+    pub(crate) fn register_write<E: Record>(&mut self, object: &Arc<E>) {
+        let key = object.key();
+        self.follow_write(&crate::schema::Written::new::<E>(&key, Some(object)));
+        self.typed_mut::<E>().insert(key, object);
     }
 
     pub(crate) fn get<E: Record>(&self, key: &E::Key) -> Option<Arc<E>> {
@@ -336,6 +359,15 @@ impl IdentityMap {
         }
     }
 
+    /// Makes unloaded every loaded relation through the association table
+    /// `secondary`: after its rows changed in ways the session cannot
+    /// follow one by one.
+    pub(crate) fn expire_association(&mut self, secondary: &str) {
+        for map in self.maps.values() {
+            map.clear_relations_over(secondary);
+        }
+    }
+
     /// Every live object of `E`, for `bulk`.
     pub(crate) fn live<E: Record>(&self) -> Vec<Arc<E>> {
         self.typed::<E>()
@@ -345,6 +377,19 @@ impl IdentityMap {
 }
 
 impl<E: Record> EntityMap<E> {
+    /// Makes unloaded the relations `affected` picks on every object.
+    fn clear_relations_where(&self, affected: &dyn Fn(&RelationMeta) -> bool) {
+        let affected: Vec<_> = E::cells().iter().filter(|r| affected(r.meta())).collect();
+        if affected.is_empty() {
+            return;
+        }
+        for object in self.entries.values().filter_map(Weak::upgrade) {
+            for relation in &affected {
+                relation.clear_on(&object);
+            }
+        }
+    }
+
     /// Whether objects of `E` can hold others (and so be part of a cycle).
     fn tracked() -> bool {
         !E::cells().is_empty()

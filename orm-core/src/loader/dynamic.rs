@@ -4,15 +4,12 @@
 //! targets; the session runs it.
 
 use crate::filter::Expr;
-use crate::relation::{Dynamic, Link, Relation};
+use crate::relation::{Link, Relation};
 use crate::Entity;
 
 /// The condition selecting the targets of `relation` for `parent`, on
 /// unqualified columns of the target table.
-pub(crate) fn condition<P: Entity, T: Entity>(
-    relation: Relation<P, T, Dynamic<T>>,
-    parent: &P,
-) -> Expr {
+pub(crate) fn condition<P: Entity, T: Entity, F>(relation: Relation<P, T, F>, parent: &P) -> Expr {
     let mut key = Vec::new();
     let meta = relation.meta;
     match relation.link {

@@ -9,6 +9,7 @@ mod joined;
 mod lazy;
 mod options;
 mod plan;
+mod save;
 mod selectin;
 
 use std::borrow::Cow;
@@ -26,6 +27,7 @@ pub use options::{
 };
 pub(crate) use plan::{cascades, LoadPlan, Pending, RootPlan, RootStatement, RowObjects};
 pub use plan::{Cascade, Parents, Step};
+pub(crate) use save::{GraphWrite, SavePlan};
 
 use crate::engine::{Engine, IdentityMap, LazyOptions, PlanContext};
 use crate::options::{find_option, Narrowing, OptionNode};
@@ -119,9 +121,17 @@ pub trait ErasedRelation<P: Entity>: RelationCell<P> {
         narrowing: &Narrowing,
         strategy: Strategy,
     );
+    /// Adds to a graph save what this relation of `parent` (its node
+    /// `node`) holds: new targets, the foreign keys between them and
+    /// `parent`, association rows.
+    #[doc(hidden)]
+    fn add_writes(&self, parent: &P, node: usize, graph: &mut GraphWrite<'_>) -> Result<()>;
 }
 
 impl<P: Entity, T: Entity, F: RelationField<T>> ErasedRelation<P> for Relation<P, T, F> {
+    fn add_writes(&self, parent: &P, node: usize, graph: &mut GraphWrite<'_>) -> Result<()> {
+        save::add_relation_writes(*self, parent, node, graph)
+    }
     fn plan_load<'a>(
         &self,
         cx: &mut PlanContext<'_>,

@@ -13,7 +13,7 @@ use std::any::TypeId;
 use std::sync::Arc;
 
 use super::{Link, Relation, RelationField, FILL};
-use crate::schema::{Record, Written};
+use crate::schema::{Linked, Record, Written};
 
 impl<P: Record, T: Record, F: RelationField<T>> Relation<P, T, F> {
     /// Fixes or expires this relation of `parent` after `written`.
@@ -60,6 +60,35 @@ impl<P: Record, T: Record, F: RelationField<T>> Relation<P, T, F> {
                 }
             }
             Some(_) => {}
+        }
+    }
+
+    /// Fixes or expires this relation of `parent` after an association row
+    /// of its table was written (`linked.added`) or deleted: the other end
+    /// is appended to an unordered collection or taken out; an ordered
+    /// collection, or one whose other end the session has no handle for,
+    /// expires.
+    pub(crate) fn follow_link(&self, parent: &P, linked: &Linked<'_>) {
+        if self.meta.secondary != Some(linked.secondary)
+            || self.meta.foreign_key != linked.own_columns
+            || linked.other != TypeId::of::<T>()
+        {
+            return;
+        }
+        let Some(key) = linked.other_key.downcast_ref::<T::Key>() else {
+            return;
+        };
+        let field = self.field(parent);
+        if !field.is_loaded() {
+            return;
+        }
+        let is_other = &mut |target: &T| target.key() == *key;
+        let other = linked.other_object.and_then(|o| o.downcast_ref::<Arc<T>>());
+        match other {
+            _ if !linked.added => field.replace(FILL, is_other, None),
+            Some(_) if field.holds(FILL, is_other) => {}
+            Some(other) if self.meta.order_by.is_empty() => field.append(FILL, Arc::clone(other)),
+            _ => field.clear(FILL),
         }
     }
 

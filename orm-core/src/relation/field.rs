@@ -899,6 +899,26 @@ impl<T> loadable::Sealed for Many<T> {}
 impl<T: Send + Sync + 'static> Loadable<T> for One<T> {}
 impl<T: Send + Sync + 'static> Loadable<T> for Many<T> {}
 
+mod collection {
+    pub trait Sealed {}
+}
+
+/// The field of a relation that holds many targets: `Many` or `Dynamic`.
+/// [`Session::append`](crate::Session::append),
+/// [`link`](crate::Session::link), [`unlink`](crate::Session::unlink) and
+/// [`replace`](crate::Session::replace) take only such relations. Sealed.
+#[diagnostic::on_unimplemented(
+    message = "a to-one relation has no members to link or unlink",
+    label = "this relation's field is `{Self}`, not `Many<_>` or `Dynamic<_>`",
+    note = "set the foreign key (session.update_columns) or save the object with the relation loaded (session.insert)"
+)]
+pub trait Collection<T>: RelationField<T> + collection::Sealed {}
+
+impl<T> collection::Sealed for Many<T> {}
+impl<T> collection::Sealed for Dynamic<T> {}
+impl<T: Send + Sync + 'static> Collection<T> for Many<T> {}
+impl<T: Send + Sync + 'static> Collection<T> for Dynamic<T> {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

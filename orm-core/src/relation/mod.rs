@@ -6,11 +6,11 @@ mod field;
 
 use std::marker::PhantomData;
 
-pub use field::{Dynamic, LoadState, Loadable, Many, One, RelationField};
+pub use field::{Collection, Dynamic, LoadState, Loadable, Many, One, RelationField};
 pub(crate) use field::{Fill, FILL};
 
 use crate::filter::Filter;
-use crate::schema::{Record, RelationCell, RelationMeta, Written};
+use crate::schema::{Linked, Record, RelationCell, RelationMeta, Written};
 
 /// How the two ends of a relation are joined, as typed accessors the derive
 /// generates (the compiler checks that key types agree).
@@ -85,6 +85,9 @@ impl<P: Record, T: Record, F: RelationField<T>> RelationCell<P> for Relation<P, 
     }
     fn set_owner_of(&self, parent: &P, owner: u32) {
         self.field(parent).set_owner(FILL, owner)
+    }
+    fn follow_link(&self, parent: &P, linked: &Linked<'_>) {
+        Relation::follow_link(self, parent, linked)
     }
 }
 

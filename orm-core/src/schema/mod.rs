@@ -9,4 +9,4 @@ pub use meta::{
     ColumnMeta, ColumnMetaParts, EntityMeta, EntityMetaParts, RelationKind, RelationMeta,
     RelationMetaParts, Strategy,
 };
-pub use record::{Record, RelationCell, Written};
+pub use record::{Linked, Record, RelationCell, Written};

@@ -95,6 +95,9 @@ pub trait RelationCell<P: Record>: Send + Sync + 'static {
     fn owner_of(&self, parent: &P) -> Option<u32>;
     /// Records the session `parent` belongs to.
     fn set_owner_of(&self, parent: &P, owner: u32);
+    /// Fixes or expires the relation of `parent` after an association row
+    /// was written or deleted.
+    fn follow_link(&self, parent: &P, linked: &Linked<'_>);
 }
 
 /// A row the session wrote: its entity, its key, and the row as it now is
@@ -104,6 +107,20 @@ pub struct Written<'a> {
     pub(crate) entity: TypeId,
     pub(crate) key: &'a dyn Any,
     pub(crate) row: Option<&'a dyn Any>,
+}
+
+/// An association row the session wrote or deleted, seen from one end:
+/// the association table, the columns that hold that end's key, and the
+/// object at the other end (`None` when the session has no handle for it,
+/// which expires the relation). Nameable only inside the crate.
+#[doc(hidden)]
+pub struct Linked<'a> {
+    pub(crate) secondary: &'static str,
+    pub(crate) own_columns: &'static [&'static str],
+    pub(crate) other: TypeId,
+    pub(crate) other_key: &'a dyn Any,
+    pub(crate) other_object: Option<&'a dyn Any>,
+    pub(crate) added: bool,
 }
 
 impl<'a> Written<'a> {

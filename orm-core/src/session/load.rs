@@ -1,13 +1,11 @@
 //! Loading through the session: relations on access, the N+1 guard, and
 //! `dynamic` relations as queries.
 
-use std::sync::Arc;
-
 use super::Session;
 use crate::engine::{LazyLoads, NPlusOneGuard};
 use crate::query::Query;
-use crate::relation::{Dynamic, Link, Loadable, Relation};
-use crate::{Entity, Error, Result};
+use crate::relation::{Dynamic, Loadable, Relation};
+use crate::{Entity, Result};
 
 impl Session {
     /// Sets the N+1 guard (by default it warns at 20 repeated loads).
@@ -74,49 +72,5 @@ impl Session {
             Err(error) => query.refused_with(error),
         };
         query.run_by(self)
-    }
-
-    /// Adds `child` to a `dynamic` relation of `parent`: sets its foreign
-    /// key (or inserts the association row) and inserts it.
-    pub fn append<P: Entity, T: Entity>(
-        &mut self,
-        relation: Relation<P, T, Dynamic<T>>,
-        parent: &P,
-        mut child: T,
-    ) -> Result<Arc<T>> {
-        self.check_owner(parent, false)?;
-        match relation.link {
-            Link::Remote {
-                set_foreign_key, ..
-            } => {
-                set_foreign_key(&mut child, &parent.key());
-                self.insert(child)
-            }
-            Link::Secondary => {
-                let meta = relation.meta;
-                let sql = crate::sql::link_insert(meta, self.engine.dialect);
-                // The row, then its link: both or neither.
-                let child = self.atomic(|s| {
-                    let child = s.insert(child)?;
-                    let mut params = Vec::new();
-                    P::key_values(&parent.key(), &mut params);
-                    T::key_values(&child.key(), &mut params);
-                    s.execute(&sql, &params)?;
-                    Ok(child)
-                })?;
-                // The parent's collections over the same association table
-                // gained a member.
-                for other in P::relations() {
-                    if other.meta().secondary == meta.secondary {
-                        other.clear_on(parent);
-                    }
-                }
-                Ok(child)
-            }
-            Link::ManyToOne { .. } => Err(Error::Misuse(format!(
-                "{} is a to-one relation; set its foreign key instead of appending",
-                relation.meta.path()
-            ))),
-        }
     }
 }

@@ -2,6 +2,7 @@
 
 mod committed;
 mod freshness;
+mod link;
 mod load;
 mod query;
 mod raw;

@@ -7,17 +7,49 @@ use super::Session;
 use crate::changes::Changes;
 use crate::query::Query;
 use crate::sql::EntityStatements;
-use crate::{Entity, Error, Result, Row, Value, ValueRef};
+use crate::value::ValuesRow;
+use crate::{Entity, Error, Result, Value};
 
 impl Session {
     /// Inserts an object and returns its handle. A single integer primary key
     /// left at 0 is assigned by the database and written into the handle.
-    /// An object whose relation fields hold loaded objects is refused with
-    /// [`Error::Misuse`] before anything is sent: only columns are written.
-    pub fn insert<E: Entity>(&mut self, mut object: E) -> Result<Arc<E>> {
+    ///
+    /// An object whose relation fields hold objects is saved with them, as
+    /// SQLAlchemy's `session.add` cascades: every new object the loaded
+    /// relations reach is inserted (parents first, assigned keys read back
+    /// and foreign keys set from them, association rows written), objects
+    /// the session already holds are linked instead, all in one transaction
+    /// (a savepoint inside one). The handle returned has those relations
+    /// loaded with the saved objects, and every saved object is in the
+    /// identity map. What is sent is described under "Writing a graph" in
+    /// the README; the columns a relation sets override the fields.
+    pub fn insert<E: Entity>(&mut self, object: E) -> Result<Arc<E>> {
+        if E::relations().iter().any(|r| r.is_loaded_on(&object)) {
+            return self.insert_graph(object);
+        }
+        self.insert_row(object)
+    }
+
+    /// Inserts a new object with the new objects its relations hold.
+    fn insert_graph<E: Entity>(&mut self, object: E) -> Result<Arc<E>> {
+        let root = Arc::new(object);
+        let graph = crate::loader::GraphWrite::of(&self.engine.identity, &root)?;
+        let mut plan = crate::loader::SavePlan::new(graph)?;
+        // Built inside the transaction: a key the mapping cannot hold
+        // undoes every row.
+        let saved = self.atomic(|s| {
+            s.engine.run_plan(&mut plan)?;
+            plan.finish()
+        })?;
+        saved
+            .register(&mut self.engine.identity)
+            .ok_or_else(|| Error::Misuse("the saved graph has no root".into()))
+    }
+
+    /// Inserts the row of an object whose relations hold nothing.
+    fn insert_row<E: Entity>(&mut self, mut object: E) -> Result<Arc<E>> {
         let meta = E::META;
         let statements = EntityStatements::of(meta, self.engine.dialect);
-        refuse_loaded_relations(&object, "insert")?;
         let mut values = Vec::with_capacity(meta.columns.len());
         object.column_values(&mut values);
         if meta.auto_key && object.key_unassigned() {
@@ -223,11 +255,7 @@ impl Session {
     /// Registers a row just written under its key and fixes or expires
     /// every loaded relation it touches.
     fn registered_write<E: Entity>(&mut self, object: &Arc<E>) {
-        let key = object.key();
-        self.engine
-            .identity
-            .follow_write(&crate::schema::Written::new::<E>(&key, Some(object)));
-        self.engine.identity.typed_mut::<E>().insert(key, object);
+        self.engine.identity.register_write(object);
     }
 }
 
@@ -243,25 +271,6 @@ fn refuse_loaded_relations<E: Entity>(object: &E, what: &str) -> Result<()> {
             relation.meta().path()
         ))),
         None => Ok(()),
-    }
-}
-
-/// Column values held in memory, read as a row: how
-/// [`Session::update_columns`] builds its new object.
-struct ValuesRow<'a>(&'a [Value]);
-
-impl Row for ValuesRow<'_> {
-    fn value(&self, index: usize) -> Result<ValueRef<'_>> {
-        Ok(match self.0.get(index) {
-            Some(Value::Integer(n)) => ValueRef::Integer(*n),
-            Some(Value::Real(x)) => ValueRef::Real(*x),
-            Some(Value::Text(text)) => ValueRef::Text(text.as_bytes()),
-            Some(Value::Blob(bytes)) => ValueRef::Blob(bytes),
-            Some(Value::Null) | None => ValueRef::Null,
-            Some(Value::List(_)) => {
-                return Err(Error::Misuse("a list is not a column value".into()))
-            }
-        })
     }
 }
 

@@ -320,3 +320,20 @@ pub(crate) fn link_insert(relation: &RelationMeta, dialect: &dyn Dialect) -> Str
     sql.push(")");
     sql.finish()
 }
+
+/// `DELETE FROM <secondary> WHERE <owner columns> = ? AND <target columns>
+/// = ?`: one association row (owner key first, then target key).
+pub(crate) fn link_delete(relation: &RelationMeta, dialect: &dyn Dialect) -> String {
+    let columns: Vec<&str> = relation
+        .foreign_key
+        .iter()
+        .chain(relation.target_foreign_key)
+        .copied()
+        .collect();
+    let mut sql = Sql::new(dialect);
+    sql.push("DELETE FROM ");
+    sql.ident(relation.secondary.unwrap_or(""));
+    sql.push(" WHERE ");
+    sql.equal_params("", &columns);
+    sql.finish()
+}

@@ -17,14 +17,17 @@ mod write;
 
 use std::sync::{LazyLock, RwLock};
 
-pub(crate) use entity::{link_insert, schema, target_indexes, EntityStatements};
+pub(crate) use entity::{link_delete, link_insert, schema, target_indexes, EntityStatements};
 pub(crate) use filter::{render_order, ClauseOptions};
 pub use join::JoinBuilder;
 pub(crate) use join::{wrap_with_joins, JoinClause};
 pub use postgres::Postgres;
 pub(crate) use relation::{KeyCount, RelationStatements};
 pub use sqlite::Sqlite;
-pub(crate) use write::{delete_where, update_columns, update_where};
+pub(crate) use write::{
+    association_columns, delete_where, insert_rows, insert_rows_params, rows_per_statement,
+    update_columns, update_where,
+};
 
 use crate::hash::FastMap;
 use crate::SqlType;

@@ -4,7 +4,7 @@
 
 use super::{ClauseOptions, Dialect, Sql};
 use crate::filter::Expr;
-use crate::{EntityMeta, Value};
+use crate::{EntityMeta, SqlType, Value};
 
 /// Appends `UPDATE "table" SET "a" = ?, "b" = ?`.
 fn push_update_set(sql: &mut Sql<'_>, meta: &EntityMeta, set: &[&str]) {
@@ -97,4 +97,113 @@ pub(crate) fn upsert(meta: &EntityMeta, dialect: &dyn Dialect, insert: &str) -> 
         });
     }
     sql.finish()
+}
+
+/// The most rows one multi-row `INSERT ... VALUES` carries where each value
+/// is its own placeholder (SQLite): at most 500, and never more parameters
+/// than SQLite binds in one statement (32 766).
+pub(crate) fn rows_per_insert(columns: usize) -> usize {
+    (32_766 / columns.max(1)).clamp(1, 500)
+}
+
+/// Whether an insert of `rows` rows binds one array per column (dialects
+/// that bind a list as an array: PostgreSQL) instead of one placeholder per
+/// value; [`insert_rows`] writes the matching statement.
+pub(crate) fn inserts_rows_as_arrays(dialect: &dyn Dialect, rows: usize) -> bool {
+    rows > 1 && dialect.key_lists_as_array()
+}
+
+/// `INSERT INTO "table" ("a", "b") VALUES (?, ?), (?, ?)` for `rows` rows,
+/// with ` RETURNING "key"` when `returning` names a key the database
+/// assigns. Where [`inserts_rows_as_arrays`], every column is one array
+/// parameter instead, so one statement shape serves any number of rows:
+/// `SELECT c1, c2 FROM unnest($1::TEXT[], $2::BIGINT[]) WITH ORDINALITY AS
+/// r(c1, c2, n) ORDER BY n`; the rows are inserted in that order, so the
+/// keys an identity column assigns ascend with it.
+pub(crate) fn insert_rows(
+    dialect: &dyn Dialect,
+    table: &str,
+    columns: &[(&str, SqlType)],
+    rows: usize,
+    returning: Option<&str>,
+) -> String {
+    let mut sql = Sql::new(dialect);
+    sql.push("INSERT INTO ");
+    sql.ident(table);
+    sql.push(" (");
+    sql.list(columns.len(), |sql, i| sql.ident(columns[i].0));
+    sql.push(")");
+    if inserts_rows_as_arrays(dialect, rows) {
+        sql.push(" SELECT ");
+        sql.list(columns.len(), |sql, i| sql.push(&format!("c{}", i + 1)));
+        sql.push(" FROM unnest(");
+        sql.list(columns.len(), |sql, i| {
+            sql.param();
+            sql.push("::");
+            sql.push(dialect.column_type(columns[i].1));
+            sql.push("[]");
+        });
+        sql.push(") WITH ORDINALITY AS r(");
+        sql.list(columns.len(), |sql, i| sql.push(&format!("c{}", i + 1)));
+        sql.push(", n) ORDER BY n");
+    } else {
+        sql.push(" VALUES ");
+        sql.list(rows, |sql, _| {
+            sql.push("(");
+            sql.list(columns.len(), |sql, _| sql.param());
+            sql.push(")");
+        });
+    }
+    if let Some(key) = returning {
+        sql.push(" RETURNING ");
+        sql.ident(key);
+    }
+    sql.finish()
+}
+
+/// The parameters of [`insert_rows`] for `rows` (each row's values at
+/// `columns`): one array per column where [`inserts_rows_as_arrays`], else
+/// every value in row order.
+pub(crate) fn insert_rows_params(
+    dialect: &dyn Dialect,
+    rows: &[&[Value]],
+    columns: &[usize],
+) -> Vec<Value> {
+    if inserts_rows_as_arrays(dialect, rows.len()) {
+        columns
+            .iter()
+            .map(|&c| Value::List(rows.iter().map(|row| row[c].clone()).collect()))
+            .collect()
+    } else {
+        rows.iter()
+            .flat_map(|row| columns.iter().map(|&c| row[c].clone()))
+            .collect()
+    }
+}
+
+/// The columns of `relation`'s association table with the types of the
+/// keys they hold: the owner's key columns, then the target's.
+pub(crate) fn association_columns(relation: &crate::RelationMeta) -> Vec<(&'static str, SqlType)> {
+    let owner = relation.owner_meta();
+    let target = relation.target_meta();
+    let typed = |names: &'static [&'static str], meta: &'static EntityMeta| {
+        names
+            .iter()
+            .zip(meta.primary_key)
+            .map(move |(name, &i)| (*name, meta.columns[i].sql_type))
+    };
+    typed(relation.foreign_key, owner)
+        .chain(typed(relation.target_foreign_key, target))
+        .collect()
+}
+
+/// How many rows of `columns` columns one [`insert_rows`] statement takes
+/// when `rows` are to be written: all of them where the dialect binds
+/// arrays, else [`rows_per_insert`].
+pub(crate) fn rows_per_statement(dialect: &dyn Dialect, rows: usize, columns: usize) -> usize {
+    if inserts_rows_as_arrays(dialect, rows) {
+        rows
+    } else {
+        rows_per_insert(columns)
+    }
 }
