@@ -738,6 +738,34 @@ fn decimal_and_json_filters() {
         .all()
         .unwrap();
     assert_eq!(found[0].id, Uuid::from_u128(2));
+    // Long lists are one array parameter: on PostgreSQL an array literal,
+    // its elements quoted (the JSON's own quotes and backslashes escaped).
+    let prices: Vec<Decimal> = (0..40)
+        .map(|cents| Decimal::new(cents, 2))
+        .chain([Decimal::from_str("19.99").unwrap()])
+        .collect();
+    let found = session
+        .query::<Document>()
+        .filter(Document::PRICE.in_(prices))
+        .all()
+        .unwrap();
+    assert_eq!(
+        found.iter().map(|d| d.id.as_u128()).collect::<Vec<_>>(),
+        [1]
+    );
+    let bodies: Vec<serde_json::Value> = (0..40)
+        .map(|n| json!({"tag": format!("\"{n}\\")}))
+        .chain([json!({"tag": "b"})])
+        .collect();
+    let found = session
+        .query::<Document>()
+        .filter(Document::BODY.in_(bodies))
+        .all()
+        .unwrap();
+    assert_eq!(
+        found.iter().map(|d| d.id.as_u128()).collect::<Vec<_>>(),
+        [2]
+    );
 }
 
 #[test]
