@@ -17,6 +17,13 @@
 //!   or 1; [`Value::List`] binds as an array of the element type (`"id" =
 //!   ANY($1)`). A value that does not fit is refused before anything is
 //!   sent.
+//! - The column types eagerly carries as text (dates and times, `UUID`,
+//!   `JSON`/`JSONB`, `NUMERIC`; see [`SqlType`](crate::SqlType)) are sent
+//!   in PostgreSQL's text format, which the server parses, a list of them
+//!   as an array literal (`{"a","b"}`); their binary results are turned
+//!   into the text SQLite stores for the same type (`2024-01-02
+//!   03:04:05.000000000Z`, hyphenated UUIDs, decimal digits with their
+//!   scale), so each column type reads one form on both engines.
 //! - Rows are streamed as the server sends them.
 //! - Errors are [`DatabaseError`]s classified by SQLSTATE (23505 unique,
 //!   23503 foreign key, 23502 not null, 23514 check, 40001 serialization
@@ -55,11 +62,12 @@ use std::error::Error as StdError;
 /// [`PostgresBackend::new`], a driver error to inspect).
 pub use postgres;
 use postgres::fallible_iterator::FallibleIterator;
-use postgres::types::{to_sql_checked, FromSql, IsNull, Kind, ToSql, Type};
+use postgres::types::{to_sql_checked, Format, FromSql, IsNull, Kind, ToSql, Type};
 use postgres::{Client, NoTls, Statement};
 
 use super::{abbreviate_sql, Backend, Row};
 use crate::hash::FastMap;
+use crate::value::civil;
 use crate::{DatabaseError, DatabaseErrorKind, Error, Result, Value, ValueRef};
 
 /// Prepared statements kept per connection; generated SQL is a small fixed
@@ -217,9 +225,20 @@ impl Backend for PostgresBackend {
             }
         };
         let result = (|| {
+            let as_text: Vec<bool> = statement
+                .columns()
+                .iter()
+                .map(|column| reads_as_text(column.type_()))
+                .collect();
+            let any_as_text = as_text.contains(&true);
             let mut rows = self.client.query_raw(&statement, params.iter().map(Bind))?;
             while let Some(row) = rows.next()? {
-                on_row(&PostgresRow(&row))?;
+                let texts = if any_as_text {
+                    texts_of(&row, &as_text)?
+                } else {
+                    Vec::new()
+                };
+                on_row(&PostgresRow { row: &row, texts })?;
             }
             Ok(())
         })();
@@ -262,7 +281,74 @@ fn is_text(ty: &Type) -> bool {
     .contains(ty)
 }
 
+/// The types a value eagerly carries as text is sent to in PostgreSQL's
+/// text format, for the server to parse.
+fn parses_text(ty: &Type) -> bool {
+    [
+        Type::TIMESTAMPTZ,
+        Type::TIMESTAMP,
+        Type::DATE,
+        Type::TIME,
+        Type::UUID,
+        Type::JSON,
+        Type::JSONB,
+        Type::NUMERIC,
+    ]
+    .contains(ty)
+}
+
+/// The element type of a parameter that PostgreSQL parses from text.
+fn text_array_element(ty: &Type) -> Option<&Type> {
+    match ty.kind() {
+        Kind::Array(element) if parses_text(element) => Some(element),
+        _ => None,
+    }
+}
+
+/// One element of an array literal: `NULL`, a number as is, a text quoted
+/// with `"` and `\` escaped.
+fn push_array_element(
+    out: &mut bytes::BytesMut,
+    value: &Value,
+    element: &Type,
+) -> std::result::Result<(), BoxError> {
+    match value {
+        Value::Null => out.extend_from_slice(b"NULL"),
+        Value::Integer(i) if *element == Type::NUMERIC => {
+            out.extend_from_slice(i.to_string().as_bytes())
+        }
+        Value::Text(text) => {
+            out.extend_from_slice(b"\"");
+            for byte in text.bytes() {
+                if byte == b'"' || byte == b'\\' {
+                    out.extend_from_slice(b"\\");
+                }
+                out.extend_from_slice(&[byte]);
+            }
+            out.extend_from_slice(b"\"");
+        }
+        _ => return Err(mismatch("this value", element)),
+    }
+    Ok(())
+}
+
 impl ToSql for Bind<'_> {
+    /// Text for the types PostgreSQL parses ([`parses_text`]), and for
+    /// arrays of them; binary for the rest.
+    fn encode_format(&self, ty: &Type) -> Format {
+        let text = match self.0 {
+            Value::Text(_) => parses_text(ty),
+            Value::Integer(_) => *ty == Type::NUMERIC,
+            Value::List(_) => text_array_element(ty).is_some(),
+            _ => false,
+        };
+        if text {
+            Format::Text
+        } else {
+            Format::Binary
+        }
+    }
+
     fn to_sql(
         &self,
         ty: &Type,
@@ -271,7 +357,10 @@ impl ToSql for Bind<'_> {
         match self.0 {
             Value::Null => Ok(IsNull::Yes),
             &Value::Integer(i) => {
-                if *ty == Type::INT8 {
+                if *ty == Type::NUMERIC {
+                    out.extend_from_slice(i.to_string().as_bytes());
+                    Ok(IsNull::No)
+                } else if *ty == Type::INT8 {
                     i.to_sql(ty, out)
                 } else if *ty == Type::INT4 {
                     i32::try_from(i)
@@ -304,10 +393,25 @@ impl ToSql for Bind<'_> {
                     Err(mismatch("a float", ty))
                 }
             }
-            Value::Text(text) if is_text(ty) => text.as_str().to_sql(ty, out),
+            Value::Text(text) if is_text(ty) || parses_text(ty) => {
+                out.extend_from_slice(text.as_bytes());
+                Ok(IsNull::No)
+            }
             Value::Text(_) => Err(mismatch("text", ty)),
             Value::Blob(bytes) if *ty == Type::BYTEA => bytes.as_slice().to_sql(ty, out),
             Value::Blob(_) => Err(mismatch("bytes", ty)),
+            Value::List(items) if text_array_element(ty).is_some() => {
+                let element = text_array_element(ty).unwrap_or(ty);
+                out.extend_from_slice(b"{");
+                for (index, item) in items.iter().enumerate() {
+                    if index > 0 {
+                        out.extend_from_slice(b",");
+                    }
+                    push_array_element(out, item, element)?;
+                }
+                out.extend_from_slice(b"}");
+                Ok(IsNull::No)
+            }
             Value::List(items) => match ty.kind() {
                 Kind::Array(_) => {
                     let items: Vec<Bind<'_>> = items.iter().map(Bind).collect();
@@ -328,7 +432,170 @@ impl ToSql for Bind<'_> {
 
 // ----- rows -----------------------------------------------------------------
 
-struct PostgresRow<'a>(&'a postgres::Row);
+/// A row, with the text forms of its columns read as text (by position,
+/// `None` for NULL and for the other columns; empty when there is none).
+struct PostgresRow<'a> {
+    row: &'a postgres::Row,
+    texts: Vec<Option<String>>,
+}
+
+/// The types whose binary results are turned into eagerly's text form
+/// (see [`text_form`]). `JSON` and `JSONB` arrive as text already.
+fn reads_as_text(ty: &Type) -> bool {
+    [
+        Type::TIMESTAMPTZ,
+        Type::TIMESTAMP,
+        Type::DATE,
+        Type::TIME,
+        Type::UUID,
+        Type::NUMERIC,
+    ]
+    .contains(ty)
+}
+
+/// The text forms of the columns marked in `as_text`.
+fn texts_of(row: &postgres::Row, as_text: &[bool]) -> Result<Vec<Option<String>>> {
+    let mut texts = Vec::with_capacity(as_text.len());
+    for (index, &marked) in as_text.iter().enumerate() {
+        texts.push(if marked {
+            row.try_get::<_, Option<TextForm>>(index)?
+                .map(|form| form.0)
+        } else {
+            None
+        });
+    }
+    Ok(texts)
+}
+
+/// A value read by [`text_form`].
+struct TextForm(String);
+
+impl FromSql<'_> for TextForm {
+    fn from_sql(ty: &Type, raw: &[u8]) -> std::result::Result<Self, BoxError> {
+        text_form(ty, raw).map(TextForm)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        reads_as_text(ty)
+    }
+}
+
+/// PostgreSQL's epoch, 2000-01-01, in days after the Unix epoch.
+const POSTGRES_EPOCH_DAYS: i64 = 10_957;
+const MICROS_PER_DAY: i64 = 86_400_000_000;
+
+/// The text eagerly stores for a value of `ty`, from its binary form.
+fn text_form(ty: &Type, raw: &[u8]) -> std::result::Result<String, BoxError> {
+    let malformed = || -> BoxError { format!("malformed {ty} value").into() };
+    if *ty == Type::TIMESTAMP || *ty == Type::TIMESTAMPTZ {
+        let micros = i64::from_sql(&Type::INT8, raw)?;
+        let text = match micros {
+            i64::MAX => "infinity".to_owned(),
+            i64::MIN => "-infinity".to_owned(),
+            _ => {
+                let days = micros.div_euclid(MICROS_PER_DAY) + POSTGRES_EPOCH_DAYS;
+                let date = civil::Date::from_days_since_unix_epoch(days).ok_or_else(malformed)?;
+                let time = civil::Time::from_micros(micros.rem_euclid(MICROS_PER_DAY))
+                    .ok_or_else(malformed)?;
+                if *ty == Type::TIMESTAMPTZ {
+                    civil::write_timestamp_utc(date, time)
+                } else {
+                    civil::write_timestamp(date, time)
+                }
+            }
+        };
+        Ok(text)
+    } else if *ty == Type::DATE {
+        let days = i32::from_sql(&Type::INT4, raw)?;
+        Ok(match days {
+            i32::MAX => "infinity".to_owned(),
+            i32::MIN => "-infinity".to_owned(),
+            _ => {
+                let date =
+                    civil::Date::from_days_since_unix_epoch(i64::from(days) + POSTGRES_EPOCH_DAYS)
+                        .ok_or_else(malformed)?;
+                let mut text = String::with_capacity(10);
+                date.write(&mut text);
+                text
+            }
+        })
+    } else if *ty == Type::TIME {
+        let time =
+            civil::Time::from_micros(i64::from_sql(&Type::INT8, raw)?).ok_or_else(malformed)?;
+        let mut text = String::with_capacity(18);
+        time.write(&mut text);
+        Ok(text)
+    } else if *ty == Type::UUID {
+        let bytes: &[u8; 16] = raw.try_into().map_err(|_| malformed())?;
+        let mut text = String::with_capacity(36);
+        for (index, byte) in bytes.iter().enumerate() {
+            if matches!(index, 4 | 6 | 8 | 10) {
+                text.push('-');
+            }
+            use std::fmt::Write;
+            let _ = write!(text, "{byte:02x}");
+        }
+        Ok(text)
+    } else if *ty == Type::NUMERIC {
+        numeric_text(raw).ok_or_else(malformed)
+    } else {
+        Err(format!("columns of type {ty} are not read as text").into())
+    }
+}
+
+/// A `NUMERIC`'s decimal digits from its binary form: a digit count, the
+/// weight of the first base-10000 digit, a sign word, the display scale,
+/// then the digits.
+fn numeric_text(raw: &[u8]) -> Option<String> {
+    let word = |index: usize| -> Option<u16> {
+        Some(u16::from_be_bytes(
+            raw.get(index * 2..index * 2 + 2)?.try_into().ok()?,
+        ))
+    };
+    let count = usize::from(word(0)?);
+    let weight = i64::from(word(1)? as i16);
+    let sign = word(2)?;
+    let scale = usize::from(word(3)?);
+    let digits: Vec<u16> = (0..count).map(|i| word(4 + i)).collect::<Option<_>>()?;
+    match sign {
+        0x0000 | 0x4000 => {}
+        0xC000 => return Some("NaN".to_owned()),
+        0xD000 => return Some("Infinity".to_owned()),
+        0xF000 => return Some("-Infinity".to_owned()),
+        _ => return None,
+    }
+    // The base-10000 digit of weight `w` (10000^w), 0 where none is sent.
+    let digit_at = |w: i64| -> u16 {
+        usize::try_from(weight - w)
+            .ok()
+            .and_then(|i| digits.get(i).copied())
+            .unwrap_or(0)
+    };
+    let mut text = String::new();
+    if sign == 0x4000 {
+        text.push('-');
+    }
+    use std::fmt::Write;
+    if weight < 0 {
+        text.push('0');
+    } else {
+        let _ = write!(text, "{}", digit_at(weight));
+        for w in (0..weight).rev() {
+            let _ = write!(text, "{:04}", digit_at(w));
+        }
+    }
+    if scale > 0 {
+        text.push('.');
+        let start = text.len();
+        let mut w = -1;
+        while text.len() - start < scale {
+            let _ = write!(text, "{:04}", digit_at(w));
+            w -= 1;
+        }
+        text.truncate(start + scale);
+    }
+    Some(text)
+}
 
 /// One column's value, read by its type.
 struct Cell<'a>(ValueRef<'a>);
@@ -354,6 +621,17 @@ impl<'a> FromSql<'a> for Cell<'a> {
             ValueRef::Text(raw)
         } else if *ty == Type::BYTEA {
             ValueRef::Blob(raw)
+        } else if *ty == Type::JSON {
+            ValueRef::Text(raw)
+        } else if *ty == Type::JSONB {
+            // A version byte, 1, before the document's text.
+            match raw.split_first() {
+                Some((1, text)) => ValueRef::Text(text),
+                _ => return Err("JSONB in an unknown version".into()),
+            }
+        } else if reads_as_text(ty) {
+            // Read by `texts_of` before the row is handed on.
+            return Err(format!("a {ty} value is read as its text").into());
         } else {
             return Err(format!("columns of type {ty} are not supported").into());
         }))
@@ -370,7 +648,10 @@ impl<'a> FromSql<'a> for Cell<'a> {
 
 impl Row for PostgresRow<'_> {
     fn value(&self, index: usize) -> Result<ValueRef<'_>> {
-        Ok(self.0.try_get::<_, Cell<'_>>(index)?.0)
+        if let Some(Some(text)) = self.texts.get(index) {
+            return Ok(ValueRef::Text(text.as_bytes()));
+        }
+        Ok(self.row.try_get::<_, Cell<'_>>(index)?.0)
     }
 }
 
@@ -495,6 +776,79 @@ mod tests {
             Control::Schema
         );
         assert_eq!(Control::of("drop table t"), Control::Schema);
+    }
+
+    /// A NUMERIC's binary form: the words after the header are base-10000
+    /// digits.
+    fn numeric(weight: i16, sign: u16, scale: u16, digits: &[u16]) -> Vec<u8> {
+        let mut raw = Vec::new();
+        for word in [digits.len() as u16, weight as u16, sign, scale]
+            .into_iter()
+            .chain(digits.iter().copied())
+        {
+            raw.extend_from_slice(&word.to_be_bytes());
+        }
+        raw
+    }
+
+    #[test]
+    fn numerics_read_as_their_digits_with_their_scale() {
+        // 12345678.9: weight 1 (10000^1), digits 1234 5678 9000, scale 1.
+        assert_eq!(
+            numeric_text(&numeric(1, 0, 1, &[1234, 5678, 9000])).unwrap(),
+            "12345678.9"
+        );
+        // -0.0012: the first digit is of weight -1, scale 4.
+        assert_eq!(
+            numeric_text(&numeric(-1, 0x4000, 4, &[12])).unwrap(),
+            "-0.0012"
+        );
+        // 1.50 keeps its trailing zero; 0.00001 needs a digit of weight -2.
+        assert_eq!(numeric_text(&numeric(0, 0, 2, &[1, 5000])).unwrap(), "1.50");
+        assert_eq!(
+            numeric_text(&numeric(-2, 0, 5, &[1000])).unwrap(),
+            "0.00001"
+        );
+        // 20000: trailing zero digits are not sent.
+        assert_eq!(numeric_text(&numeric(1, 0, 0, &[2])).unwrap(), "20000");
+        assert_eq!(numeric_text(&numeric(0, 0, 0, &[])).unwrap(), "0");
+        assert_eq!(numeric_text(&numeric(0, 0xC000, 0, &[])).unwrap(), "NaN");
+        assert_eq!(numeric_text(&[0, 1]), None);
+    }
+
+    #[test]
+    fn dates_and_times_read_as_the_text_sqlite_stores() {
+        let text = |ty: &Type, raw: &[u8]| text_form(ty, raw).unwrap();
+        // 2000-01-01 is 0 on both counts; one microsecond before it.
+        assert_eq!(
+            text(&Type::TIMESTAMPTZ, &(-1i64).to_be_bytes()),
+            "1999-12-31 23:59:59.999999000Z"
+        );
+        assert_eq!(
+            text(&Type::TIMESTAMP, &86_400_000_001i64.to_be_bytes()),
+            "2000-01-02 00:00:00.000001000"
+        );
+        assert_eq!(text(&Type::TIMESTAMP, &i64::MAX.to_be_bytes()), "infinity");
+        assert_eq!(
+            text(&Type::DATE, &(-730_119i32).to_be_bytes()),
+            "0001-01-01"
+        );
+        assert_eq!(text(&Type::DATE, &i32::MIN.to_be_bytes()), "-infinity");
+        assert_eq!(
+            text(&Type::TIME, &45_296_000_007i64.to_be_bytes()),
+            "12:34:56.000007000"
+        );
+        assert_eq!(
+            text(
+                &Type::UUID,
+                &[
+                    0x67, 0xe5, 0x50, 0x44, 0x10, 0xb1, 0x42, 0x6f, 0x92, 0x47, 0xbb, 0x68, 0x0e,
+                    0x5f, 0xe0, 0xc8
+                ]
+            ),
+            "67e55044-10b1-426f-9247-bb680e5fe0c8"
+        );
+        assert!(text_form(&Type::UUID, &[1, 2]).is_err());
     }
 
     #[test]

@@ -37,9 +37,18 @@ impl Dialect for Postgres {
             SqlType::Integer => "BIGINT",
             SqlType::Int32 => "INTEGER",
             SqlType::Boolean => "BOOLEAN",
+            SqlType::SmallInt => "SMALLINT",
             SqlType::Real => "DOUBLE PRECISION",
+            SqlType::Real32 => "REAL",
             SqlType::Text => "TEXT",
             SqlType::Blob => "BYTEA",
+            SqlType::Timestamp => "TIMESTAMP",
+            SqlType::TimestampTz => "TIMESTAMPTZ",
+            SqlType::Date => "DATE",
+            SqlType::Time => "TIME",
+            SqlType::Uuid => "UUID",
+            SqlType::Json => "JSONB",
+            SqlType::Decimal => "NUMERIC",
         }
     }
 

@@ -35,12 +35,7 @@ impl Dialect for Sqlite {
     fn column_type(&self, sql_type: SqlType) -> &'static str {
         // A single INTEGER PRIMARY KEY column is SQLite's rowid alias,
         // which is what assigns keys on insert.
-        match sql_type {
-            SqlType::Integer | SqlType::Int32 | SqlType::Boolean => "INTEGER",
-            SqlType::Real => "REAL",
-            SqlType::Text => "TEXT",
-            SqlType::Blob => "BLOB",
-        }
+        sql_type.ddl_name()
     }
 
     fn begin(&self, immediate: bool) -> &'static str {

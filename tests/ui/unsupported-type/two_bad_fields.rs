@@ -6,7 +6,7 @@ pub struct Author {
     #[orm(primary_key)]
     pub id: i64,
     pub followers: u64,
-    pub ratio: f32,
+    pub total: i128,
 }
 
 fn main() {}

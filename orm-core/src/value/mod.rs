@@ -66,8 +66,10 @@ impl ValueRef<'_> {
 
 /// The SQL type a column is declared with in generated DDL, and the type a
 /// parameter binds as. Each [`Dialect`](crate::Dialect) names it its own way:
-/// SQLite declares every integer (and `bool`) `INTEGER`, PostgreSQL tells
-/// the widths apart (`BIGINT`, `INTEGER`) and has `BOOLEAN`.
+/// SQLite declares every integer (and `bool`) `INTEGER` and every text form
+/// `TEXT`, PostgreSQL tells the widths apart (`BIGINT`, `INTEGER`,
+/// `SMALLINT`) and has native date/time, `UUID`, `JSONB` and `NUMERIC`
+/// types. The README's "Column types" table maps each Rust type.
 ///
 /// New types may be added; match with a wildcard arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,27 +78,67 @@ pub enum SqlType {
     /// A 64-bit integer (`i64`, and `u32`, whose range needs 64 bits):
     /// SQLite `INTEGER`, PostgreSQL `BIGINT`.
     Integer,
-    /// A 32-bit integer (`i32`): SQLite `INTEGER`, PostgreSQL `INTEGER`.
+    /// A 32-bit integer (`i32`, and `u16`, whose range needs more than 16
+    /// bits): SQLite `INTEGER`, PostgreSQL `INTEGER`.
     Int32,
+    /// A 16-bit integer (`i16`, and `u8`, PostgreSQL having no 8-bit
+    /// integer): SQLite `INTEGER`, PostgreSQL `SMALLINT`.
+    SmallInt,
     /// A boolean (`bool`): SQLite `INTEGER` holding 0 or 1, PostgreSQL
     /// `BOOLEAN`.
     Boolean,
     /// A 64-bit float: SQLite `REAL`, PostgreSQL `DOUBLE PRECISION`.
     Real,
+    /// A 32-bit float (`f32`): SQLite `REAL` (a 64-bit float, which holds
+    /// every `f32` exactly), PostgreSQL `REAL`.
+    Real32,
     /// `TEXT`.
     Text,
     /// `BLOB`.
     Blob,
+    /// A date and time of day without a zone (`chrono::NaiveDateTime`,
+    /// `time::PrimitiveDateTime`): SQLite `TEXT` as
+    /// `YYYY-MM-DD HH:MM:SS.fffffffff`, PostgreSQL `TIMESTAMP`.
+    Timestamp,
+    /// An instant (`chrono::DateTime<Utc>`, `time::OffsetDateTime`): SQLite
+    /// `TEXT` in UTC as `YYYY-MM-DD HH:MM:SS.fffffffffZ`, PostgreSQL
+    /// `TIMESTAMPTZ`.
+    TimestampTz,
+    /// A calendar date (`chrono::NaiveDate`, `time::Date`): SQLite `TEXT` as
+    /// `YYYY-MM-DD`, PostgreSQL `DATE`.
+    Date,
+    /// A time of day (`chrono::NaiveTime`, `time::Time`): SQLite `TEXT` as
+    /// `HH:MM:SS.fffffffff`, PostgreSQL `TIME`.
+    Time,
+    /// A UUID (`uuid::Uuid`): SQLite `TEXT` in its hyphenated lower-case
+    /// form, PostgreSQL `UUID`.
+    Uuid,
+    /// A JSON document (`serde_json::Value`): SQLite `TEXT`, PostgreSQL
+    /// `JSONB`.
+    Json,
+    /// An exact decimal number (`rust_decimal::Decimal`): SQLite `TEXT`
+    /// (its digits, so it stays exact), PostgreSQL `NUMERIC`.
+    Decimal,
 }
 
 impl SqlType {
     /// The type name SQLite's `CREATE TABLE` uses (see
     /// [`Dialect::column_type`](crate::Dialect::column_type) for the others).
+    /// Text forms are declared `TEXT` rather than `DATE` or `NUMERIC`: such
+    /// names give SQLite's NUMERIC affinity, which would turn the text
+    /// `1.50` of a decimal into the float 1.5.
     pub const fn ddl_name(self) -> &'static str {
         match self {
-            SqlType::Integer | SqlType::Int32 | SqlType::Boolean => "INTEGER",
-            SqlType::Real => "REAL",
-            SqlType::Text => "TEXT",
+            SqlType::Integer | SqlType::Int32 | SqlType::SmallInt | SqlType::Boolean => "INTEGER",
+            SqlType::Real | SqlType::Real32 => "REAL",
+            SqlType::Text
+            | SqlType::Timestamp
+            | SqlType::TimestampTz
+            | SqlType::Date
+            | SqlType::Time
+            | SqlType::Uuid
+            | SqlType::Json
+            | SqlType::Decimal => "TEXT",
             SqlType::Blob => "BLOB",
         }
     }
@@ -130,9 +172,19 @@ impl fmt::Display for DecodeFailure {
 
 /// A Rust type that can be stored in one SQL column.
 ///
-/// Implemented for `i32`, `i64`, `u32`, `f64`, `bool`, `String`, `Vec<u8>`
-/// and `Option<T>` of each. Implement it for your own type to map it; the
-/// derive checks every non-relation field against this trait at compile time.
+/// Implemented for `i16`, `i32`, `i64`, `u8`, `u16`, `u32`, `f32`, `f64`,
+/// `bool`, `String`, `Vec<u8>`, behind cargo features for
+/// `chrono::{DateTime<Utc>, NaiveDateTime, NaiveDate, NaiveTime}`
+/// (`chrono`), `time::{OffsetDateTime, PrimitiveDateTime, Date, Time}`
+/// (`time`), `uuid::Uuid` (`uuid`), `serde_json::Value` (`json`) and
+/// `rust_decimal::Decimal` (`decimal`), and for `Option<T>` of each (the
+/// README's "Column types" table says how each engine stores them).
+/// `u64`, `usize` and the 128-bit integers are not: SQLite's and
+/// PostgreSQL's integers are signed and at most 64 bits wide.
+///
+/// Implement it for your own type to map it; the derive checks every
+/// non-relation field against this trait at compile time. A newtype
+/// forwards to the type it wraps:
 ///
 /// ```
 /// # extern crate orm_core as eagerly;
@@ -151,10 +203,40 @@ impl fmt::Display for DecodeFailure {
 ///     }
 /// }
 /// ```
+///
+/// An enum is stored as text (or, the same way, as an integer of its
+/// choosing with `SqlType::SmallInt` and `i16`): one name per variant, and
+/// a [`DecodeFailure`] for a name it does not know.
+///
+/// ```
+/// # extern crate orm_core as eagerly;
+/// use eagerly::{ColumnType, DecodeFailure, SqlType, Value, ValueRef};
+///
+/// #[derive(Debug, Clone, Copy, PartialEq)]
+/// pub enum Status { Draft, Published }
+///
+/// impl ColumnType for Status {
+///     const SQL_TYPE: SqlType = SqlType::Text;
+///     fn to_value(&self) -> Value {
+///         Value::from(match self { Status::Draft => "draft", Status::Published => "published" })
+///     }
+///     fn from_value(value: ValueRef<'_>) -> Result<Self, DecodeFailure> {
+///         match String::from_value(value)?.as_str() {
+///             "draft" => Ok(Status::Draft),
+///             "published" => Ok(Status::Published),
+///             other => Err(DecodeFailure { expected: "Status", found: format!("TEXT {other:?}") }),
+///         }
+///     }
+/// }
+/// ```
+///
+/// Filters take the enum itself (`Post::STATUS.eq(Status::Draft)`), as
+/// [`IntoColumnValue`] holds for every `ColumnType`.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be mapped to a column",
     label = "unsupported column type",
-    note = "supported column types are i32, i64, u32, f64, bool, String, Vec<u8> and Option<T> of each",
+    note = "supported column types are i16, i32, i64, u8, u16, u32, f32, f64, bool, String, Vec<u8>, the date/time, uuid, JSON and decimal types of the features `chrono`, `time`, `uuid`, `json`, `decimal`, and Option<T> of each",
+    note = "u64, usize and 128-bit integers are not supported: SQLite and PostgreSQL integers are signed and at most 64 bits wide; use i64 (or u32 when the values fit), or rust_decimal::Decimal for the whole u64 range",
     note = "implement `eagerly::ColumnType` for `{Self}` to map it, or use a relation type for a relationship field"
 )]
 pub trait ColumnType: Sized + Send + Sync + 'static {
@@ -183,15 +265,9 @@ impl ColumnType for i64 {
 }
 
 macro_rules! narrow_integer {
-    ($($ty:ident),*) => {$(
+    ($($ty:ident => $sql_type:ident),*) => {$(
         impl ColumnType for $ty {
-            // A signed 32-bit integer is `Int32`; a `u32` needs 64 bits of
-            // a signed column.
-            const SQL_TYPE: SqlType = if $ty::BITS == 32 && $ty::MIN != 0 {
-                SqlType::Int32
-            } else {
-                SqlType::Integer
-            };
+            const SQL_TYPE: SqlType = SqlType::$sql_type;
             fn to_value(&self) -> Value {
                 Value::Integer(i64::from(*self))
             }
@@ -207,7 +283,9 @@ macro_rules! narrow_integer {
         }
     )*};
 }
-narrow_integer!(i32, u32);
+// Each unsigned type takes the next signed width: PostgreSQL's integers
+// are signed.
+narrow_integer!(i32 => Int32, u32 => Integer, i16 => SmallInt, u8 => SmallInt, u16 => Int32);
 
 impl ColumnType for f64 {
     const SQL_TYPE: SqlType = SqlType::Real;
@@ -221,6 +299,32 @@ impl ColumnType for f64 {
             ValueRef::Integer(i) => Ok(i as f64),
             other => Err(DecodeFailure::wrong_class("f64", other)),
         }
+    }
+}
+
+/// Stored as a 64-bit float, which holds every `f32` exactly, so what was
+/// written reads back bit for bit (infinities included; NaN as `f64` NaN
+/// does). A value written by other means is rounded to the nearest `f32`,
+/// except a finite one beyond `f32`'s range, which is refused rather than
+/// read as an infinity.
+impl ColumnType for f32 {
+    const SQL_TYPE: SqlType = SqlType::Real32;
+    fn to_value(&self) -> Value {
+        Value::Real(f64::from(*self))
+    }
+    fn from_value(value: ValueRef<'_>) -> Result<Self, DecodeFailure> {
+        let wide = f64::from_value(value).map_err(|failure| DecodeFailure {
+            expected: "f32",
+            ..failure
+        })?;
+        let narrow = wide as f32;
+        if narrow.is_infinite() && wide.is_finite() {
+            return Err(DecodeFailure {
+                expected: "f32",
+                found: format!("REAL {wide:e} (out of range)"),
+            });
+        }
+        Ok(narrow)
     }
 }
 
@@ -336,7 +440,7 @@ macro_rules! plain_into_option {
         }
     )*};
 }
-plain_into_option!(i32, i64, u32, f64, bool, String, Vec<u8>);
+plain_into_option!(i16, i32, i64, u8, u16, u32, f32, f64, bool, String, Vec<u8>);
 
 /// Plain Rust values as bound parameters, for [`Session::execute`],
 /// [`Session::query_sql`] and [`Session::query_as`] (see [`params!`]):
@@ -360,7 +464,7 @@ macro_rules! value_from {
         }
     )*};
 }
-value_from!(i32, i64, u32, f64, bool, String, Vec<u8>);
+value_from!(i16, i32, i64, u8, u16, u32, f32, f64, bool, String, Vec<u8>);
 
 impl From<&str> for Value {
     fn from(value: &str) -> Value {
@@ -398,3 +502,14 @@ impl Row for ValuesRow<'_> {
         })
     }
 }
+
+// After the macros above, which `types` uses too.
+#[cfg(any(feature = "chrono", feature = "time", feature = "postgres"))]
+// Parsing serves the features, the binary conversions PostgreSQL; each
+// without the other leaves some unused.
+#[cfg_attr(
+    not(all(feature = "postgres", any(feature = "chrono", feature = "time"))),
+    allow(dead_code)
+)]
+pub(crate) mod civil;
+mod types;
