@@ -205,6 +205,7 @@ struct Details {
     columns: Vec<String>,
     code: Option<EngineCode>,
     hint: Option<Cow<'static, str>>,
+    relation: Option<String>,
     // Shared, so an error can be kept (a failed transaction's first error)
     // and handed out again.
     driver: Arc<dyn std::error::Error + Send + Sync + 'static>,
@@ -229,6 +230,7 @@ impl DatabaseError {
             columns: Vec::new(),
             code: None,
             hint: None,
+            relation: None,
             driver: Arc::from(driver),
         }))
     }
@@ -262,6 +264,20 @@ impl DatabaseError {
     pub fn with_hint(mut self, hint: impl Into<Cow<'static, str>>) -> Self {
         self.0.hint = Some(hint.into());
         self
+    }
+
+    /// Names the relation the failure is about, as `Owner.field`: the
+    /// session sets it on a delete refused because rows still point at
+    /// the deleted one through that relation.
+    pub fn with_relation(mut self, relation: impl Into<String>) -> Self {
+        self.0.relation = Some(relation.into());
+        self
+    }
+
+    /// The relation the failure is about (`User.posts`), when the session
+    /// can tell: set on a foreign-key violation of a delete.
+    pub fn relation(&self) -> Option<&str> {
+        self.0.relation.as_deref()
     }
 
     /// Why the database refused the statement.
@@ -356,6 +372,7 @@ impl fmt::Debug for DatabaseError {
             .field("columns", &self.0.columns)
             .field("code", &self.code())
             .field("hint", &self.hint())
+            .field("relation", &self.0.relation)
             .finish_non_exhaustive()
     }
 }

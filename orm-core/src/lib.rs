@@ -36,7 +36,7 @@ pub use loader::{
 };
 pub use query::Query;
 pub use relation::{Collection, Dynamic, LoadState, Many, One, Relation};
-pub use schema::{ColumnMeta, EntityMeta, Record, RelationKind, RelationMeta, Strategy};
+pub use schema::{ColumnMeta, EntityMeta, OnDelete, Record, RelationKind, RelationMeta, Strategy};
 pub use session::{
     FromSqlRow, LoggedStatement, RetryEvent, RetryPolicy, Session, TransactionOptions,
     DEFAULT_LOG_CAPACITY,

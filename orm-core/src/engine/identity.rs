@@ -33,6 +33,10 @@ trait AnyEntityMap: Send {
     /// Makes unloaded every relation of this map's objects that goes
     /// through the association table `secondary`.
     fn clear_relations_over(&self, secondary: &str);
+    /// Whether this map's rows change when a row of `target` is deleted:
+    /// a many-to-one to it whose foreign key is `on_delete` cascade or set
+    /// null.
+    fn deleted_with(&self, target: TypeId) -> bool;
     /// Moves every entry to the tracked-only list: the map forgets them.
     fn forget_all(&mut self);
     /// Forgets every entry and marks it as no longer the session's.
@@ -97,6 +101,14 @@ impl<E: Record> AnyEntityMap for EntityMap<E> {
     }
     fn clear_relations_over(&self, secondary: &str) {
         self.clear_relations_where(&|meta| meta.secondary == Some(secondary));
+    }
+    fn deleted_with(&self, target: TypeId) -> bool {
+        E::cells().iter().any(|r| {
+            let meta = r.meta();
+            meta.kind == crate::RelationKind::ManyToOne
+                && (meta.target_type)() == target
+                && meta.on_delete != crate::OnDelete::NoAction
+        })
     }
     fn detach_all(&mut self) {
         for object in self.entries.values().filter_map(Weak::upgrade) {
@@ -365,6 +377,20 @@ impl IdentityMap {
     pub(crate) fn expire_association(&mut self, secondary: &str) {
         for map in self.maps.values() {
             map.clear_relations_over(secondary);
+        }
+    }
+
+    /// Expires the entities whose rows the database changes when a row of
+    /// `target` is deleted (`on_delete` on their foreign key to it).
+    pub(crate) fn expire_deleted_with(&mut self, target: TypeId) {
+        let dependents: Vec<TypeId> = self
+            .maps
+            .iter()
+            .filter(|(_, map)| map.deleted_with(target))
+            .map(|(entity, _)| *entity)
+            .collect();
+        for entity in dependents {
+            self.expire_entity(entity);
         }
     }
 

@@ -93,6 +93,9 @@ pub struct RelationMeta {
     pub(crate) secondary: Option<&'static str>,
     pub(crate) target_foreign_key: &'static [&'static str],
     pub(crate) optional: bool,
+    pub(crate) cascade_delete: bool,
+    pub(crate) delete_orphan: bool,
+    pub(crate) on_delete: OnDelete,
     pub(crate) owner_meta: fn() -> &'static EntityMeta,
     pub(crate) target_meta: fn() -> &'static EntityMeta,
     pub(crate) owner_type: fn() -> TypeId,
@@ -101,6 +104,30 @@ pub struct RelationMeta {
 
 /// The parts of a [`RelationMeta`], as the derive writes them: named, so
 /// the generated code reads like the data it is.
+/// What the database does with the rows that hold a foreign key when the
+/// row it references is deleted (`on_delete` on a many-to-one), as
+/// `create_all` declares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnDelete {
+    /// The delete is refused while rows point at the row (the default).
+    NoAction,
+    /// `ON DELETE CASCADE`: those rows are deleted with it.
+    Cascade,
+    /// `ON DELETE SET NULL`: their foreign key becomes NULL.
+    SetNull,
+}
+
+impl OnDelete {
+    /// The clause `create_all` appends to the foreign key.
+    pub(crate) fn clause(self) -> &'static str {
+        match self {
+            OnDelete::NoAction => "",
+            OnDelete::Cascade => " ON DELETE CASCADE",
+            OnDelete::SetNull => " ON DELETE SET NULL",
+        }
+    }
+}
+
 #[doc(hidden)]
 pub struct RelationMetaParts {
     pub owner: &'static str,
@@ -117,6 +144,9 @@ pub struct RelationMetaParts {
     pub secondary: Option<&'static str>,
     pub target_foreign_key: &'static [&'static str],
     pub optional: bool,
+    pub cascade_delete: bool,
+    pub delete_orphan: bool,
+    pub on_delete: OnDelete,
     pub owner_meta: fn() -> &'static EntityMeta,
     pub target_meta: fn() -> &'static EntityMeta,
     pub owner_type: fn() -> TypeId,
@@ -141,6 +171,9 @@ impl RelationMetaParts {
             secondary,
             target_foreign_key,
             optional,
+            cascade_delete,
+            delete_orphan,
+            on_delete,
             owner_meta,
             target_meta,
             owner_type,
@@ -161,6 +194,9 @@ impl RelationMetaParts {
             secondary,
             target_foreign_key,
             optional,
+            cascade_delete,
+            delete_orphan,
+            on_delete,
             owner_meta,
             target_meta,
             owner_type,
@@ -247,6 +283,23 @@ impl RelationMeta {
     /// Whether the foreign key is nullable, so the target may be absent.
     pub const fn optional(&self) -> bool {
         self.optional
+    }
+
+    /// Whether deleting the owner deletes the targets first (`cascade =
+    /// "delete"` on a one-to-many or one-to-one).
+    pub const fn cascade_delete(&self) -> bool {
+        self.cascade_delete
+    }
+
+    /// Whether a target unlinked from its owner is deleted (`cascade =
+    /// "delete-orphan"`).
+    pub const fn delete_orphan(&self) -> bool {
+        self.delete_orphan
+    }
+
+    /// The action of the foreign key a many-to-one holds (`on_delete`).
+    pub const fn on_delete(&self) -> OnDelete {
+        self.on_delete
     }
 
     /// The owner's metadata.

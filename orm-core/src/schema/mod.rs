@@ -6,7 +6,7 @@ mod meta;
 mod record;
 
 pub use meta::{
-    ColumnMeta, ColumnMetaParts, EntityMeta, EntityMetaParts, RelationKind, RelationMeta,
+    ColumnMeta, ColumnMetaParts, EntityMeta, EntityMetaParts, OnDelete, RelationKind, RelationMeta,
     RelationMetaParts, Strategy,
 };
 pub use record::{Linked, Record, RelationCell, Written};

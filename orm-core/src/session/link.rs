@@ -99,7 +99,9 @@ impl Session {
 
     /// Takes `child` out of the collection `relation` of `parent`.
     /// One-to-many: its foreign key is set to NULL (the child's new version
-    /// is returned); a foreign key that cannot be NULL is
+    /// is returned), or, with `cascade = "delete-orphan"`, the child is
+    /// deleted (as [`delete`](Session::delete), cascades included; the
+    /// handle given is returned); a foreign key that cannot be NULL is
     /// [`Error::Misuse`] before anything is sent (delete the child
     /// instead), and so is a child whose foreign key names another parent.
     /// Many-to-many: the association row is deleted ([`Error::NotFound`]
@@ -123,6 +125,11 @@ impl Session {
                         T::META.name,
                         P::META.name
                     )));
+                }
+                if meta.delete_orphan {
+                    // An orphan is deleted (with what its cascades reach).
+                    self.delete(child.as_ref())?;
+                    return Ok(Arc::clone(child));
                 }
                 let changes =
                     foreign_key_changes::<T>(meta, vec![Value::Null; meta.foreign_key.len()])?;
@@ -174,7 +181,7 @@ impl Session {
                         .all()?;
                     let stays = |object: &T| children.iter().any(|c| c.key() == object.key());
                     let leaving: Vec<&Arc<T>> = current.iter().filter(|c| !stays(c)).collect();
-                    if !leaving.is_empty() && !nullable {
+                    if !leaving.is_empty() && !nullable && !meta.delete_orphan {
                         return Err(Error::Misuse(format!(
                             "{}: {} leaving members cannot have a NULL {}; delete them instead",
                             meta.path(),

@@ -1,5 +1,6 @@
 //! The session: a connection, its identity map and its statement log.
 
+mod cascade;
 mod committed;
 mod freshness;
 mod link;

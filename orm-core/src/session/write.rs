@@ -141,18 +141,19 @@ impl Session {
     }
 
     /// Deletes the row with this key; [`Error::NotFound`] when there is none.
+    ///
+    /// Relations with `cascade = "delete"` delete their targets first (and
+    /// theirs), association rows of many-to-many relations go with the
+    /// row, and the foreign keys `create_all` declared `on_delete` do what
+    /// they say; all in one transaction when more than the row is written
+    /// (see the README, "Cascades"). A row that other rows still point at
+    /// is an [`Error::Database`] of kind `ForeignKeyViolation` naming the
+    /// relation ([`DatabaseError::relation`](crate::DatabaseError::relation)).
     pub fn delete_by_key<E: Entity>(&mut self, key: E::Key) -> Result<()> {
-        let mut params = Vec::with_capacity(E::META.primary_key.len());
-        E::key_values(&key, &mut params);
-        if self.execute(
-            &EntityStatements::of(E::META, self.engine.dialect).delete,
-            &params,
-        )? == 0
-        {
-            return Err(Error::NotFound {
-                table: E::META.table,
-            });
-        }
+        self.delete_row::<E>(&key)?;
+        self.engine
+            .identity
+            .expire_deleted_with(std::any::TypeId::of::<E>());
         self.engine.identity.remove::<E>(&key);
         self.engine
             .identity

@@ -166,10 +166,11 @@ pub(crate) fn schema(meta: &EntityMeta, dialect: &dyn Dialect) -> Schema {
         match (relation.kind, relation.secondary) {
             (RelationKind::ManyToOne, _) => {
                 foreign_keys.push(format!(
-                    "FOREIGN KEY ({}) REFERENCES {} ({})",
+                    "FOREIGN KEY ({}) REFERENCES {} ({}){}",
                     quoted_list(relation.foreign_key),
                     qualified("", target.table),
-                    key_columns("", target).join(", ")
+                    key_columns("", target).join(", "),
+                    relation.on_delete.clause()
                 ));
             }
             (RelationKind::ManyToMany, Some(secondary)) => {

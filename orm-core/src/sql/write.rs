@@ -207,3 +207,71 @@ pub(crate) fn rows_per_statement(dialect: &dyn Dialect, rows: usize, columns: us
         rows_per_insert(columns)
     }
 }
+
+/// Appends `<columns> IN <keys>` and binds the keys: one array parameter
+/// for a single column where the dialect binds arrays (`= ANY($1)`), one
+/// placeholder per value otherwise, row values for a composite key.
+pub(crate) fn push_keys_in(
+    sql: &mut Sql<'_>,
+    columns: &[&str],
+    keys: &[Vec<Value>],
+    params: &mut Vec<Value>,
+) {
+    let dialect = sql.dialect();
+    if let [column] = columns {
+        let quoted = super::quote_ident(column);
+        if dialect.key_lists_as_array() {
+            dialect.push_key_array(sql, &quoted);
+            params.push(Value::List(keys.iter().map(|k| k[0].clone()).collect()));
+        } else {
+            sql.push(&quoted);
+            sql.push(" IN (");
+            sql.key_params(keys.len(), 1);
+            sql.push(")");
+            params.extend(keys.iter().map(|k| k[0].clone()));
+        }
+        return;
+    }
+    sql.push("(");
+    sql.list(columns.len(), |sql, i| sql.ident(columns[i]));
+    sql.push(")");
+    sql.push(dialect.row_list_open());
+    sql.key_params(keys.len(), columns.len());
+    sql.push(")");
+    params.extend(keys.iter().flatten().cloned());
+}
+
+/// `SELECT <select> FROM "table" WHERE <columns> IN <keys>`.
+pub(crate) fn select_where_keys(
+    dialect: &dyn Dialect,
+    table: &str,
+    select: &[&str],
+    columns: &[&str],
+    keys: &[Vec<Value>],
+    params: &mut Vec<Value>,
+) -> String {
+    let mut sql = Sql::new(dialect);
+    sql.push("SELECT ");
+    sql.list(select.len(), |sql, i| sql.ident(select[i]));
+    sql.push(" FROM ");
+    sql.ident(table);
+    sql.push(" WHERE ");
+    push_keys_in(&mut sql, columns, keys, params);
+    sql.finish()
+}
+
+/// `DELETE FROM "table" WHERE <columns> IN <keys>`.
+pub(crate) fn delete_where_keys(
+    dialect: &dyn Dialect,
+    table: &str,
+    columns: &[&str],
+    keys: &[Vec<Value>],
+    params: &mut Vec<Value>,
+) -> String {
+    let mut sql = Sql::new(dialect);
+    sql.push("DELETE FROM ");
+    sql.ident(table);
+    sql.push(" WHERE ");
+    push_keys_in(&mut sql, columns, keys, params);
+    sql.finish()
+}

@@ -77,6 +77,13 @@ pub fn constant(model: &Model, relation: &Relation) -> TokenStream {
     let (kind, kind_text) = kind_variant(relation);
     let strategy = strategy_variant(relation.strategy);
     let innerjoin = relation.innerjoin;
+    let cascade_delete = relation.cascade_delete;
+    let delete_orphan = relation.delete_orphan;
+    let on_delete = match relation.on_delete {
+        "cascade" => quote!(Cascade),
+        "set null" => quote!(SetNull),
+        _ => quote!(NoAction),
+    };
     let chunk_size = relation.chunk_size;
     let chunk_size_explicit = relation.chunk_size_explicit;
     let join_depth = relation.join_depth;
@@ -282,6 +289,9 @@ pub fn constant(model: &Model, relation: &Relation) -> TokenStream {
                 secondary: #secondary,
                 target_foreign_key: #target_foreign_key,
                 optional: #optional,
+                cascade_delete: #cascade_delete,
+                delete_orphan: #delete_orphan,
+                on_delete: #krate::OnDelete::#on_delete,
                 owner_meta: || <#owner as #krate::Record>::META,
                 target_meta: || <#target as #krate::Record>::META,
                 owner_type: ::core::any::TypeId::of::<#owner>,

@@ -8,7 +8,7 @@ use syn::ext::IdentExt;
 use super::attr;
 use super::ctxt::Ctxt;
 use super::suggest::valid_choices;
-use super::symbol::STRATEGIES;
+use super::symbol::{CASCADES, ON_DELETE_ACTIONS, STRATEGIES};
 
 /// A mapped struct.
 pub struct Model {
@@ -71,6 +71,14 @@ pub struct Relation {
     /// so cross-struct errors point at it.
     pub link_span: Span,
     pub optional: bool,
+    /// `cascade = "delete"`: deleting the owner deletes the targets first.
+    pub cascade_delete: bool,
+    /// `cascade = "delete-orphan"`: a target unlinked from the owner is
+    /// deleted (implies `cascade_delete`).
+    pub delete_orphan: bool,
+    /// `on_delete`: the foreign key's action in the DDL (one of
+    /// `ON_DELETE_ACTIONS`).
+    pub on_delete: &'static str,
 }
 
 /// A field stored in a column.
@@ -369,6 +377,9 @@ impl Relation {
             join_depth: 0,
             order_by: Vec::new(),
             optional: false,
+            cascade_delete: false,
+            delete_orphan: false,
+            on_delete: "no action",
         }
     }
 
@@ -582,6 +593,8 @@ impl Relation {
                 "`order_by` orders a collection (or picks the row of a one-to-one); a many-to-one `One` names one row by its key",
             );
         }
+        let (cascade_delete, delete_orphan) = cascade(cx, &attrs.cascade, &link);
+        let on_delete = on_delete(cx, &attrs.on_delete, &link);
         Relation {
             constant: syn::Ident::new(&field_name.to_uppercase(), ident.span()),
             ident,
@@ -597,6 +610,73 @@ impl Relation {
             order_by,
             link_span: fk_span,
             optional,
+            cascade_delete,
+            delete_orphan,
+            on_delete,
+        }
+    }
+}
+
+/// Reads `cascade = "delete, delete-orphan"`: (delete, delete-orphan). Only
+/// a relation whose targets hold the foreign key cascades.
+fn cascade(cx: &Ctxt, lit: &Option<syn::LitStr>, link: &Link) -> (bool, bool) {
+    let Some(lit) = lit else {
+        return (false, false);
+    };
+    if !matches!(link, Link::Remote { .. }) {
+        cx.error_spanned_by(
+            lit,
+            "`cascade` applies to a one-to-many or one-to-one, whose targets hold the foreign key; \
+             on a many-to-one, set `on_delete` for what deleting the target does",
+        );
+        return (false, false);
+    }
+    let (mut delete, mut orphan) = (false, false);
+    for word in lit.value().split(',').map(str::trim) {
+        match word {
+            "delete" | "all" => delete = true,
+            "delete-orphan" => {
+                delete = true;
+                orphan = true;
+            }
+            other => cx.error_spanned_by(
+                lit,
+                format!(
+                    "unknown cascade `{other}`: {}",
+                    valid_choices(other, CASCADES)
+                ),
+            ),
+        }
+    }
+    (delete, orphan)
+}
+
+/// Reads `on_delete = "cascade" | "set null" | "no action"`, the action of
+/// the foreign key a many-to-one holds.
+fn on_delete(cx: &Ctxt, lit: &Option<syn::LitStr>, link: &Link) -> &'static str {
+    let Some(lit) = lit else {
+        return "no action";
+    };
+    if !matches!(link, Link::ManyToOne { .. }) {
+        cx.error_spanned_by(
+            lit,
+            "`on_delete` sets the action of a foreign key this entity holds: write it on the many-to-one; \
+             on a one-to-many or one-to-one, `cascade = \"delete\"` deletes the targets",
+        );
+        return "no action";
+    }
+    let value = lit.value().to_ascii_lowercase();
+    match ON_DELETE_ACTIONS.iter().find(|a| **a == value) {
+        Some(action) => action,
+        None => {
+            cx.error_spanned_by(
+                lit,
+                format!(
+                    "unknown `on_delete` action `{value}`: {}",
+                    valid_choices(&value, ON_DELETE_ACTIONS)
+                ),
+            );
+            "no action"
         }
     }
 }

@@ -202,6 +202,8 @@ pub struct Relationship {
     pub innerjoin: Option<syn::LitBool>,
     pub chunk_size: Option<syn::LitInt>,
     pub join_depth: Option<syn::LitInt>,
+    pub cascade: Option<syn::LitStr>,
+    pub on_delete: Option<syn::LitStr>,
 }
 
 impl Relationship {
@@ -214,6 +216,8 @@ impl Relationship {
         let mut innerjoin = Attr::none(cx, INNERJOIN);
         let mut chunk_size = Attr::none(cx, CHUNK_SIZE);
         let mut join_depth = Attr::none(cx, JOIN_DEPTH);
+        let mut cascade = Attr::none(cx, CASCADE);
+        let mut on_delete = Attr::none(cx, ON_DELETE);
         let mut present = None;
         for attr in field
             .attrs
@@ -231,6 +235,8 @@ impl Relationship {
                     (SECONDARY, &mut secondary),
                     (TARGET_FOREIGN_KEY, &mut target_foreign_key),
                     (ORDER_BY, &mut order_by),
+                    (CASCADE, &mut cascade),
+                    (ON_DELETE, &mut on_delete),
                 ];
                 for (key, slot) in strings {
                     if meta.path.is_ident(key) {
@@ -289,6 +295,8 @@ impl Relationship {
             innerjoin: innerjoin.get(),
             chunk_size: chunk_size.get(),
             join_depth: join_depth.get(),
+            cascade: cascade.get(),
+            on_delete: on_delete.get(),
         }
     }
 }

@@ -21,6 +21,8 @@ pub const ORDER_BY: &str = "order_by";
 pub const INNERJOIN: &str = "innerjoin";
 pub const CHUNK_SIZE: &str = "chunk_size";
 pub const JOIN_DEPTH: &str = "join_depth";
+pub const CASCADE: &str = "cascade";
+pub const ON_DELETE: &str = "on_delete";
 
 /// Keys accepted in `#[relationship(...)]`.
 pub const RELATIONSHIP_KEYS: &[&str] = &[
@@ -32,7 +34,15 @@ pub const RELATIONSHIP_KEYS: &[&str] = &[
     INNERJOIN,
     CHUNK_SIZE,
     JOIN_DEPTH,
+    CASCADE,
+    ON_DELETE,
 ];
+
+/// Words of `cascade` (a comma-separated list); `all` is `delete`, as in
+/// SQLAlchemy (saving the graph always cascades).
+pub const CASCADES: &[&str] = &["delete", "delete-orphan", "all"];
+/// Values of `on_delete`, the foreign key's action in the DDL.
+pub const ON_DELETE_ACTIONS: &[&str] = &["cascade", "set null", "no action"];
 
 /// Values of `lazy`, in the order the docs list them.
 pub const STRATEGIES: &[&str] = &[

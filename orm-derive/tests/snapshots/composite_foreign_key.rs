@@ -81,6 +81,9 @@ impl Edition {
                 secondary: ::core::option::Option::None,
                 target_foreign_key: &[],
                 optional: false,
+                cascade_delete: false,
+                delete_orphan: false,
+                on_delete: ::eagerly::OnDelete::NoAction,
                 owner_meta: || <Edition as ::eagerly::Record>::META,
                 target_meta: || {
                     <<Printing as ::eagerly::Entity>::Itself as ::eagerly::Record>::META

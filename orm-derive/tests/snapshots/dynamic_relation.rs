@@ -57,6 +57,9 @@ impl Author {
                 secondary: ::core::option::Option::None,
                 target_foreign_key: &[],
                 optional: false,
+                cascade_delete: false,
+                delete_orphan: false,
+                on_delete: ::eagerly::OnDelete::NoAction,
                 owner_meta: || <Author as ::eagerly::Record>::META,
                 target_meta: || {
                     <<Book as ::eagerly::Entity>::Itself as ::eagerly::Record>::META

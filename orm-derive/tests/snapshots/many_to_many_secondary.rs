@@ -48,6 +48,9 @@ impl Book {
                 secondary: ::core::option::Option::Some("book_tags"),
                 target_foreign_key: &["tag_id"],
                 optional: false,
+                cascade_delete: false,
+                delete_orphan: false,
+                on_delete: ::eagerly::OnDelete::NoAction,
                 owner_meta: || <Book as ::eagerly::Record>::META,
                 target_meta: || {
                     <<Tag as ::eagerly::Entity>::Itself as ::eagerly::Record>::META

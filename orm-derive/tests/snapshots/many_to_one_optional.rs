@@ -64,6 +64,9 @@ impl Book {
                 secondary: ::core::option::Option::None,
                 target_foreign_key: &[],
                 optional: true,
+                cascade_delete: false,
+                delete_orphan: false,
+                on_delete: ::eagerly::OnDelete::NoAction,
                 owner_meta: || <Book as ::eagerly::Record>::META,
                 target_meta: || {
                     <<Author as ::eagerly::Entity>::Itself as ::eagerly::Record>::META

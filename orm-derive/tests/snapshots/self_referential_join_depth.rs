@@ -58,6 +58,9 @@ impl Node {
                 secondary: ::core::option::Option::None,
                 target_foreign_key: &[],
                 optional: true,
+                cascade_delete: false,
+                delete_orphan: false,
+                on_delete: ::eagerly::OnDelete::NoAction,
                 owner_meta: || <Node as ::eagerly::Record>::META,
                 target_meta: || {
                     <<Node as ::eagerly::Entity>::Itself as ::eagerly::Record>::META
@@ -107,6 +110,9 @@ impl Node {
                 secondary: ::core::option::Option::None,
                 target_foreign_key: &[],
                 optional: false,
+                cascade_delete: false,
+                delete_orphan: false,
+                on_delete: ::eagerly::OnDelete::NoAction,
                 owner_meta: || <Node as ::eagerly::Record>::META,
                 target_meta: || {
                     <<Node as ::eagerly::Entity>::Itself as ::eagerly::Record>::META
