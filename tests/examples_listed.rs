@@ -22,5 +22,8 @@ fn every_example_file_is_listed() {
         }
     }
     files.sort();
-    assert_eq!(files, ["blog", "library", "pool", "quickstart", "school"]);
+    assert_eq!(
+        files,
+        ["blog", "library", "pool", "quickstart", "school", "service"]
+    );
 }
