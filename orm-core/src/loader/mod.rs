@@ -44,8 +44,8 @@ use crate::{Result, Row, Value};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an entity",
     label = "not an entity",
-    note = "add #[derive(Entity)] to `{Self}` to map it to a table",
-    note = "a handle `Arc<E>` the session returned is not itself an entity: pass the entity (`(*handle).clone()`, changed as needed)"
+    note = "an entity is a struct with #[derive(Entity)]; a reference to one, or the handle `Arc<E>` a session returns, is not itself an entity",
+    note = "where an entity is taken by value, pass the one a handle points to: `(*handle).clone()`, changed as needed"
 )]
 pub trait Entity: Record {
     /// `Self`. Generated code names a relationship's target only as

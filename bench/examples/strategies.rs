@@ -43,9 +43,6 @@
 //! NAME [--reps N] [--engine E] [--budget-ms N]`, measures one cell on an
 //! existing dataset.
 
-#[path = "../benches/common/mod.rs"]
-mod common;
-
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
 use std::path::Path;
@@ -53,8 +50,8 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
-use common::data::Dataset;
-use common::{execute, load, prepare_on, Db, Engine, Imp, Workload};
+use eagerly_bench::data::Dataset;
+use eagerly_bench::{execute, load, prepare_on, Db, Engine, Imp, Workload};
 
 // ----- a counting allocator: peak live heap bytes during one run ---------------
 
@@ -411,7 +408,7 @@ fn time_cell(
         let cpu_load = cpu_ns() - cpu_start;
 
         let walk = Instant::now();
-        let sum = common::checksum(imp, workload, loaded.graph.as_ref());
+        let sum = eagerly_bench::checksum(imp, workload, loaded.graph.as_ref());
         let walk = walk.elapsed();
         assert_eq!(sum, checksum, "a run loaded another graph");
         assert_eq!(loaded.statements, statements, "a run sent other statements");
@@ -887,7 +884,7 @@ fn load_average() -> String {
 enum Data {
     Sqlite(Dataset),
     #[cfg(feature = "postgres")]
-    Postgres(common::data::PgDataset),
+    Postgres(eagerly_bench::data::PgDataset),
 }
 
 impl Data {
@@ -895,7 +892,9 @@ impl Data {
         match args.engine {
             Engine::Sqlite => Data::Sqlite(Dataset::build(size)),
             #[cfg(feature = "postgres")]
-            Engine::Postgres => Data::Postgres(common::data::PgDataset::build(&args.pg_url, size)),
+            Engine::Postgres => {
+                Data::Postgres(eagerly_bench::data::PgDataset::build(&args.pg_url, size))
+            }
             #[cfg(not(feature = "postgres"))]
             Engine::Postgres => unreachable!("refused by parse_args"),
         }
@@ -998,12 +997,12 @@ fn main() {
     println!(
         "object sizes (bytes, before heap-allocated strings and collections): eagerly Author {}, Book {}, Tag {} \
          (+16 Arc header each, +1 identity-map entry); hand-written Author {}, Book {}, Tag {} (Arc only for shared Tag and W2's author)",
-        std::mem::size_of::<common::orm::Author>(),
-        std::mem::size_of::<common::orm::Book>(),
-        std::mem::size_of::<common::orm::Tag>(),
-        std::mem::size_of::<common::hand::Author>(),
-        std::mem::size_of::<common::hand::Book>(),
-        std::mem::size_of::<common::hand::Tag>(),
+        std::mem::size_of::<eagerly_bench::orm::Author>(),
+        std::mem::size_of::<eagerly_bench::orm::Book>(),
+        std::mem::size_of::<eagerly_bench::orm::Tag>(),
+        std::mem::size_of::<eagerly_bench::hand::Author>(),
+        std::mem::size_of::<eagerly_bench::hand::Book>(),
+        std::mem::size_of::<eagerly_bench::hand::Tag>(),
     );
     println!("load average at start: {}", load_average());
     let mut verdicts = Vec::new();
@@ -1015,7 +1014,7 @@ fn main() {
         println!(
             "## {size} authors, {} books, {} book_tags rows ({} time processes per cell, each 1 warm-up + {} timed runs; dataset built in {:.1}s)",
             dataset.books(),
-            dataset.books() * common::data::TAGS_PER_BOOK as i64,
+            dataset.books() * eagerly_bench::data::TAGS_PER_BOOK as i64,
             args.rounds,
             reps,
             build.elapsed().as_secs_f64()

@@ -11,14 +11,12 @@
 //! log (capacity 0) and run with the N+1 guard off, so neither is part of
 //! the measurement.
 
-mod common;
-
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingMode};
 
-use common::data::Dataset;
-use common::{execute, load, prepare, Imp, Workload};
+use eagerly_bench::data::Dataset;
+use eagerly_bench::{execute, load, prepare, Imp, Workload};
 
 const AUTHORS: i64 = 1_000;
 

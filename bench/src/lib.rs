@@ -1,10 +1,10 @@
-//! Shared by `benches/strategies.rs` (criterion) and
-//! `examples/strategies.rs` (the whole table): the dataset, the workloads,
-//! and every implementation of them, eagerly's strategies and hand-written
-//! rusqlite, or (feature `postgres`) hand-written code on the `postgres`
-//! crate against a PostgreSQL server.
-
-#![allow(dead_code)]
+//! The benchmark harness of eagerly, a workspace member of its own so that
+//! building an example or the test suite never compiles criterion or the
+//! hand-written reference. Shared by `benches/strategies.rs` (criterion)
+//! and `examples/strategies.rs` (the whole table): the dataset, the
+//! workloads, and every implementation of them, eagerly's strategies and
+//! hand-written rusqlite, or (feature `postgres`) hand-written code on the
+//! `postgres` crate against a PostgreSQL server.
 
 pub mod data;
 pub mod hand;
