@@ -24,6 +24,14 @@ fn every_example_file_is_listed() {
     files.sort();
     assert_eq!(
         files,
-        ["blog", "library", "pool", "quickstart", "school", "service"]
+        [
+            "blog",
+            "blog_write",
+            "library",
+            "pool",
+            "quickstart",
+            "school",
+            "service"
+        ]
     );
 }

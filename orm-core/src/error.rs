@@ -364,16 +364,20 @@ impl fmt::Display for DatabaseError {
 // statement, which the message already quotes cut short.
 impl fmt::Debug for DatabaseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DatabaseError")
+        let mut debug = f.debug_struct("DatabaseError");
+        debug
             .field("kind", &self.0.kind)
             .field("message", &self.0.message)
             .field("constraint", &self.0.constraint)
             .field("table", &self.0.table)
             .field("columns", &self.0.columns)
             .field("code", &self.code())
-            .field("hint", &self.hint())
-            .field("relation", &self.0.relation)
-            .finish_non_exhaustive()
+            .field("hint", &self.hint());
+        // Shown only when set: most errors are not about a relation.
+        if let Some(relation) = &self.0.relation {
+            debug.field("relation", relation);
+        }
+        debug.finish_non_exhaustive()
     }
 }
 
