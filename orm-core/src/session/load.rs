@@ -40,7 +40,7 @@ impl Session {
     ///   identity map costs none;
     /// - `bulk`: one `IN` statement per chunk for every object of this type in
     ///   the session whose relation is not loaded, this one included;
-    /// - `raise`: [`Error::RelationRefused`]; `noload`: empty, no SQL.
+    /// - `raise`: [`Error::RelationRefused`](crate::Error::RelationRefused); `noload`: empty, no SQL.
     ///
     /// A `Dynamic` relation does not compile here: it is a query, run with
     /// [`Session::dynamic`].
@@ -56,7 +56,7 @@ impl Session {
     /// filter, order, limit, count or load like any query. The relation's
     /// `order_by` orders it first, then any `order_by` the query adds
     /// (`.unordered()` drops both). A parent another
-    /// session loaded is refused with [`Error::ForeignObject`] when the
+    /// session loaded is refused with [`Error::ForeignObject`](crate::Error::ForeignObject) when the
     /// query runs (before anything is sent); a value built by hand passes,
     /// as it does for `update` and `delete`: its key is all the query reads.
     pub fn dynamic<P: Entity, T: Entity>(
