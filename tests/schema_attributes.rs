@@ -224,7 +224,7 @@ fn the_default_fills_rows_inserted_without_the_column() {
     // Eagerly's insert sends every column: product 1 keeps its own status.
     session
         .execute(
-            &either(
+            either(
                 "INSERT INTO products (id, sku, shelf, slot_no, price) VALUES (?, ?, ?, ?, ?)",
                 "INSERT INTO products (id, sku, shelf, slot_no, price) VALUES ($1, $2, $3, $4, $5)",
             ),
