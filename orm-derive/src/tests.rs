@@ -161,6 +161,31 @@ fn plain_entity_with_auto_key() {
 }
 
 #[test]
+fn schema_attributes() {
+    check_snapshot(
+        "schema_attributes",
+        quote! {
+            #[derive(Entity)]
+            #[orm(table = "books")]
+            pub struct Book {
+                #[orm(primary_key)]
+                pub id: i64,
+                #[orm(unique)]
+                pub isbn: String,
+                #[orm(unique = "uq_books_shelf_slot", column = "shelf_no")]
+                pub shelf: i64,
+                #[orm(unique = "uq_books_shelf_slot")]
+                pub slot: i64,
+                #[orm(index, default = "'draft'")]
+                pub status: String,
+                #[orm(check = "price > 0")]
+                pub price: f64,
+            }
+        },
+    );
+}
+
+#[test]
 fn composite_key() {
     check_snapshot(
         "composite_key",

@@ -385,6 +385,10 @@ pub struct ColumnMeta {
     pub(crate) sql_type: SqlType,
     pub(crate) nullable: bool,
     pub(crate) primary_key: bool,
+    pub(crate) unique: Option<&'static str>,
+    pub(crate) index: bool,
+    pub(crate) default: Option<&'static str>,
+    pub(crate) check: Option<&'static str>,
 }
 
 // The derive names every part, so the generated code reads like the data it
@@ -431,6 +435,10 @@ pub struct ColumnMetaParts {
     pub sql_type: SqlType,
     pub nullable: bool,
     pub primary_key: bool,
+    pub unique: Option<&'static str>,
+    pub index: bool,
+    pub default: Option<&'static str>,
+    pub check: Option<&'static str>,
 }
 
 impl ColumnMetaParts {
@@ -442,6 +450,10 @@ impl ColumnMetaParts {
             sql_type,
             nullable,
             primary_key,
+            unique,
+            index,
+            default,
+            check,
         } = self;
         ColumnMeta {
             name,
@@ -449,6 +461,10 @@ impl ColumnMetaParts {
             sql_type,
             nullable,
             primary_key,
+            unique,
+            index,
+            default,
+            check,
         }
     }
 }
@@ -510,6 +526,29 @@ impl ColumnMeta {
     /// Whether the column is part of the primary key.
     pub const fn primary_key(&self) -> bool {
         self.primary_key
+    }
+
+    /// The UNIQUE constraint the column belongs to (`#[orm(unique)]`):
+    /// `uq_<table>_<column>` for a column unique alone, the name given in
+    /// `#[orm(unique = "name")]` for the columns sharing one constraint.
+    pub const fn unique(&self) -> Option<&'static str> {
+        self.unique
+    }
+
+    /// Whether `create_all` indexes the column (`#[orm(index)]`).
+    pub const fn index(&self) -> bool {
+        self.index
+    }
+
+    /// The SQL expression of the column's DEFAULT (`#[orm(default = "...")]`).
+    pub const fn default(&self) -> Option<&'static str> {
+        self.default
+    }
+
+    /// The SQL boolean expression of the column's CHECK constraint
+    /// (`#[orm(check = "...")]`), named `ck_<table>_<column>`.
+    pub const fn check(&self) -> Option<&'static str> {
+        self.check
     }
 }
 

@@ -178,11 +178,19 @@ impl Session {
     /// `session.create_all(&[Author::META, Book::META])`. Tables come
     /// first, each after the tables its foreign keys reference among the
     /// given entities, then the association tables of the many-to-many
-    /// relations, then an index on every foreign key. PostgreSQL checks a
-    /// foreign key's table when it creates the constraint: both ends of a
-    /// many-to-many must be created in the same call (or exist), and a
-    /// cycle of many-to-one references between two tables is not supported
-    /// there yet.
+    /// relations, then an index on every foreign key and on every
+    /// `#[orm(index)]` column. PostgreSQL checks a foreign key's table when
+    /// it creates the constraint: both ends of a many-to-many must be
+    /// created in the same call (or exist), and a cycle of many-to-one
+    /// references between two tables is not supported there yet.
+    ///
+    /// A one-to-one's foreign key gets a unique index
+    /// (`uq_<table>_<columns>`) instead of the plain one, so a second row
+    /// for the same parent is a
+    /// [`UniqueViolation`](crate::DatabaseErrorKind::UniqueViolation): the
+    /// relation holds one object, and the database says so. Tables made
+    /// another way may hold several; the relation then keeps the first by
+    /// its `order_by` and logs a warning.
     pub fn create_all(&mut self, entities: &[&EntityMeta]) -> Result<()> {
         let schemas: Vec<_> = referenced_first(entities)
             .into_iter()
@@ -195,22 +203,58 @@ impl Session {
         // once every table of the call exists. Both ends of a relation (and
         // of a many-to-many) name the same table or index: each is sent once.
         let created: Vec<&str> = entities.iter().map(|m| m.table).collect();
-        let target_indexes: Vec<String> = entities
+        let target_indexes: Vec<(String, Option<String>)> = entities
             .iter()
             .flat_map(|meta| crate::sql::target_indexes(meta, &created))
             .collect();
-        let mut sent = std::collections::HashSet::new();
+        // A one-to-one's unique index stands for the plain one.
+        let mut sent: std::collections::HashSet<&str> = target_indexes
+            .iter()
+            .filter_map(|(_, superseded)| superseded.as_deref())
+            .collect();
         let rest = schemas
             .iter()
             .flat_map(|s| &s.associations)
             .chain(schemas.iter().flat_map(|s| &s.indexes))
-            .chain(&target_indexes);
+            .chain(target_indexes.iter().map(|(index, _)| index));
         for statement in rest {
             if sent.insert(statement.as_str()) {
                 self.execute(statement, &[])?;
             }
         }
         Ok(())
+    }
+
+    /// Drops the tables of the given entities and their association tables,
+    /// where they exist: `session.drop_all(&[Author::META, Book::META])`.
+    /// One `DROP TABLE IF EXISTS` per table, each table after those that
+    /// reference it among the given entities (association tables first),
+    /// all in one transaction (a savepoint inside an open one): both
+    /// engines roll DDL back, so a failed drop leaves every table in place.
+    /// A table that is not there is no error; a table still referenced by
+    /// one not given is (the database refuses the drop, PostgreSQL always,
+    /// SQLite when the referencing table holds rows). The identity map is
+    /// left alone: objects loaded from the dropped tables stay valid handles.
+    pub fn drop_all(&mut self, entities: &[&EntityMeta]) -> Result<()> {
+        let mut ordered = referenced_first(entities);
+        ordered.reverse();
+        // Association tables reference both ends: they go before any entity's.
+        let associations = ordered
+            .iter()
+            .flat_map(|meta| meta.relations.iter().filter_map(|r| r.secondary));
+        let mut tables: Vec<&str> = Vec::new();
+        for table in associations.chain(ordered.iter().map(|meta| meta.table)) {
+            if !tables.contains(&table) {
+                tables.push(table);
+            }
+        }
+        let statements: Vec<String> = tables.into_iter().map(crate::sql::drop_table).collect();
+        self.atomic(|session| {
+            for statement in &statements {
+                session.execute(statement, &[])?;
+            }
+            Ok(())
+        })
     }
 
     // ----- reads ----------------------------------------------------------

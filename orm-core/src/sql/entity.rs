@@ -188,6 +188,10 @@ pub(crate) fn schema(meta: &EntityMeta, dialect: &dyn Dialect) -> Schema {
     {
         indexes.push(index(meta.table, relation.foreign_key));
     }
+    // Named as a foreign key's index is: a column that is both is indexed once.
+    for column in meta.columns.iter().filter(|c| c.index) {
+        indexes.push(index(meta.table, &[column.name]));
+    }
     Schema {
         table: create_table(meta, &foreign_keys, dialect),
         associations,
@@ -200,7 +204,12 @@ pub(crate) fn schema(meta: &EntityMeta, dialect: &dyn Dialect) -> Schema {
 /// that exist once `create_all` made them): without one, every `WHERE fk
 /// IN (...)` load scans the whole target table, and loading a
 /// self-referential tree level by level costs quadratic time.
-pub(crate) fn target_indexes(meta: &EntityMeta, created: &[&str]) -> Vec<String> {
+///
+/// A one-to-one's is a [unique index](unique_index) (at most one row per
+/// parent), unless its foreign key is the target's primary key, unique
+/// already; each comes with the plain [`index`] on the same columns it
+/// makes redundant, which `create_all` then leaves out.
+pub(crate) fn target_indexes(meta: &EntityMeta, created: &[&str]) -> Vec<(String, Option<String>)> {
     meta.relations
         .iter()
         .filter(|r| {
@@ -208,7 +217,15 @@ pub(crate) fn target_indexes(meta: &EntityMeta, created: &[&str]) -> Vec<String>
                 && r.secondary.is_none()
                 && created.contains(&(r.target_meta)().table)
         })
-        .map(|r| index((r.target_meta)().table, r.foreign_key))
+        .map(|r| {
+            let target = (r.target_meta)();
+            let plain = index(target.table, r.foreign_key);
+            if r.kind == RelationKind::OneToOne && target.key_names() != r.foreign_key {
+                (unique_index(target.table, r.foreign_key), Some(plain))
+            } else {
+                (plain, None)
+            }
+        })
         .collect()
 }
 
@@ -231,11 +248,42 @@ fn create_table(meta: &EntityMeta, foreign_keys: &[String], dialect: &dyn Dialec
         if !column.nullable {
             sql.push_str(" NOT NULL");
         }
+        // Parenthesized: SQLite takes only literals bare, both take `(expr)`.
+        if let Some(default) = column.default {
+            sql.push_str(&format!(" DEFAULT ({default})"));
+        }
+        if let Some(check) = column.check {
+            sql.push_str(&format!(
+                " CONSTRAINT {} CHECK ({check})",
+                qualified("", &check_name(meta.table, column.name))
+            ));
+        }
     }
     if !single_key {
         sql.push_str(&format!(
             ", PRIMARY KEY ({})",
             key_columns("", meta).join(", ")
+        ));
+    }
+    // One constraint per name, in the order of its first column; its
+    // columns in field order.
+    let mut uniques: Vec<&str> = Vec::new();
+    for name in meta.columns.iter().filter_map(|c| c.unique) {
+        if !uniques.contains(&name) {
+            uniques.push(name);
+        }
+    }
+    for name in uniques {
+        let columns: Vec<&str> = meta
+            .columns
+            .iter()
+            .filter(|c| c.unique == Some(name))
+            .map(|c| c.name)
+            .collect();
+        sql.push_str(&format!(
+            ", CONSTRAINT {} UNIQUE ({})",
+            qualified("", name),
+            quoted_list(&columns)
         ));
     }
     for foreign_key in foreign_keys {
@@ -254,6 +302,28 @@ fn index(table: &str, columns: &[&str]) -> String {
         qualified("", table),
         quoted_list(columns)
     )
+}
+
+/// `CREATE UNIQUE INDEX IF NOT EXISTS uq_<table>_<columns>`: the key of a
+/// one-to-one on its target, at most one row per parent. Named apart from
+/// [`index`]'s `ix_`, so that neither `IF NOT EXISTS` skips the other.
+pub(crate) fn unique_index(table: &str, columns: &[&str]) -> String {
+    format!(
+        "CREATE UNIQUE INDEX IF NOT EXISTS {} ON {} ({})",
+        qualified("", &format!("uq_{}_{}", table, columns.join("_"))),
+        qualified("", table),
+        quoted_list(columns)
+    )
+}
+
+/// The name of the CHECK constraint of `column`: `ck_<table>_<column>`.
+pub(crate) fn check_name(table: &str, column: &str) -> String {
+    format!("ck_{table}_{column}")
+}
+
+/// `DROP TABLE IF EXISTS <table>`.
+pub(crate) fn drop_table(table: &str) -> String {
+    format!("DROP TABLE IF EXISTS {}", qualified("", table))
 }
 
 /// The association table of a many-to-many, keyed by both foreign keys.

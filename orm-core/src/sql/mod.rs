@@ -17,7 +17,9 @@ mod write;
 
 use std::sync::{LazyLock, RwLock};
 
-pub(crate) use entity::{link_delete, link_insert, schema, target_indexes, EntityStatements};
+pub(crate) use entity::{
+    drop_table, link_delete, link_insert, schema, target_indexes, EntityStatements,
+};
 pub(crate) use filter::{render_order, ClauseOptions};
 pub use join::JoinBuilder;
 pub(crate) use join::{wrap_with_joins, JoinClause};

@@ -83,6 +83,14 @@ fn expand(model: &Model) -> TokenStream {
         let column_name = &column.name;
         let field = column.ident.to_string();
         let primary_key = column.primary_key;
+        let some = |value: &Option<String>| match value {
+            Some(text) => quote!(::core::option::Option::Some(#text)),
+            None => quote!(::core::option::Option::None),
+        };
+        let unique = some(&column.unique);
+        let index = column.index;
+        let default = some(&column.default);
+        let check = some(&column.check);
         quote_spanned! {ty.span()=>
             #krate::__private::ColumnMetaParts {
                 name: #column_name,
@@ -90,6 +98,10 @@ fn expand(model: &Model) -> TokenStream {
                 sql_type: <#ty as #krate::ColumnType>::SQL_TYPE,
                 nullable: <#ty as #krate::ColumnType>::NULLABLE,
                 primary_key: #primary_key,
+                unique: #unique,
+                index: #index,
+                default: #default,
+                check: #check,
             }
             .build()
         }

@@ -91,6 +91,13 @@ pub struct Column {
     pub primary_key: bool,
     /// The associated constant, e.g. `NAME` for field `name`.
     pub constant: syn::Ident,
+    /// The UNIQUE constraint the column is part of: the name given, else
+    /// `uq_<table>_<column>`.
+    pub unique: Option<String>,
+    pub index: bool,
+    /// SQL expressions, sent as written.
+    pub default: Option<String>,
+    pub check: Option<String>,
 }
 
 impl Model {
@@ -138,6 +145,10 @@ impl Model {
             }
         };
 
+        let table = match container.table {
+            Some(lit) => lit.value(),
+            None => default_table_name(&input.ident.unraw().to_string()),
+        };
         let owner_name = input.ident.unraw().to_string();
         let mut relationship_fields = Vec::new();
         let columns: Vec<Column> = fields
@@ -182,6 +193,16 @@ impl Model {
                     Some(lit) => (lit.value(), lit.span()),
                     None => (unraw.clone(), ident.span()),
                 };
+                if let (Some(index), Some(_)) = (&attrs.index, &attrs.unique) {
+                    cx.error_spanned_by(
+                        index,
+                        "`index` is redundant with `unique`: the database indexes a UNIQUE constraint",
+                    );
+                }
+                let unique = attrs.unique.map(|(_, group)| match group {
+                    Some(lit) => lit.value(),
+                    None => format!("uq_{table}_{name}"),
+                });
                 Some(Column {
                     constant: syn::Ident::new(&unraw.to_uppercase(), ident.span()),
                     ident,
@@ -189,14 +210,14 @@ impl Model {
                     name,
                     name_span,
                     primary_key: attrs.primary_key,
+                    unique,
+                    index: attrs.index.is_some(),
+                    default: attrs.default.map(|lit| lit.value()),
+                    check: attrs.check.map(|lit| lit.value()),
                 })
             })
             .collect();
 
-        let table = match container.table {
-            Some(lit) => lit.value(),
-            None => default_table_name(&input.ident.unraw().to_string()),
-        };
         let krate = container
             .krate
             .unwrap_or_else(|| syn::parse_quote!(::eagerly));

@@ -89,29 +89,63 @@ impl Container {
 pub struct Field {
     pub primary_key: bool,
     pub column: Option<syn::LitStr>,
+    /// `unique` (`None` inside: the column alone) or `unique = "name"`,
+    /// with the key's path for errors about it.
+    pub unique: Option<(syn::Path, Option<syn::LitStr>)>,
+    pub index: Option<syn::Path>,
+    pub default: Option<syn::LitStr>,
+    pub check: Option<syn::LitStr>,
 }
 
 impl Field {
     pub fn from_ast(cx: &Ctxt, field: &syn::Field) -> Field {
         let mut primary_key = Attr::none(cx, PRIMARY_KEY);
         let mut column = Attr::none(cx, COLUMN);
+        let mut unique = Attr::none(cx, UNIQUE);
+        let mut index = Attr::none(cx, INDEX);
+        let mut default = Attr::none(cx, DEFAULT);
+        let mut check = Attr::none(cx, CHECK);
         for attr in field.attrs.iter().filter(|a| a.path().is_ident(ORM)) {
             let parsed = attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident(PRIMARY_KEY) {
-                    if meta.input.peek(syn::Token![=]) || meta.input.peek(syn::token::Paren) {
-                        cx.error_spanned_by(
-                            &meta.path,
-                            "`primary_key` takes no value: write `#[orm(primary_key)]`",
-                        );
-                        skip_value(&meta)?;
-                    }
+                    flag(cx, PRIMARY_KEY, &meta)?;
                     primary_key.set(&meta.path, ());
+                } else if meta.path.is_ident(INDEX) {
+                    flag(cx, INDEX, &meta)?;
+                    index.set(&meta.path, meta.path.clone());
+                } else if meta.path.is_ident(UNIQUE) {
+                    if meta.input.peek(syn::Token![=]) {
+                        if let Some(name) = string_value(cx, UNIQUE, &meta)? {
+                            if name.value().trim().is_empty() {
+                                cx.error_spanned_by(&name, "`unique` must not name an empty constraint: write `#[orm(unique)]` for a column unique alone");
+                            }
+                            unique.set(&meta.path, (meta.path.clone(), Some(name)));
+                        }
+                    } else {
+                        flag(cx, UNIQUE, &meta)?;
+                        unique.set(&meta.path, (meta.path.clone(), None));
+                    }
                 } else if meta.path.is_ident(COLUMN) {
                     if let Some(name) = string_value(cx, COLUMN, &meta)? {
                         if name.value().is_empty() {
                             cx.error_spanned_by(&name, "`column` must not be empty");
                         }
                         column.set(&meta.path, name);
+                    }
+                } else if meta.path.is_ident(DEFAULT) || meta.path.is_ident(CHECK) {
+                    let (key, slot) = if meta.path.is_ident(DEFAULT) {
+                        (DEFAULT, &mut default)
+                    } else {
+                        (CHECK, &mut check)
+                    };
+                    if let Some(expression) = string_value(cx, key, &meta)? {
+                        if expression.value().trim().is_empty() {
+                            cx.error_spanned_by(
+                                &expression,
+                                format!("`{key}` must not be empty: it is an SQL expression"),
+                            );
+                        }
+                        slot.set(&meta.path, expression);
                     }
                 } else {
                     unknown_key(cx, &meta, "field", FIELD_KEYS)?;
@@ -125,8 +159,25 @@ impl Field {
         Field {
             primary_key: primary_key.get().is_some(),
             column: column.get(),
+            unique: unique.get(),
+            index: index.get(),
+            default: default.get(),
+            check: check.get(),
         }
     }
+}
+
+/// Reports a value after a key that takes none (`#[orm(index)]`), then
+/// skips it.
+fn flag(cx: &Ctxt, key: &str, meta: &ParseNestedMeta) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) || meta.input.peek(syn::token::Paren) {
+        cx.error_spanned_by(
+            &meta.path,
+            format!("`{key}` takes no value: write `#[orm({key})]`"),
+        );
+        skip_value(meta)?;
+    }
+    Ok(())
 }
 
 /// Reads `key = "string"`, reporting anything else; `Ok(None)` after a

@@ -6,11 +6,15 @@ pub const TABLE: &str = "table";
 pub const CRATE: &str = "crate";
 pub const PRIMARY_KEY: &str = "primary_key";
 pub const COLUMN: &str = "column";
+pub const UNIQUE: &str = "unique";
+pub const INDEX: &str = "index";
+pub const DEFAULT: &str = "default";
+pub const CHECK: &str = "check";
 
 /// Keys accepted in a struct's `#[orm(...)]`.
 pub const CONTAINER_KEYS: &[&str] = &[TABLE, CRATE];
 /// Keys accepted in a field's `#[orm(...)]`.
-pub const FIELD_KEYS: &[&str] = &[PRIMARY_KEY, COLUMN];
+pub const FIELD_KEYS: &[&str] = &[PRIMARY_KEY, COLUMN, UNIQUE, INDEX, DEFAULT, CHECK];
 
 pub const RELATIONSHIP: &str = "relationship";
 pub const LAZY: &str = "lazy";

@@ -148,6 +148,10 @@ impl ::eagerly::Record for Edition {
                 sql_type: <i64 as ::eagerly::ColumnType>::SQL_TYPE,
                 nullable: <i64 as ::eagerly::ColumnType>::NULLABLE,
                 primary_key: true,
+                unique: ::core::option::Option::None,
+                index: false,
+                default: ::core::option::Option::None,
+                check: ::core::option::Option::None,
             }
                 .build(),
             ::eagerly::__private::ColumnMetaParts {
@@ -156,6 +160,10 @@ impl ::eagerly::Record for Edition {
                 sql_type: <i32 as ::eagerly::ColumnType>::SQL_TYPE,
                 nullable: <i32 as ::eagerly::ColumnType>::NULLABLE,
                 primary_key: true,
+                unique: ::core::option::Option::None,
+                index: false,
+                default: ::core::option::Option::None,
+                check: ::core::option::Option::None,
             }
                 .build(),
         ],

@@ -62,6 +62,10 @@ impl ::eagerly::Record for BookTag {
                 sql_type: <i64 as ::eagerly::ColumnType>::SQL_TYPE,
                 nullable: <i64 as ::eagerly::ColumnType>::NULLABLE,
                 primary_key: true,
+                unique: ::core::option::Option::None,
+                index: false,
+                default: ::core::option::Option::None,
+                check: ::core::option::Option::None,
             }
                 .build(),
             ::eagerly::__private::ColumnMetaParts {
@@ -70,6 +74,10 @@ impl ::eagerly::Record for BookTag {
                 sql_type: <i64 as ::eagerly::ColumnType>::SQL_TYPE,
                 nullable: <i64 as ::eagerly::ColumnType>::NULLABLE,
                 primary_key: true,
+                unique: ::core::option::Option::None,
+                index: false,
+                default: ::core::option::Option::None,
+                check: ::core::option::Option::None,
             }
                 .build(),
             ::eagerly::__private::ColumnMetaParts {
@@ -78,6 +86,10 @@ impl ::eagerly::Record for BookTag {
                 sql_type: <f64 as ::eagerly::ColumnType>::SQL_TYPE,
                 nullable: <f64 as ::eagerly::ColumnType>::NULLABLE,
                 primary_key: false,
+                unique: ::core::option::Option::None,
+                index: false,
+                default: ::core::option::Option::None,
+                check: ::core::option::Option::None,
             }
                 .build(),
         ],

@@ -89,6 +89,10 @@ impl ::eagerly::Record for Book {
                 sql_type: <i64 as ::eagerly::ColumnType>::SQL_TYPE,
                 nullable: <i64 as ::eagerly::ColumnType>::NULLABLE,
                 primary_key: true,
+                unique: ::core::option::Option::None,
+                index: false,
+                default: ::core::option::Option::None,
+                check: ::core::option::Option::None,
             }
                 .build(),
         ],

@@ -109,6 +109,10 @@ impl ::eagerly::Record for Book {
                 sql_type: <i64 as ::eagerly::ColumnType>::SQL_TYPE,
                 nullable: <i64 as ::eagerly::ColumnType>::NULLABLE,
                 primary_key: true,
+                unique: ::core::option::Option::None,
+                index: false,
+                default: ::core::option::Option::None,
+                check: ::core::option::Option::None,
             }
                 .build(),
             ::eagerly::__private::ColumnMetaParts {
@@ -117,6 +121,10 @@ impl ::eagerly::Record for Book {
                 sql_type: <String as ::eagerly::ColumnType>::SQL_TYPE,
                 nullable: <String as ::eagerly::ColumnType>::NULLABLE,
                 primary_key: false,
+                unique: ::core::option::Option::None,
+                index: false,
+                default: ::core::option::Option::None,
+                check: ::core::option::Option::None,
             }
                 .build(),
             ::eagerly::__private::ColumnMetaParts {
@@ -125,6 +133,10 @@ impl ::eagerly::Record for Book {
                 sql_type: <Option<i64> as ::eagerly::ColumnType>::SQL_TYPE,
                 nullable: <Option<i64> as ::eagerly::ColumnType>::NULLABLE,
                 primary_key: false,
+                unique: ::core::option::Option::None,
+                index: false,
+                default: ::core::option::Option::None,
+                check: ::core::option::Option::None,
             }
                 .build(),
         ],

@@ -63,6 +63,10 @@ impl ::eagerly::Record for Author {
                 sql_type: <i64 as ::eagerly::ColumnType>::SQL_TYPE,
                 nullable: <i64 as ::eagerly::ColumnType>::NULLABLE,
                 primary_key: true,
+                unique: ::core::option::Option::None,
+                index: false,
+                default: ::core::option::Option::None,
+                check: ::core::option::Option::None,
             }
                 .build(),
             ::eagerly::__private::ColumnMetaParts {
@@ -71,6 +75,10 @@ impl ::eagerly::Record for Author {
                 sql_type: <String as ::eagerly::ColumnType>::SQL_TYPE,
                 nullable: <String as ::eagerly::ColumnType>::NULLABLE,
                 primary_key: false,
+                unique: ::core::option::Option::None,
+                index: false,
+                default: ::core::option::Option::None,
+                check: ::core::option::Option::None,
             }
                 .build(),
             ::eagerly::__private::ColumnMetaParts {
@@ -79,6 +87,10 @@ impl ::eagerly::Record for Author {
                 sql_type: <Option<i32> as ::eagerly::ColumnType>::SQL_TYPE,
                 nullable: <Option<i32> as ::eagerly::ColumnType>::NULLABLE,
                 primary_key: false,
+                unique: ::core::option::Option::None,
+                index: false,
+                default: ::core::option::Option::None,
+                check: ::core::option::Option::None,
             }
                 .build(),
         ],

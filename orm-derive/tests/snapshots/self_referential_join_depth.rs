@@ -170,6 +170,10 @@ impl ::eagerly::Record for Node {
                 sql_type: <i64 as ::eagerly::ColumnType>::SQL_TYPE,
                 nullable: <i64 as ::eagerly::ColumnType>::NULLABLE,
                 primary_key: true,
+                unique: ::core::option::Option::None,
+                index: false,
+                default: ::core::option::Option::None,
+                check: ::core::option::Option::None,
             }
                 .build(),
             ::eagerly::__private::ColumnMetaParts {
@@ -178,6 +182,10 @@ impl ::eagerly::Record for Node {
                 sql_type: <Option<i64> as ::eagerly::ColumnType>::SQL_TYPE,
                 nullable: <Option<i64> as ::eagerly::ColumnType>::NULLABLE,
                 primary_key: false,
+                unique: ::core::option::Option::None,
+                index: false,
+                default: ::core::option::Option::None,
+                check: ::core::option::Option::None,
             }
                 .build(),
         ],

@@ -1,0 +1,11 @@
+use eagerly::Entity;
+
+#[derive(Entity)]
+pub struct Book {
+    #[orm(primary_key)]
+    pub id: i64,
+    #[orm(check = " ")]
+    pub price: i64,
+}
+
+fn main() {}
