@@ -16,7 +16,7 @@ use crate::relation::{Collection, Link, Relation};
 use crate::schema::{Linked, RelationMeta};
 use crate::sql::{
     association_columns, insert_rows, insert_rows_params, link_delete, link_insert,
-    rows_per_statement,
+    owner_links_delete, rows_per_statement,
 };
 use crate::{Entity, EntityMeta, Error, Result, Value};
 
@@ -204,7 +204,7 @@ impl Session {
                 let dialect = self.engine.dialect;
                 let mut parent_key = Vec::new();
                 P::key_values(&parent.key(), &mut parent_key);
-                let delete = association_delete(meta, dialect);
+                let delete = owner_links_delete(meta, dialect);
                 let rows: Vec<Vec<Value>> = children
                     .iter()
                     .map(|child| {
@@ -332,24 +332,6 @@ fn foreign_key_changes<T: Entity>(meta: &RelationMeta, key: Vec<Value>) -> Resul
         columns.push((index, column.name, value));
     }
     Ok(Changes::of_columns(columns))
-}
-
-/// `DELETE FROM <secondary> WHERE <owner columns> = ?`: every association
-/// row of one owner.
-fn association_delete(meta: &RelationMeta, dialect: &dyn crate::Dialect) -> String {
-    let mut sql = crate::Sql::new(dialect);
-    sql.push("DELETE FROM ");
-    sql.ident(meta.secondary.unwrap_or_default());
-    sql.push(" WHERE ");
-    for (i, column) in meta.foreign_key.iter().enumerate() {
-        if i > 0 {
-            sql.push(" AND ");
-        }
-        sql.ident(column);
-        sql.push(" = ");
-        sql.param();
-    }
-    sql.finish()
 }
 
 /// The INSERT of the association rows `rows` (owner key, then target key).

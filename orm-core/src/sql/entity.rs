@@ -408,3 +408,14 @@ pub(crate) fn link_delete(relation: &RelationMeta, dialect: &dyn Dialect) -> Str
     sql.equal_params("", &columns);
     sql.finish()
 }
+
+/// `DELETE FROM <secondary> WHERE <owner columns> = ?`: every association
+/// row of one owner (the owner's key binds).
+pub(crate) fn owner_links_delete(relation: &RelationMeta, dialect: &dyn Dialect) -> String {
+    let mut sql = Sql::new(dialect);
+    sql.push("DELETE FROM ");
+    sql.ident(relation.secondary.unwrap_or(""));
+    sql.push(" WHERE ");
+    sql.equal_params("", relation.foreign_key);
+    sql.finish()
+}

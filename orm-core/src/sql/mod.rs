@@ -18,7 +18,8 @@ mod write;
 use std::sync::{LazyLock, RwLock};
 
 pub(crate) use entity::{
-    drop_table, link_delete, link_insert, schema, target_indexes, EntityStatements,
+    drop_table, link_delete, link_insert, owner_links_delete, schema, target_indexes,
+    EntityStatements,
 };
 pub(crate) use filter::{render_order, ClauseOptions};
 pub use join::JoinBuilder;
