@@ -39,6 +39,8 @@ pub use orm_derive::Entity;
 /// the session, the relation field types and the loader options.
 pub mod prelude {
     pub use orm_core::params;
+    #[cfg(feature = "async")]
+    pub use orm_core::AsyncSession;
     pub use orm_core::{
         all_relations, bulk, defaultload, joined, noload, raise, raise_on_sql, select, selectin,
         selectin_recursive, Changes, Column, ColumnType, Dynamic, Entity, Error, Filter, Many,

@@ -25,6 +25,7 @@ fn every_example_file_is_listed() {
     assert_eq!(
         files,
         [
+            "async_service",
             "blog",
             "blog_write",
             "library",

@@ -4,6 +4,8 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "async")]
+mod asynchronous;
 pub mod backend;
 mod changes;
 mod column;
@@ -23,6 +25,8 @@ mod session;
 mod sql;
 mod value;
 
+#[cfg(feature = "async")]
+pub use asynchronous::AsyncSession;
 pub use changes::Changes;
 pub use column::Column;
 pub use engine::{LazyLoads, NPlusOneGuard};

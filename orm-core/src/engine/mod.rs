@@ -116,20 +116,9 @@ impl Engine {
         self.identity.get::<E>(key)
     }
 
-    /// Refuses an object this session did not load (or expunged) with
-    /// [`Error::ForeignObject`]; with `allow_unmarked`, a value built by
-    /// hand (marked by no session) passes. An entity without relations
-    /// carries no mark, so any of its values passes.
+    /// Refuses an object this session did not load (see [`check_owner`]).
     pub(crate) fn check_owner<E: Record>(&self, object: &E, allow_unmarked: bool) -> Result<()> {
-        let owner = E::cells().iter().find_map(|r| r.owner_of(object));
-        match owner {
-            None => Ok(()),
-            Some(owner) if owner == self.id => Ok(()),
-            Some(0) if allow_unmarked => Ok(()),
-            Some(_) => Err(Error::ForeignObject {
-                entity: E::META.name,
-            }),
-        }
+        check_owner(self.id, object, allow_unmarked)
     }
 
     /// Forgets every object and the options kept for them: handles already
@@ -137,6 +126,22 @@ impl Engine {
     pub(crate) fn expunge_all(&mut self) {
         self.identity.detach_all();
         self.lazy_options.clear();
+    }
+}
+
+/// Refuses an object session number `session` did not load (or expunged)
+/// with [`Error::ForeignObject`]; with `allow_unmarked`, a value built by
+/// hand (marked by no session) passes. An entity without relations carries
+/// no mark, so any of its values passes.
+pub(crate) fn check_owner<E: Record>(session: u32, object: &E, allow_unmarked: bool) -> Result<()> {
+    let owner = E::cells().iter().find_map(|r| r.owner_of(object));
+    match owner {
+        None => Ok(()),
+        Some(owner) if owner == session => Ok(()),
+        Some(0) if allow_unmarked => Ok(()),
+        Some(_) => Err(Error::ForeignObject {
+            entity: E::META.name,
+        }),
     }
 }
 

@@ -64,13 +64,22 @@ impl Session {
         relation: Relation<P, T, Dynamic<T>>,
         parent: &P,
     ) -> Query<T, &mut Session> {
-        let query = Query::new()
-            .with_condition(crate::loader::dynamic_condition(relation, parent))
-            .with_relation_order(relation.meta().order_by());
-        let query = match self.check_owner(parent, true) {
-            Ok(()) => query,
-            Err(error) => query.refused_with(error),
-        };
-        query.run_by(self)
+        dynamic_query(self.engine.id, relation, parent).run_by(self)
+    }
+}
+
+/// The query behind a `dynamic` relation of `parent` for session number
+/// `session`: refused when run if another session loaded `parent`.
+pub(crate) fn dynamic_query<P: Entity, T: Entity>(
+    session: u32,
+    relation: Relation<P, T, Dynamic<T>>,
+    parent: &P,
+) -> Query<T> {
+    let query = Query::new()
+        .with_condition(crate::loader::dynamic_condition(relation, parent))
+        .with_relation_order(relation.meta().order_by());
+    match crate::engine::check_owner(session, parent, true) {
+        Ok(()) => query,
+        Err(error) => query.refused_with(error),
     }
 }

@@ -15,6 +15,8 @@ use std::sync::Arc;
 
 use crate::engine::Engine;
 pub use crate::engine::{LoggedStatement, DEFAULT_LOG_CAPACITY};
+#[cfg(feature = "async")]
+pub(crate) use load::dynamic_query;
 pub use raw::FromSqlRow;
 pub use retry::{RetryEvent, RetryPolicy};
 pub use transaction::TransactionOptions;
