@@ -17,9 +17,9 @@
 //! statement log holds exactly that request's statements. The database is
 //! seeded once: a SQLite file in the temp directory, or on PostgreSQL a
 //! schema of its own (sessions of other connections see it, unlike the
-//! quickstart's temporary tables); both are removed at the end. Sessions
-//! are synchronous today, so this is a plain loop; an async session would
-//! make each request a task.
+//! quickstart's temporary tables); both are removed at the end. The
+//! handler is synchronous, so this is a plain loop; examples/async_service.rs
+//! makes each request a tokio task with an async session.
 
 use eagerly::prelude::*;
 

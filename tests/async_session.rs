@@ -533,3 +533,24 @@ fn opening_fails_with_the_sync_sessions_error() {
         );
     })
 }
+
+#[test]
+fn into_session_hands_back_the_identity_map_and_the_log() {
+    let (session, author) = block_on(async {
+        let mut session = async_library(3).await;
+        let author = session
+            .get::<Author>(2)
+            .await
+            .expect("get")
+            .expect("author");
+        (session.into_session().await.expect("back"), author)
+    });
+    let mut session = session;
+    // The same handle, without SQL: the identity map came back with it.
+    let cached = session.cached::<Author>(&2).expect("cached");
+    assert!(Arc::ptr_eq(&cached, &author));
+    assert_eq!(session.statement_count(), 1);
+    // The objects are still this session's own.
+    session.load(Author::BOOKS, &author).expect("books");
+    assert_eq!(session.statement_count(), 2);
+}

@@ -31,8 +31,9 @@ use crate::relation::{Collection, Dynamic, Loadable, Relation};
 use crate::session::{dynamic_query, LoggedStatement, RetryPolicy, TransactionOptions};
 use crate::{Changes, Entity, EntityMeta, Error, NPlusOneGuard, Result, Session, Value};
 
-/// Work queued for the connection thread.
-type Job = Box<dyn FnOnce(&mut Session) + Send>;
+/// Work queued for the connection thread, on the session it holds (taken
+/// out, and the thread ended, by [`AsyncSession::into_session`]).
+type Job = Box<dyn FnOnce(&mut Option<Session>) + Send>;
 
 /// What a job answers: its value, or the panic it raised, carried back to
 /// the caller's task to go on unwinding there.
@@ -81,7 +82,7 @@ impl AsyncSession {
                 let mut session = match panic::catch_unwind(AssertUnwindSafe(open)) {
                     Ok(Ok(session)) => {
                         let _ = opened.send(Ok(Ok(session.engine.id)));
-                        session
+                        Some(session)
                     }
                     Ok(Err(error)) => {
                         let _ = opened.send(Ok(Err(error)));
@@ -92,9 +93,12 @@ impl AsyncSession {
                         return;
                     }
                 };
-                // Until every handle to the session is gone.
+                // Until every handle is gone or the session is handed back.
                 while let Ok(job) = queue.recv() {
                     job(&mut session);
+                    if session.is_none() {
+                        return;
+                    }
                 }
             })
             .map_err(|error| {
@@ -156,12 +160,28 @@ impl AsyncSession {
         work: impl FnOnce(&mut Session) -> R + Send + 'static,
     ) -> Result<R> {
         let (reply, answer) = oneshot::channel::<Answer<R>>();
-        let job: Job = Box::new(move |session| {
+        let job: Job = Box::new(move |slot| {
             // The caller went away before the job began: nothing to do.
-            if reply.is_closed() {
+            let Some(session) = slot.as_mut().filter(|_| !reply.is_closed()) else {
                 return;
-            }
+            };
             let _ = reply.send(panic::catch_unwind(AssertUnwindSafe(|| work(session))));
+        });
+        self.jobs.send(job).map_err(|_| thread_gone())?;
+        unwind_or(answer.await)
+    }
+
+    /// The sync session back, with its identity map, statement log and
+    /// transaction state, once every call queued before has run; its
+    /// connection thread ends. The objects it loaded stay its own.
+    pub async fn into_session(self) -> Result<Session> {
+        let (reply, answer) = oneshot::channel::<Answer<Session>>();
+        let job: Job = Box::new(move |slot| {
+            if let Some(session) = slot.take() {
+                // A caller gone by now drops the session here, as dropping
+                // the async session would.
+                let _ = reply.send(Ok(session));
+            }
         });
         self.jobs.send(job).map_err(|_| thread_gone())?;
         unwind_or(answer.await)
@@ -204,10 +224,7 @@ impl AsyncSession {
         &mut self,
         relation: Relation<P, T, F>,
         parent: &Arc<P>,
-    ) -> Result<F::Loaded>
-    where
-        F::Loaded: Send + 'static,
-    {
+    ) -> Result<F::Loaded> {
         let parent = Arc::clone(parent);
         self.call(move |s| s.load(relation, &parent)).await
     }

@@ -56,12 +56,25 @@ pub fn graph_of<P: Entity, T: Entity, F: Targets<T>>(
 }
 
 /// Loads `relation` of every parent through `session.load` (the object's
-/// strategy), then reads the graph.
+/// strategy), then reads the graph. With `EAGERLY_MODE=async` each load is
+/// awaited through the async session (support::mode).
 pub fn load_graph<P: Entity, T: Entity, F: Loadable<T> + Targets<T>>(
     session: &mut Session,
     relation: Relation<P, T, F>,
     parents: &[Arc<P>],
 ) -> Graph<P, T> {
+    #[cfg(feature = "async")]
+    if super::mode::is_async() {
+        super::mode::through_async(session, async |session| {
+            for parent in parents {
+                session
+                    .load(relation, parent)
+                    .await
+                    .unwrap_or_else(|e| panic!("loading {relation:?} of {:?}: {e}", parent.key()));
+            }
+        });
+        return graph_of(relation, parents);
+    }
     for parent in parents {
         session
             .load(relation, parent)

@@ -65,6 +65,25 @@ pub fn try_query_parents<P: Entity, T: Entity, F: Loadable<T>>(
     query.all()
 }
 
+/// [`query_parents`], awaited through the async session with
+/// `EAGERLY_MODE=async` (support::mode).
+fn query_parents_in_mode<P: Entity, T: Entity, F: Loadable<T>>(
+    session: &mut Session,
+    relation: Relation<P, T, F>,
+    strategy: Option<Strategy>,
+    shape: Shape<P>,
+    n: u64,
+) -> Vec<Arc<P>> {
+    #[cfg(feature = "async")]
+    if super::mode::is_async() {
+        return super::mode::through_async(session, async |session| {
+            let query = session.run(move |s| query_parents(s, relation, strategy, shape, n));
+            query.await.expect("parent query")
+        });
+    }
+    query_parents(session, relation, strategy, shape, n)
+}
+
 /// Runs `n` parents through `strategy` on a fresh identity map: the query,
 /// then `session.load` on every parent, then the graph read without a session.
 pub fn run<P: Entity, T: Entity, F: Loadable<T> + Targets<T>>(
@@ -76,7 +95,7 @@ pub fn run<P: Entity, T: Entity, F: Loadable<T> + Targets<T>>(
 ) -> Run<P, T> {
     session.expunge_all();
     session.reset_statements();
-    let parents = query_parents(session, relation, strategy, shape, n);
+    let parents = query_parents_in_mode(session, relation, strategy, shape, n);
     let loaded_by_query = all_loaded(relation, &parents);
     let graph = load_graph(session, relation, &parents);
     let extra = session.statement_count() - 1;

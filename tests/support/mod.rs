@@ -4,6 +4,7 @@ pub mod engine;
 pub mod graph;
 pub mod library;
 pub mod matrix;
+pub mod mode;
 #[cfg(feature = "postgres")]
 pub mod pg;
 pub mod recorder;

@@ -661,8 +661,9 @@ pub(crate) const FILL: sealed::Token = sealed::Token(());
 /// loaders fill a relation.
 pub trait RelationField<T>: sealed::Fill<T> + Send + Sync + 'static {
     /// What reading a loaded relation gives: `Option<Arc<T>>` for a `One`,
-    /// a shared list `Arc<[Arc<T>]>` for a `Many`.
-    type Loaded;
+    /// a shared list `Arc<[Arc<T>]>` for a `Many`; it crosses threads, as
+    /// the async session's answers do.
+    type Loaded: Send + 'static;
     /// Whether loaded.
     fn is_loaded(&self) -> bool;
     /// Reads the loaded value.
