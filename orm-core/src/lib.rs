@@ -27,6 +27,8 @@ mod value;
 
 #[cfg(feature = "async")]
 pub use asynchronous::AsyncSession;
+#[cfg(feature = "deadpool")]
+pub use asynchronous::{AsyncPool, AsyncPoolError, AsyncSessionManager};
 pub use changes::Changes;
 pub use column::Column;
 pub use engine::{LazyLoads, NPlusOneGuard};

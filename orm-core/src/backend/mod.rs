@@ -65,3 +65,37 @@ pub fn abbreviate_sql(sql: &str) -> Cow<'_, str> {
         )),
     }
 }
+
+/// The backend of a session whose connection moved to a new session
+/// (`Session::renew`): nothing reaches it.
+#[cfg(feature = "deadpool")]
+pub(crate) struct Detached;
+
+#[cfg(feature = "deadpool")]
+impl Backend for Detached {
+    fn dialect(&self) -> &'static dyn Dialect {
+        &crate::sql::Sqlite
+    }
+
+    fn execute(&mut self, _: &str, _: &[Value]) -> Result<u64> {
+        Err(detached())
+    }
+
+    fn query(
+        &mut self,
+        _: &str,
+        _: &[Value],
+        _: &mut dyn FnMut(&dyn Row) -> Result<()>,
+    ) -> Result<()> {
+        Err(detached())
+    }
+
+    fn last_insert_id(&self) -> i64 {
+        0
+    }
+}
+
+#[cfg(feature = "deadpool")]
+fn detached() -> crate::Error {
+    crate::Error::Misuse("this session's connection moved to a new session".to_owned())
+}

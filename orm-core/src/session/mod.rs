@@ -128,6 +128,21 @@ impl Session {
         }
     }
 
+    /// A fresh unit of work on the same connection, for pools: an open
+    /// transaction is rolled back, then the identity map, statement log,
+    /// N+1 counter and settings start anew under a new session number, so
+    /// objects loaded before belong to another session.
+    #[cfg(feature = "deadpool")]
+    pub(crate) fn renew(&mut self) -> Result<()> {
+        if self.in_transaction() {
+            self.rollback()?;
+        }
+        let backend =
+            std::mem::replace(&mut self.engine.backend, Box::new(crate::backend::Detached));
+        *self = Session::with_backend(backend);
+        Ok(())
+    }
+
     // ----- statements -----------------------------------------------------
 
     /// Sends a statement that returns no rows, counted like any other.

@@ -20,6 +20,12 @@
 //! end on the thread and its answer is dropped. Either way the session stays
 //! as consistent as after any sync call, and usable.
 
+#[cfg(feature = "deadpool")]
+mod pool;
+
+#[cfg(feature = "deadpool")]
+pub use pool::{AsyncPool, AsyncPoolError, AsyncSessionManager};
+
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{mpsc, Arc};
 use std::thread;
@@ -406,6 +412,18 @@ impl AsyncSession {
     /// The statements the log keeps, oldest first (see [`Session::statements`]).
     pub async fn statements(&mut self) -> Result<Vec<LoggedStatement>> {
         self.run(|s| s.statements().to_vec()).await
+    }
+
+    /// A fresh unit of work on the same connection thread (see `pool`).
+    #[cfg(feature = "deadpool")]
+    async fn renew(&mut self) -> Result<()> {
+        self.id = self
+            .call(|s| {
+                s.renew()?;
+                Ok(s.engine.id)
+            })
+            .await?;
+        Ok(())
     }
 
     /// Empties the statement log and its count.
