@@ -554,3 +554,29 @@ fn into_session_hands_back_the_identity_map_and_the_log() {
     session.load(Author::BOOKS, &author).expect("books");
     assert_eq!(session.statement_count(), 2);
 }
+
+#[test]
+fn a_loaded_relation_is_answered_without_waiting_for_the_thread() {
+    block_on(async {
+        let (mut session, gate) = gated_library(6).await;
+        let authors = session
+            .query::<Author>()
+            .order_by(Author::ID)
+            .options(selectin(Author::BOOKS))
+            .all()
+            .await
+            .expect("authors");
+        // The thread is held in a query: anything queued now waits.
+        let (entered, release) = gate.arm(1);
+        cancel_in_flight(session.query::<Book>().all(), &entered).await;
+        let loaded = session.load(Author::BOOKS, &authors[2]);
+        let books = tokio::time::timeout(Duration::from_secs(5), loaded)
+            .await
+            .expect("answered while the thread is busy")
+            .expect("books");
+        assert_eq!(books.len(), 3);
+        release.send(()).expect("release");
+        // Authors and their books, then the held query: nothing for the load.
+        assert_eq!(logged(&mut session).await.len() as u64, 1 + in_lists(6) + 1);
+    })
+}

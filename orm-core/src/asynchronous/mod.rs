@@ -32,6 +32,7 @@ use std::thread;
 
 use tokio::sync::oneshot;
 
+use crate::loader::answer_without_session;
 use crate::query::Query;
 use crate::relation::{Collection, Dynamic, Loadable, Relation};
 use crate::session::{dynamic_query, LoggedStatement, RetryPolicy, TransactionOptions};
@@ -223,14 +224,18 @@ impl AsyncSession {
     }
 
     /// Loads `relation` of `parent` by its strategy and returns it (see
-    /// [`Session::load`]): no SQL when loaded already; for `bulk`, one
-    /// statement loads it for every similar object of the session, so a
-    /// loop awaiting this for each parent sends one.
+    /// [`Session::load`]): for `bulk`, one statement loads it for every
+    /// similar object of the session, so a loop awaiting this for each
+    /// parent sends one. A relation loaded already (and another session's
+    /// object, refused) is answered at once, without a hop to the thread.
     pub async fn load<P: Entity, T: Entity, F: Loadable<T>>(
         &mut self,
         relation: Relation<P, T, F>,
         parent: &Arc<P>,
     ) -> Result<F::Loaded> {
+        if let Some(answer) = answer_without_session(self.id, relation, parent) {
+            return answer;
+        }
         let parent = Arc::clone(parent);
         self.call(move |s| s.load(relation, &parent)).await
     }

@@ -19,11 +19,10 @@ pub(crate) fn load<P: Entity, T: Entity, F: Loadable<T>>(
     relation: Relation<P, T, F>,
     parent: &P,
 ) -> Result<F::Loaded> {
-    engine.check_owner(parent, false)?;
-    let field = relation.field(parent);
-    if field.is_loaded() {
-        return field.read();
+    if let Some(answer) = answer_without_session(engine.id, relation, parent) {
+        return answer;
     }
+    let field = relation.field(parent);
     let meta = relation.meta;
     let cascade = Cascade::default();
     // The mapping's strategy comes from the relation constant, so objects
@@ -99,6 +98,22 @@ pub(crate) fn load<P: Entity, T: Entity, F: Loadable<T>>(
         }
     }
     relation.field(parent).read()
+}
+
+/// What [`load`] answers from `parent` alone, for session number
+/// `session`: another session's object is refused, a loaded relation is
+/// read; `None` when the load needs the session's state (the async session
+/// answers the first two without a hop to its thread).
+pub(crate) fn answer_without_session<P: Entity, T: Entity, F: Loadable<T>>(
+    session: u32,
+    relation: Relation<P, T, F>,
+    parent: &P,
+) -> Option<Result<F::Loaded>> {
+    if let Err(refused) = crate::engine::check_owner(session, parent, false) {
+        return Some(Err(refused));
+    }
+    let field = relation.field(parent);
+    field.is_loaded().then(|| field.read())
 }
 
 /// Whether loading `T` objects can cascade to more loads.

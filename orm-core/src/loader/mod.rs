@@ -20,6 +20,8 @@ pub(crate) use explain::explain_root;
 pub use explain::{Explain, PlannedStep, StepAction, StepCost};
 #[doc(hidden)]
 pub use explain::{Place, Sketch};
+#[cfg(feature = "async")]
+pub(crate) use lazy::answer_without_session;
 pub(crate) use lazy::load;
 pub use options::{
     all_relations, bulk, defaultload, joined, noload, raise, raise_on_sql, select, selectin,
