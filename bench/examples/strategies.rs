@@ -143,11 +143,13 @@ fn proc_status_bytes(field: &str) -> u64 {
         .map_or(0, |kib| kib * 1024)
 }
 
-/// Nanoseconds this thread has spent on a CPU (`CLOCK_THREAD_CPUTIME_ID`),
-/// or 0 where it cannot be read. On a busy machine wall time also counts the
-/// time a run waited for a CPU; this does not. (`/proc/thread-self/schedstat`
-/// would need no FFI, but for a running thread it is only brought up to
-/// date at scheduler ticks, too coarse for runs of a few milliseconds.)
+/// Nanoseconds this process has spent on a CPU, every thread of it
+/// (`CLOCK_PROCESS_CPUTIME_ID`: the async session's connection thread
+/// counts), or 0 where it cannot be read. On a busy machine wall time also
+/// counts the time a run waited for a CPU; this does not.
+/// (`/proc/self/schedstat` would need no FFI, but for a running thread it
+/// is only brought up to date at scheduler ticks, too coarse for runs of a
+/// few milliseconds.)
 #[cfg(target_os = "linux")]
 fn cpu_ns() -> u64 {
     use std::ffi::{c_int, c_long};
@@ -159,13 +161,13 @@ fn cpu_ns() -> u64 {
     extern "C" {
         fn clock_gettime(clock: c_int, now: *mut Timespec) -> c_int;
     }
-    const CLOCK_THREAD_CPUTIME_ID: c_int = 3;
+    const CLOCK_PROCESS_CPUTIME_ID: c_int = 2;
     let mut now = Timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
     // SAFETY: clock_gettime writes one timespec through a valid pointer.
-    if unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut now) } != 0 {
+    if unsafe { clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &mut now) } != 0 {
         return 0;
     }
     now.tv_sec as u64 * 1_000_000_000 + now.tv_nsec as u64

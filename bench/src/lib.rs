@@ -109,6 +109,10 @@ impl Db<'_> {
 pub enum Imp {
     Orm(orm::Strategy),
     Hand(hand::Shape),
+    /// eagerly's async session (PostgreSQL runs).
+    AsyncOrm(orm::Strategy),
+    /// Hand-written tokio-postgres, awaited (PostgreSQL runs).
+    HandAsync(hand::Shape),
 }
 
 impl Imp {
@@ -126,8 +130,9 @@ impl Imp {
 
     /// Every implementation on PostgreSQL, in table order: selectin and
     /// bulk beside `= ANY($1)` (their statements there), IN-500 after it
-    /// for reference.
-    pub const ALL_POSTGRES: [Imp; 9] = [
+    /// for reference; then the async session beside hand-written
+    /// tokio-postgres code of the same shapes.
+    pub const ALL_POSTGRES: [Imp; 17] = [
         Imp::Orm(orm::Strategy::Select),
         Imp::Orm(orm::Strategy::Dynamic),
         Imp::Hand(hand::Shape::NPlus1),
@@ -137,6 +142,14 @@ impl Imp {
         Imp::Orm(orm::Strategy::Bulk),
         Imp::Hand(hand::Shape::Any),
         Imp::Hand(hand::Shape::In),
+        Imp::AsyncOrm(orm::Strategy::Select),
+        Imp::AsyncOrm(orm::Strategy::Dynamic),
+        Imp::HandAsync(hand::Shape::NPlus1),
+        Imp::AsyncOrm(orm::Strategy::Joined),
+        Imp::HandAsync(hand::Shape::Join),
+        Imp::AsyncOrm(orm::Strategy::Selectin),
+        Imp::AsyncOrm(orm::Strategy::Bulk),
+        Imp::HandAsync(hand::Shape::Any),
     ];
 
     /// Every implementation on `engine`.
@@ -169,6 +182,15 @@ impl Imp {
             (Imp::Hand(hand::Shape::Join), Engine::Postgres) => "postgres JOIN",
             (Imp::Hand(hand::Shape::In), Engine::Postgres) => "postgres IN-500",
             (Imp::Hand(hand::Shape::Any), Engine::Postgres) => "postgres ANY",
+            (Imp::AsyncOrm(orm::Strategy::Select), _) => "async select",
+            (Imp::AsyncOrm(orm::Strategy::Joined), _) => "async joined",
+            (Imp::AsyncOrm(orm::Strategy::Selectin), _) => "async selectin",
+            (Imp::AsyncOrm(orm::Strategy::Bulk), _) => "async bulk",
+            (Imp::AsyncOrm(orm::Strategy::Dynamic), _) => "async dynamic",
+            (Imp::HandAsync(hand::Shape::NPlus1), _) => "tokio-postgres N+1",
+            (Imp::HandAsync(hand::Shape::Join), _) => "tokio-postgres JOIN",
+            (Imp::HandAsync(hand::Shape::In), _) => "tokio-postgres IN-500",
+            (Imp::HandAsync(hand::Shape::Any), _) => "tokio-postgres ANY",
         }
     }
 
@@ -184,6 +206,15 @@ impl Imp {
             Imp::Hand(hand::Shape::Join) => "hand-join",
             Imp::Hand(hand::Shape::In) => "hand-in",
             Imp::Hand(hand::Shape::Any) => "hand-any",
+            Imp::AsyncOrm(orm::Strategy::Select) => "async-select",
+            Imp::AsyncOrm(orm::Strategy::Joined) => "async-joined",
+            Imp::AsyncOrm(orm::Strategy::Selectin) => "async-selectin",
+            Imp::AsyncOrm(orm::Strategy::Bulk) => "async-bulk",
+            Imp::AsyncOrm(orm::Strategy::Dynamic) => "async-dynamic",
+            Imp::HandAsync(hand::Shape::NPlus1) => "async-hand-n1",
+            Imp::HandAsync(hand::Shape::Join) => "async-hand-join",
+            Imp::HandAsync(hand::Shape::In) => "async-hand-in",
+            Imp::HandAsync(hand::Shape::Any) => "async-hand-any",
         }
     }
 
@@ -206,14 +237,13 @@ impl Imp {
             {
                 Some(Imp::Hand(hand::Shape::Any))
             }
-            Imp::Orm(orm::Strategy::Select | orm::Strategy::Dynamic) => {
-                Some(Imp::Hand(hand::Shape::NPlus1))
+            Imp::Orm(strategy) => Some(Imp::Hand(sync_shape(strategy))),
+            // Awaited code beside awaited code.
+            Imp::AsyncOrm(orm::Strategy::Selectin | orm::Strategy::Bulk) => {
+                Some(Imp::HandAsync(hand::Shape::Any))
             }
-            Imp::Orm(orm::Strategy::Joined) => Some(Imp::Hand(hand::Shape::Join)),
-            Imp::Orm(orm::Strategy::Selectin | orm::Strategy::Bulk) => {
-                Some(Imp::Hand(hand::Shape::In))
-            }
-            Imp::Hand(_) => None,
+            Imp::AsyncOrm(strategy) => Some(Imp::HandAsync(sync_shape(strategy))),
+            Imp::Hand(_) | Imp::HandAsync(_) => None,
         }
     }
 
@@ -226,7 +256,7 @@ impl Imp {
     /// its shape.
     pub fn target_on(self, engine: Engine) -> Option<f64> {
         match self {
-            Imp::Orm(_) if engine == Engine::Postgres => Some(1.25),
+            Imp::Orm(_) | Imp::AsyncOrm(_) if engine == Engine::Postgres => Some(1.25),
             Imp::Orm(orm::Strategy::Selectin | orm::Strategy::Bulk) => Some(1.25),
             Imp::Orm(orm::Strategy::Joined | orm::Strategy::Select) => Some(1.5),
             _ => None,
@@ -237,9 +267,31 @@ impl Imp {
     /// collection query: W1 and W3).
     pub fn runs(self, workload: Workload) -> bool {
         match self {
-            Imp::Orm(orm::Strategy::Dynamic) => matches!(workload, Workload::W1 | Workload::W3),
+            Imp::Orm(orm::Strategy::Dynamic) | Imp::AsyncOrm(orm::Strategy::Dynamic) => {
+                matches!(workload, Workload::W1 | Workload::W3)
+            }
             _ => true,
         }
+    }
+}
+
+/// The hand-written shape sending a strategy's statements on SQLite (and,
+/// but for selectin and bulk, on PostgreSQL).
+fn sync_shape(strategy: orm::Strategy) -> hand::Shape {
+    match strategy {
+        orm::Strategy::Select | orm::Strategy::Dynamic => hand::Shape::NPlus1,
+        orm::Strategy::Joined => hand::Shape::Join,
+        orm::Strategy::Selectin | orm::Strategy::Bulk => hand::Shape::In,
+    }
+}
+
+/// The output of a future that never waits (a sync session's or client's
+/// work written as async code, see `orm::Driver`), polled once.
+pub fn ready<F: std::future::Future>(future: F) -> F::Output {
+    use std::task::{Context, Poll, Waker};
+    match std::pin::pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(output) => output,
+        Poll::Pending => unreachable!("sync work never waits"),
     }
 }
 
@@ -249,6 +301,68 @@ pub enum Prepared {
     Hand(hand::Conn),
     #[cfg(feature = "postgres")]
     HandPg(hand_pg::Conn),
+    #[cfg(feature = "postgres")]
+    AsyncOrm(AsyncRun<eagerly::AsyncSession>),
+    #[cfg(feature = "postgres")]
+    HandPgAsync(AsyncRun<hand_pg::Conn<hand_pg::AsyncClient>>),
+}
+
+/// An async session or connection with the runtime its futures run on (a
+/// current-thread runtime: the run's one thread drives it, as the sync
+/// rows' thread drives theirs).
+#[cfg(feature = "postgres")]
+pub struct AsyncRun<C: Close> {
+    runtime: tokio::runtime::Runtime,
+    conn: Option<C>,
+}
+
+#[cfg(feature = "postgres")]
+impl<C: Close> AsyncRun<C> {
+    fn open(open: impl std::future::Future<Output = C>) -> AsyncRun<C> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let conn = runtime.block_on(open);
+        AsyncRun {
+            runtime,
+            conn: Some(conn),
+        }
+    }
+
+    fn run<R>(&mut self, work: impl AsyncFnOnce(&mut C) -> R) -> R {
+        let conn = self.conn.as_mut().expect("open");
+        self.runtime.block_on(work(conn))
+    }
+}
+
+/// How a run's async session or connection closes, on the run's thread, so
+/// its drop is measured as a sync session's is.
+#[cfg(feature = "postgres")]
+pub trait Close {
+    fn close(self, runtime: &tokio::runtime::Runtime);
+}
+
+/// The sync session is handed back and dropped here.
+#[cfg(feature = "postgres")]
+impl Close for eagerly::AsyncSession {
+    fn close(self, runtime: &tokio::runtime::Runtime) {
+        drop(runtime.block_on(self.into_session()));
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl<E> Close for hand_pg::Conn<E> {
+    fn close(self, _: &tokio::runtime::Runtime) {}
+}
+
+#[cfg(feature = "postgres")]
+impl<C: Close> Drop for AsyncRun<C> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            conn.close(&self.runtime);
+        }
+    }
 }
 
 /// What a load answers: the statements sent and the loaded graph (so the
@@ -278,6 +392,9 @@ pub fn prepare_on(imp: Imp, db: Db<'_>) -> Prepared {
         (Imp::Hand(_), Db::Sqlite(path)) => {
             Prepared::Hand(hand::Conn::open(path).expect("open connection"))
         }
+        (Imp::AsyncOrm(_) | Imp::HandAsync(_), Db::Sqlite(_)) => {
+            panic!("the async rows run on PostgreSQL")
+        }
         #[cfg(feature = "postgres")]
         (Imp::Orm(_), Db::Postgres(url)) => {
             Prepared::Orm(orm::connect(url).expect("connect a session"))
@@ -286,6 +403,19 @@ pub fn prepare_on(imp: Imp, db: Db<'_>) -> Prepared {
         (Imp::Hand(_), Db::Postgres(url)) => {
             Prepared::HandPg(hand_pg::Conn::connect(url).expect("connect"))
         }
+        #[cfg(feature = "postgres")]
+        (Imp::AsyncOrm(_), Db::Postgres(url)) => {
+            let url = url.to_owned();
+            Prepared::AsyncOrm(AsyncRun::open(async move {
+                eagerly::AsyncSession::start(move || orm::connect(&url))
+                    .await
+                    .expect("connect an async session")
+            }))
+        }
+        #[cfg(feature = "postgres")]
+        (Imp::HandAsync(_), Db::Postgres(url)) => Prepared::HandPgAsync(AsyncRun::open(async {
+            hand_pg::Conn::connect_async(url).await.expect("connect")
+        })),
         #[cfg(not(feature = "postgres"))]
         (_, Db::Postgres(_)) => panic!("built without the `postgres` feature"),
     }
@@ -297,14 +427,7 @@ pub fn load(imp: Imp, workload: Workload, prepared: &mut Prepared) -> Loaded {
     match (imp, prepared) {
         (Imp::Orm(strategy), Prepared::Orm(session)) => {
             let before = session.statement_count();
-            let graph: Box<dyn Any> = match workload {
-                Workload::W1 | Workload::W3 => {
-                    let limit = (workload == Workload::W3).then_some(PAGE);
-                    Box::new(orm::authors_with_books(session, strategy, limit).expect("W1/W3"))
-                }
-                Workload::W2 => Box::new(orm::books_with_author(session, strategy).expect("W2")),
-                Workload::W4 => Box::new(orm::authors_books_tags(session, strategy).expect("W4")),
-            };
+            let graph = ready(orm_graph(session, strategy, workload));
             Loaded {
                 statements: session.statement_count() - before,
                 graph,
@@ -329,21 +452,71 @@ pub fn load(imp: Imp, workload: Workload, prepared: &mut Prepared) -> Loaded {
         #[cfg(feature = "postgres")]
         (Imp::Hand(shape), Prepared::HandPg(conn)) => {
             let before = conn.statements;
-            let graph: Box<dyn Any> = match workload {
-                Workload::W1 => Box::new(conn.authors_with_books(shape, None).expect("W1")),
-                Workload::W3 => Box::new(
-                    conn.authors_with_books(shape, Some(PAGE as i64))
-                        .expect("W3"),
-                ),
-                Workload::W2 => Box::new(conn.books_with_author(shape).expect("W2")),
-                Workload::W4 => Box::new(conn.authors_books_tags(shape).expect("W4")),
-            };
+            let graph = ready(hand_pg_graph(conn, shape, workload));
             Loaded {
                 statements: conn.statements - before,
                 graph,
             }
         }
+        #[cfg(feature = "postgres")]
+        (Imp::AsyncOrm(strategy), Prepared::AsyncOrm(run)) => run.run(async |session| {
+            let before = session.statement_count().await.expect("count");
+            let graph = orm_graph(session, strategy, workload).await;
+            Loaded {
+                statements: session.statement_count().await.expect("count") - before,
+                graph,
+            }
+        }),
+        #[cfg(feature = "postgres")]
+        (Imp::HandAsync(shape), Prepared::HandPgAsync(run)) => run.run(async |conn| {
+            let before = conn.statements;
+            let graph = hand_pg_graph(conn, shape, workload).await;
+            Loaded {
+                statements: conn.statements - before,
+                graph,
+            }
+        }),
         _ => unreachable!("prepared for another implementation"),
+    }
+}
+
+/// `workload`'s graph through eagerly, on a sync or an async session.
+async fn orm_graph(
+    session: &mut impl orm::Driver,
+    strategy: orm::Strategy,
+    workload: Workload,
+) -> Box<dyn Any> {
+    match workload {
+        Workload::W1 | Workload::W3 => {
+            let limit = (workload == Workload::W3).then_some(PAGE);
+            let graph = orm::authors_with_books(session, strategy, limit).await;
+            Box::new(graph.expect("W1/W3"))
+        }
+        Workload::W2 => Box::new(orm::books_with_author(session, strategy).await.expect("W2")),
+        Workload::W4 => Box::new(
+            orm::authors_books_tags(session, strategy)
+                .await
+                .expect("W4"),
+        ),
+    }
+}
+
+/// `workload`'s graph through hand-written PostgreSQL code, sync or async.
+#[cfg(feature = "postgres")]
+async fn hand_pg_graph<E: hand_pg::Exec>(
+    conn: &mut hand_pg::Conn<E>,
+    shape: hand::Shape,
+    workload: Workload,
+) -> Box<dyn Any> {
+    match workload {
+        Workload::W1 => Box::new(conn.authors_with_books(shape, None).await.expect("W1")),
+        Workload::W3 => Box::new(
+            conn.authors_with_books(shape, Some(PAGE as i64))
+                .await
+                .expect("W3"),
+        ),
+        Workload::W2 => Box::new(conn.books_with_author(shape).await.expect("W2")),
+        Workload::W4 => Box::new(conn.authors_books_tags(shape).await.expect("W4")),
     }
 }
 
@@ -356,22 +529,24 @@ pub fn checksum(imp: Imp, workload: Workload, graph: &dyn Any) -> u64 {
             .expect("a graph of this implementation")
     }
     match (imp, workload) {
-        (Imp::Orm(_), Workload::W1) => orm::checksum_authors(graph_as(graph)),
-        (Imp::Orm(_), Workload::W3) => orm::checksum_ordered(graph_as(graph)),
-        (Imp::Orm(_), Workload::W2) => orm::checksum_books(graph_as::<Vec<Arc<orm::Book>>>(graph)),
-        (Imp::Orm(_), Workload::W4) => {
+        (Imp::Orm(_) | Imp::AsyncOrm(_), Workload::W1) => orm::checksum_authors(graph_as(graph)),
+        (Imp::Orm(_) | Imp::AsyncOrm(_), Workload::W3) => orm::checksum_ordered(graph_as(graph)),
+        (Imp::Orm(_) | Imp::AsyncOrm(_), Workload::W2) => {
+            orm::checksum_books(graph_as::<Vec<Arc<orm::Book>>>(graph))
+        }
+        (Imp::Orm(_) | Imp::AsyncOrm(_), Workload::W4) => {
             orm::checksum_nested(graph_as::<Vec<Arc<orm::Author>>>(graph))
         }
-        (Imp::Hand(_), Workload::W1) => {
+        (Imp::Hand(_) | Imp::HandAsync(_), Workload::W1) => {
             hand::checksum_authors(graph_as::<Vec<hand::Author>>(graph), false)
         }
-        (Imp::Hand(_), Workload::W3) => {
+        (Imp::Hand(_) | Imp::HandAsync(_), Workload::W3) => {
             hand::checksum_ordered(graph_as::<Vec<hand::Author>>(graph))
         }
-        (Imp::Hand(_), Workload::W2) => {
+        (Imp::Hand(_) | Imp::HandAsync(_), Workload::W2) => {
             hand::checksum_books(graph_as::<Vec<hand::BookWithAuthor>>(graph))
         }
-        (Imp::Hand(_), Workload::W4) => {
+        (Imp::Hand(_) | Imp::HandAsync(_), Workload::W4) => {
             hand::checksum_authors(graph_as::<Vec<hand::Author>>(graph), true)
         }
     }

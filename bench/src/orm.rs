@@ -10,6 +10,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use eagerly::prelude::*;
+use eagerly::relation::Loadable;
+use eagerly::Relation;
 
 use super::data::{author_hash, book_hash, mix, tag_hash, with_children};
 
@@ -83,6 +85,57 @@ fn configure(mut session: Session) -> Session {
     session
 }
 
+/// What the workloads need of a session, sync or async: they are written
+/// once, as async code; a sync session's futures never wait (see `ready`).
+// Not Send: each session is driven by one thread, as in the measurement.
+#[allow(async_fn_in_trait)]
+pub trait Driver {
+    async fn all<E: Entity>(&mut self, query: Query<E>) -> eagerly::Result<Vec<Arc<E>>>;
+    async fn load<P: Entity, T: Entity, F: Loadable<T>>(
+        &mut self,
+        relation: Relation<P, T, F>,
+        parent: &Arc<P>,
+    ) -> eagerly::Result<F::Loaded>;
+    async fn dynamic_books(&mut self, author: &Arc<Author>) -> eagerly::Result<Vec<Arc<Book>>>;
+}
+
+impl Driver for Session {
+    async fn all<E: Entity>(&mut self, query: Query<E>) -> eagerly::Result<Vec<Arc<E>>> {
+        query.all(self)
+    }
+
+    async fn load<P: Entity, T: Entity, F: Loadable<T>>(
+        &mut self,
+        relation: Relation<P, T, F>,
+        parent: &Arc<P>,
+    ) -> eagerly::Result<F::Loaded> {
+        Session::load(self, relation, parent)
+    }
+
+    async fn dynamic_books(&mut self, author: &Arc<Author>) -> eagerly::Result<Vec<Arc<Book>>> {
+        self.dynamic(Author::BOOK_QUERY, author).all()
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl Driver for eagerly::AsyncSession {
+    async fn all<E: Entity>(&mut self, query: Query<E>) -> eagerly::Result<Vec<Arc<E>>> {
+        self.query_from(query).all().await
+    }
+
+    async fn load<P: Entity, T: Entity, F: Loadable<T>>(
+        &mut self,
+        relation: Relation<P, T, F>,
+        parent: &Arc<P>,
+    ) -> eagerly::Result<F::Loaded> {
+        eagerly::AsyncSession::load(self, relation, parent).await
+    }
+
+    async fn dynamic_books(&mut self, author: &Arc<Author>) -> eagerly::Result<Vec<Arc<Book>>> {
+        self.dynamic(Author::BOOK_QUERY, author).all().await
+    }
+}
+
 fn loaded<T>(relation: eagerly::Result<Arc<[Arc<T>]>>) -> Arc<[Arc<T>]> {
     relation.expect("relation loaded")
 }
@@ -96,45 +149,45 @@ pub struct AuthorsWithBooks {
     pub dynamic_books: Vec<Vec<Arc<Book>>>,
 }
 
-pub fn authors_with_books(
-    session: &mut Session,
+pub async fn authors_with_books(
+    session: &mut impl Driver,
     strategy: Strategy,
     limit: Option<u64>,
 ) -> eagerly::Result<AuthorsWithBooks> {
-    let query = |session: &mut Session, option: Option<eagerly::LoadOption<Author, Book>>| {
-        let mut query = session.query::<Author>();
+    let query = |option: Option<eagerly::LoadOption<Author, Book>>| {
+        let mut query = Query::<Author>::new();
         if let Some(option) = option {
             query = query.options(option);
         }
         if let Some(limit) = limit {
             query = query.order_by(Author::NAME).limit(limit);
         }
-        query.all()
+        query
     };
     let mut dynamic_books = Vec::new();
     let authors = match strategy {
         Strategy::Select => {
-            let authors = query(session, None)?;
+            let authors = session.all(query(None)).await?;
             for a in &authors {
-                session.load(Author::BOOKS, a)?;
+                session.load(Author::BOOKS, a).await?;
             }
             authors
         }
-        Strategy::Joined => query(session, Some(joined(Author::BOOKS)))?,
-        Strategy::Selectin => query(session, Some(selectin(Author::BOOKS)))?,
+        Strategy::Joined => session.all(query(Some(joined(Author::BOOKS)))).await?,
+        Strategy::Selectin => session.all(query(Some(selectin(Author::BOOKS)))).await?,
         Strategy::Bulk => {
-            let authors = query(session, Some(bulk(Author::BOOKS)))?;
+            let authors = session.all(query(Some(bulk(Author::BOOKS)))).await?;
             // The first access loads every author's books; the rest are loaded.
             for a in &authors {
-                session.load(Author::BOOKS, a)?;
+                session.load(Author::BOOKS, a).await?;
             }
             authors
         }
         Strategy::Dynamic => {
-            let authors = query(session, None)?;
+            let authors = session.all(query(None)).await?;
             dynamic_books.reserve(authors.len());
             for a in &authors {
-                dynamic_books.push(session.dynamic(Author::BOOK_QUERY, a).all()?);
+                dynamic_books.push(session.dynamic_books(a).await?);
             }
             authors
         }
@@ -182,30 +235,25 @@ pub fn checksum_ordered(graph: &AuthorsWithBooks) -> u64 {
 
 // ----- W2: books with their author ---------------------------------------------
 
-pub fn books_with_author(
-    session: &mut Session,
+pub async fn books_with_author(
+    session: &mut impl Driver,
     strategy: Strategy,
 ) -> eagerly::Result<Vec<Arc<Book>>> {
+    let books = Query::<Book>::new();
     Ok(match strategy {
         Strategy::Select => {
-            let books = session.query::<Book>().all()?;
+            let books = session.all(books).await?;
             for b in &books {
-                session.load(Book::AUTHOR, b)?;
+                session.load(Book::AUTHOR, b).await?;
             }
             books
         }
-        Strategy::Joined => session
-            .query::<Book>()
-            .options(joined(Book::AUTHOR))
-            .all()?,
-        Strategy::Selectin => session
-            .query::<Book>()
-            .options(selectin(Book::AUTHOR))
-            .all()?,
+        Strategy::Joined => session.all(books.options(joined(Book::AUTHOR))).await?,
+        Strategy::Selectin => session.all(books.options(selectin(Book::AUTHOR))).await?,
         Strategy::Bulk => {
-            let books = session.query::<Book>().options(bulk(Book::AUTHOR)).all()?;
+            let books = session.all(books.options(bulk(Book::AUTHOR))).await?;
             for b in &books {
-                session.load(Book::AUTHOR, b)?;
+                session.load(Book::AUTHOR, b).await?;
             }
             books
         }
@@ -229,38 +277,37 @@ pub fn checksum_books(books: &[Arc<Book>]) -> u64 {
 
 // ----- W4: authors, books, tags ------------------------------------------------
 
-pub fn authors_books_tags(
-    session: &mut Session,
+pub async fn authors_books_tags(
+    session: &mut impl Driver,
     strategy: Strategy,
 ) -> eagerly::Result<Vec<Arc<Author>>> {
+    let authors = Query::<Author>::new();
     Ok(match strategy {
         Strategy::Select => {
-            let authors = session.query::<Author>().all()?;
+            let authors = session.all(authors).await?;
             for a in &authors {
-                for b in session.load(Author::BOOKS, a)?.iter() {
-                    session.load(Book::TAGS, b)?;
+                for b in session.load(Author::BOOKS, a).await?.iter() {
+                    session.load(Book::TAGS, b).await?;
                 }
             }
             authors
         }
-        Strategy::Joined => session
-            .query::<Author>()
-            .options(joined(Author::BOOKS).then(joined(Book::TAGS)))
-            .all()?,
-        Strategy::Selectin => session
-            .query::<Author>()
-            .options(selectin(Author::BOOKS).then(selectin(Book::TAGS)))
-            .all()?,
+        Strategy::Joined => {
+            let options = joined(Author::BOOKS).then(joined(Book::TAGS));
+            session.all(authors.options(options)).await?
+        }
+        Strategy::Selectin => {
+            let options = selectin(Author::BOOKS).then(selectin(Book::TAGS));
+            session.all(authors.options(options)).await?
+        }
         Strategy::Bulk => {
-            let authors = session
-                .query::<Author>()
-                .options(bulk(Author::BOOKS).then(bulk(Book::TAGS)))
-                .all()?;
+            let options = bulk(Author::BOOKS).then(bulk(Book::TAGS));
+            let authors = session.all(authors.options(options)).await?;
             // The first access to a relation loads it for every object of
             // the type in the session: 2 levels, ceil(N/500) + ceil(10N/500).
             for a in &authors {
-                for b in session.load(Author::BOOKS, a)?.iter() {
-                    session.load(Book::TAGS, b)?;
+                for b in session.load(Author::BOOKS, a).await?.iter() {
+                    session.load(Book::TAGS, b).await?;
                 }
             }
             authors
