@@ -12,7 +12,7 @@
 use std::collections::BTreeSet;
 
 use eagerly::backend::pool::{r2d2, PostgresManager};
-use eagerly::backend::postgres::postgres;
+use eagerly::backend::postgres::tokio_postgres;
 use eagerly::prelude::*;
 use eagerly::Value;
 
@@ -37,8 +37,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     setup.execute(&format!("CREATE SCHEMA {SCHEMA}"), &[])?;
 
     // Every connection of the pool works in the example's schema.
-    let mut config: postgres::Config = url.parse()?;
-    config.options(&format!("-c search_path={SCHEMA}"));
+    let mut config: tokio_postgres::Config = url.parse()?;
+    config.options(format!("-c search_path={SCHEMA}"));
     let pool = r2d2::Pool::builder()
         .max_size(2)
         .build(PostgresManager::from_config(config))?;

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use crate::support::graph::sqls;
 use crate::support::pg;
 use eagerly::backend::pool::{r2d2, PostgresManager};
-use eagerly::backend::postgres::postgres;
+use eagerly::backend::postgres::tokio_postgres;
 use eagerly::prelude::*;
 use eagerly::Value;
 
@@ -27,8 +27,8 @@ pub struct Visit {
 fn pool(pg: &mut pg::PgSession, size: u32) -> r2d2::Pool<PostgresManager> {
     pg.create_all(&[Visit::META]).unwrap();
     let url = std::env::var(pg::URL_VAR).unwrap();
-    let mut config: postgres::Config = url.parse().unwrap();
-    config.options(&format!("-c search_path={}", pg.schema()));
+    let mut config: tokio_postgres::Config = url.parse().unwrap();
+    config.options(format!("-c search_path={}", pg.schema()));
     r2d2::Pool::builder()
         .max_size(size)
         .build(PostgresManager::from_config(config))

@@ -201,6 +201,20 @@ mod pg {
         fn transaction_open(&self) -> bool {
             self.inner.as_ref().expect("backend").transaction_open()
         }
+
+        // Pipelined as the backend pipelines, so the suite's loads on the
+        // server go in the round trips a program's would.
+        fn query_batch(
+            &mut self,
+            statements: &[(&str, &[Value])],
+            on_row: &mut dyn FnMut(usize, &dyn Row) -> eagerly::Result<()>,
+        ) -> eagerly::Result<()> {
+            self.inner().query_batch(statements, on_row)
+        }
+
+        fn pipelines(&self) -> bool {
+            self.inner.as_ref().expect("backend").pipelines()
+        }
     }
 
     impl Drop for SchemaBackend {

@@ -38,6 +38,23 @@ impl Backend for Recording {
         self.inner.query(sql, params, on_row)
     }
 
+    fn query_batch(
+        &mut self,
+        statements: &[(&str, &[Value])],
+        on_row: &mut dyn FnMut(usize, &dyn Row) -> eagerly::Result<()>,
+    ) -> eagerly::Result<()> {
+        let mut queries = self.queries.lock().unwrap();
+        for (sql, params) in statements {
+            queries.push(((*sql).to_owned(), params.to_vec()));
+        }
+        drop(queries);
+        self.inner.query_batch(statements, on_row)
+    }
+
+    fn pipelines(&self) -> bool {
+        self.inner.pipelines()
+    }
+
     fn last_insert_id(&self) -> i64 {
         self.inner.last_insert_id()
     }

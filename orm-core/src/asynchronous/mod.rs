@@ -414,6 +414,11 @@ impl AsyncSession {
         self.run(|s| s.statement_count()).await
     }
 
+    /// Round trips to the database (see [`Session::round_trip_count`]).
+    pub async fn round_trip_count(&mut self) -> Result<u64> {
+        self.run(|s| s.round_trip_count()).await
+    }
+
     /// The statements the log keeps, oldest first (see [`Session::statements`]).
     pub async fn statements(&mut self) -> Result<Vec<LoggedStatement>> {
         self.run(|s| s.statements().to_vec()).await

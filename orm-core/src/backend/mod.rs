@@ -36,6 +36,29 @@ pub trait Backend: Send {
         on_row: &mut dyn FnMut(&dyn Row) -> Result<()>,
     ) -> Result<()>;
 
+    /// Runs independent queries and hands each row to `on_row` with the
+    /// index of its statement, every row of one statement before the next
+    /// statement's, stopping at the first error. One after another by
+    /// default; a backend that [`pipelines`](Backend::pipelines) sends
+    /// them together, in one round trip.
+    fn query_batch(
+        &mut self,
+        statements: &[(&str, &[Value])],
+        on_row: &mut dyn FnMut(usize, &dyn Row) -> Result<()>,
+    ) -> Result<()> {
+        for (index, (sql, params)) in statements.iter().enumerate() {
+            self.query(sql, params, &mut |row| on_row(index, row))?;
+        }
+        Ok(())
+    }
+
+    /// Whether [`query_batch`](Backend::query_batch) sends its statements
+    /// in one round trip; the loaders batch independent statements only
+    /// for a backend that does.
+    fn pipelines(&self) -> bool {
+        false
+    }
+
     /// The integer key the last successful insert was given.
     fn last_insert_id(&self) -> i64;
 

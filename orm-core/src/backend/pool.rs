@@ -22,10 +22,10 @@
 //! which rolls that transaction back on the server. What a session set on
 //! its connection with raw SQL (`SET`, temporary tables) stays with the
 //! connection for the next session; set such things for every connection
-//! with [`postgres::Config::options`] (`-c search_path=...`) or an r2d2
+//! with [`tokio_postgres::Config::options`] (`-c search_path=...`) or an r2d2
 //! connection customizer.
 
-use super::postgres::{postgres, PostgresBackend};
+use super::postgres::{tokio_postgres, PostgresBackend};
 use super::{Backend, Row};
 use crate::{Result, Value};
 
@@ -35,7 +35,7 @@ pub use r2d2;
 /// without TLS, as [`Session::connect`](crate::Session::connect) does.
 #[derive(Debug, Clone)]
 pub struct PostgresManager {
-    config: postgres::Config,
+    config: tokio_postgres::Config,
 }
 
 impl PostgresManager {
@@ -47,7 +47,7 @@ impl PostgresManager {
     }
 
     /// A manager for a driver configuration built by hand.
-    pub fn from_config(config: postgres::Config) -> Self {
+    pub fn from_config(config: tokio_postgres::Config) -> Self {
         PostgresManager { config }
     }
 }
@@ -57,18 +57,17 @@ impl r2d2::ManageConnection for PostgresManager {
     type Error = crate::Error;
 
     fn connect(&self) -> Result<PostgresBackend> {
-        Ok(PostgresBackend::new(self.config.connect(postgres::NoTls)?))
+        PostgresBackend::from_config(&self.config)
     }
 
     /// An empty query: one round trip, nothing prepared or counted.
     fn is_valid(&self, connection: &mut PostgresBackend) -> Result<()> {
-        connection.client().simple_query("")?;
-        Ok(())
+        connection.ping()
     }
 
     /// Closed, or given back inside a transaction: not to be reused.
     fn has_broken(&self, connection: &mut PostgresBackend) -> bool {
-        connection.client().is_closed() || connection.transaction_open()
+        connection.is_closed() || connection.transaction_open()
     }
 }
 
@@ -94,6 +93,18 @@ where
         on_row: &mut dyn FnMut(&dyn Row) -> Result<()>,
     ) -> Result<()> {
         (**self).query(sql, params, on_row)
+    }
+
+    fn query_batch(
+        &mut self,
+        statements: &[(&str, &[Value])],
+        on_row: &mut dyn FnMut(usize, &dyn Row) -> Result<()>,
+    ) -> Result<()> {
+        (**self).query_batch(statements, on_row)
+    }
+
+    fn pipelines(&self) -> bool {
+        (**self).pipelines()
     }
 
     fn last_insert_id(&self) -> i64 {

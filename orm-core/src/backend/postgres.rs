@@ -1,9 +1,13 @@
-//! PostgreSQL through the `postgres` crate, behind the feature `postgres`.
+//! PostgreSQL through `tokio-postgres`, behind the feature `postgres`.
 //!
-//! The `postgres` crate is a thin blocking wrapper over `tokio-postgres`,
-//! which owns the wire protocol and the type layer; the synchronous session
-//! runs on it now, and an async session will speak `tokio-postgres`
-//! directly, binding and reading values the same way. The same protocol is
+//! The backend owns a `tokio-postgres` client and a current-thread tokio
+//! runtime that drives its connection while a call waits: a blocking
+//! backend for the sync session (and for the async session's connection
+//! thread), on the async driver itself, so that statements the loaders
+//! find independent are pipelined (sent together, one round trip; see
+//! [`Backend::query_batch`]). This is what the `postgres` crate does inside,
+//! without its extra hop. Like that crate, it cannot be called from inside
+//! an async runtime: use [`AsyncSession`](crate::AsyncSession) there. The same protocol is
 //! spoken by CockroachDB, YugabyteDB and Citus (untested here: they need
 //! [`transaction_with_retry`](crate::Session::transaction_with_retry) for
 //! their serialization failures, keys that are not sequential, and no
@@ -29,7 +33,7 @@
 //!   23503 foreign key, 23502 not null, 23514 check, 40001 serialization
 //!   failure, 40P01 deadlock, 55P03 lock not available as busy), with the
 //!   constraint, table and columns PostgreSQL reports;
-//!   [`DatabaseError::driver_error`] is the [`postgres::Error`].
+//!   [`DatabaseError::driver_error`] is the [`tokio_postgres::Error`].
 //! - Keys the database assigns come back through `INSERT ... RETURNING`, so
 //!   [`Backend::last_insert_id`] is not used (it answers 0).
 //! - Transactions: [`Backend::transaction_open`] follows the `BEGIN`,
@@ -58,12 +62,18 @@
 
 use std::error::Error as StdError;
 
-/// The driver, for what a program must name of it (a client to wrap with
-/// [`PostgresBackend::new`], a driver error to inspect).
+use std::pin::pin;
+
+use futures_util::future::join_all;
+use futures_util::TryStreamExt;
+/// The blocking driver, for programs that also speak to the server without
+/// eagerly (its `Config`, `Client` and errors are tokio-postgres's).
 pub use postgres;
-use postgres::fallible_iterator::FallibleIterator;
-use postgres::types::{to_sql_checked, Format, FromSql, IsNull, Kind, ToSql, Type};
-use postgres::{Client, NoTls, Statement};
+/// The driver under the backend, for what a program must name of it (a
+/// configuration for [`PostgresBackend::from_config`], a driver error).
+pub use tokio_postgres;
+use tokio_postgres::types::{to_sql_checked, Format, FromSql, IsNull, Kind, ToSql, Type};
+use tokio_postgres::{Client, NoTls, Statement};
 
 use super::{abbreviate_sql, Backend, Row};
 use crate::hash::FastMap;
@@ -74,9 +84,11 @@ use crate::{DatabaseError, DatabaseErrorKind, Error, Result, Value, ValueRef};
 /// set per entity, so this holds every statement of a typical application.
 const STATEMENT_CACHE_CAPACITY: usize = 256;
 
-/// The PostgreSQL backend, owning its client.
+/// The PostgreSQL backend, owning its client and the runtime that drives
+/// the client's connection.
 pub struct PostgresBackend {
     client: Client,
+    runtime: tokio::runtime::Runtime,
     statements: FastMap<String, Statement>,
     /// Whether the connection is inside a transaction, from the
     /// transaction statements this backend ran (see `Control`). A failed
@@ -98,23 +110,42 @@ impl PostgresBackend {
     /// Connects to `url` (`postgres://user@host:5432/database`, or the
     /// `key=value` form), without TLS.
     pub fn connect(url: &str) -> Result<Self> {
-        Ok(PostgresBackend::new(Client::connect(url, NoTls)?))
+        PostgresBackend::from_config(&url.parse()?)
     }
 
-    /// Takes over a connected client, outside any transaction.
-    pub fn new(client: Client) -> Self {
-        PostgresBackend {
+    /// Connects with a driver configuration built by hand, without TLS.
+    pub fn from_config(config: &tokio_postgres::Config) -> Result<Self> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|error| {
+                Error::Database(DatabaseError::new(
+                    DatabaseErrorKind::Other,
+                    format!("cannot start the connection's runtime: {error}"),
+                    Box::new(error),
+                ))
+            })?;
+        let (client, connection) = runtime.block_on(config.connect(NoTls))?;
+        // Driven whenever the runtime runs a call; it ends with the client.
+        runtime.spawn(connection);
+        Ok(PostgresBackend {
             client,
+            runtime,
             statements: FastMap::default(),
             in_transaction: false,
-        }
+        })
     }
 
-    /// The underlying client, for what eagerly does not cover. Statements
-    /// sent through it are not counted, and a transaction opened through it
-    /// is not seen by the session.
-    pub fn client(&mut self) -> &mut Client {
-        &mut self.client
+    /// Whether the connection is closed (the server went away, or the
+    /// connection failed).
+    pub fn is_closed(&self) -> bool {
+        self.client.is_closed()
+    }
+
+    /// An empty query: one round trip, nothing prepared or counted.
+    pub fn ping(&mut self) -> Result<()> {
+        self.runtime.block_on(self.client.simple_query(""))?;
+        Ok(())
     }
 
     /// The prepared statement of `sql`, prepared on first use.
@@ -122,7 +153,7 @@ impl PostgresBackend {
         if let Some(statement) = self.statements.get(sql) {
             return Ok(statement.clone());
         }
-        let statement = self.client.prepare(sql)?;
+        let statement = self.runtime.block_on(self.client.prepare(sql))?;
         if self.statements.len() >= STATEMENT_CACHE_CAPACITY {
             // Any one: the cache holds the hot set long before it fills.
             if let Some(evicted) = self.statements.keys().next().cloned() {
@@ -202,9 +233,12 @@ impl Backend for PostgresBackend {
         let result = self.prepared(sql).and_then(|statement| {
             // Streamed like a query: rows a statement may return are
             // skipped, and the count comes with its completion.
-            let mut rows = self.client.query_raw(&statement, params.iter().map(Bind))?;
-            while rows.next()?.is_some() {}
-            Ok(rows.rows_affected().unwrap_or(0))
+            self.runtime.block_on(async {
+                let rows = self.client.query_raw(&statement, params.iter().map(Bind));
+                let mut rows = pin!(rows.await?);
+                while rows.try_next().await?.is_some() {}
+                Ok(rows.rows_affected().unwrap_or(0))
+            })
         });
         self.track(control, result.is_ok());
         result
@@ -224,26 +258,67 @@ impl Backend for PostgresBackend {
                 return Err(error);
             }
         };
-        let result = (|| {
-            let as_text: Vec<bool> = statement
-                .columns()
-                .iter()
-                .map(|column| reads_as_text(column.type_()))
-                .collect();
-            let any_as_text = as_text.contains(&true);
-            let mut rows = self.client.query_raw(&statement, params.iter().map(Bind))?;
-            while let Some(row) = rows.next()? {
-                let texts = if any_as_text {
-                    texts_of(&row, &as_text)?
-                } else {
-                    Vec::new()
-                };
-                on_row(&PostgresRow { row: &row, texts })?;
+        let as_text = TextColumns::of(&statement);
+        let result = self.runtime.block_on(async {
+            let rows = self.client.query_raw(&statement, params.iter().map(Bind));
+            let mut rows = pin!(rows.await?);
+            while let Some(row) = rows.try_next().await? {
+                on_row(&as_text.row(&row)?)?;
             }
             Ok(())
-        })();
+        });
         self.track(control, result.is_ok());
         result
+    }
+
+    /// Pipelined: every statement is prepared (those not cached yet in one
+    /// round trip), then all are sent at once and their results read in
+    /// order, each statement's rows kept until the ones before are handed
+    /// over. Meant for the loaders' independent SELECTs.
+    fn query_batch(
+        &mut self,
+        statements: &[(&str, &[Value])],
+        on_row: &mut dyn FnMut(usize, &dyn Row) -> Result<()>,
+    ) -> Result<()> {
+        let unprepared: Vec<&str> = statements
+            .iter()
+            .map(|(sql, _)| *sql)
+            .filter(|sql| !self.statements.contains_key(*sql))
+            .collect();
+        if !unprepared.is_empty() {
+            let client = &self.client;
+            let prepared = self
+                .runtime
+                .block_on(join_all(unprepared.iter().map(|sql| client.prepare(sql))));
+            for (sql, statement) in unprepared.iter().zip(prepared) {
+                let statement = statement?;
+                self.statements.insert((*sql).to_owned(), statement);
+            }
+        }
+        let mut prepared = Vec::with_capacity(statements.len());
+        for (sql, _) in statements {
+            prepared.push(self.prepared(sql)?);
+        }
+        let client = &self.client;
+        let results = self
+            .runtime
+            .block_on(join_all(prepared.iter().zip(statements).map(
+                |(statement, (_, params))| async move {
+                    let rows = client.query_raw(statement, params.iter().map(Bind)).await?;
+                    rows.try_collect::<Vec<_>>().await
+                },
+            )));
+        for (index, (statement, rows)) in prepared.iter().zip(results).enumerate() {
+            let as_text = TextColumns::of(statement);
+            for row in rows? {
+                on_row(index, &as_text.row(&row)?)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn pipelines(&self) -> bool {
+        true
     }
 
     /// Not used on PostgreSQL, whose inserts return their keys
@@ -435,8 +510,35 @@ impl ToSql for Bind<'_> {
 /// A row, with the text forms of its columns read as text (by position,
 /// `None` for NULL and for the other columns; empty when there is none).
 struct PostgresRow<'a> {
-    row: &'a postgres::Row,
+    row: &'a tokio_postgres::Row,
     texts: Vec<Option<String>>,
+}
+
+/// Which columns of a statement's rows are read as text.
+struct TextColumns {
+    as_text: Vec<bool>,
+    any: bool,
+}
+
+impl TextColumns {
+    fn of(statement: &Statement) -> TextColumns {
+        let as_text: Vec<bool> = statement
+            .columns()
+            .iter()
+            .map(|column| reads_as_text(column.type_()))
+            .collect();
+        let any = as_text.contains(&true);
+        TextColumns { as_text, any }
+    }
+
+    fn row<'r>(&self, row: &'r tokio_postgres::Row) -> Result<PostgresRow<'r>> {
+        let texts = if self.any {
+            texts_of(row, &self.as_text)?
+        } else {
+            Vec::new()
+        };
+        Ok(PostgresRow { row, texts })
+    }
 }
 
 /// The types whose binary results are turned into eagerly's text form
@@ -454,7 +556,7 @@ fn reads_as_text(ty: &Type) -> bool {
 }
 
 /// The text forms of the columns marked in `as_text`.
-fn texts_of(row: &postgres::Row, as_text: &[bool]) -> Result<Vec<Option<String>>> {
+fn texts_of(row: &tokio_postgres::Row, as_text: &[bool]) -> Result<Vec<Option<String>>> {
     let mut texts = Vec::with_capacity(as_text.len());
     for (index, &marked) in as_text.iter().enumerate() {
         texts.push(if marked {
@@ -657,8 +759,8 @@ impl Row for PostgresRow<'_> {
 
 // ----- errors ---------------------------------------------------------------
 
-impl From<postgres::Error> for Error {
-    fn from(error: postgres::Error) -> Self {
+impl From<tokio_postgres::Error> for Error {
+    fn from(error: tokio_postgres::Error) -> Self {
         Error::Database(database_error(error))
     }
 }
@@ -668,8 +770,8 @@ const RETRY_HINT: &str = "retry the whole transaction";
 
 /// Classifies a driver error by SQLSTATE and reads the names PostgreSQL
 /// reports with it.
-fn database_error(error: postgres::Error) -> DatabaseError {
-    use postgres::error::SqlState;
+fn database_error(error: tokio_postgres::Error) -> DatabaseError {
+    use tokio_postgres::error::SqlState;
     let Some(db) = error.as_db_error() else {
         // Not from the server: a value that could not be bound, a closed
         // connection, a wrong parameter count. The driver's Display leaves

@@ -34,6 +34,9 @@ pub const DEFAULT_LOG_CAPACITY: usize = 10_000;
 #[derive(Debug)]
 pub(crate) struct StatementLog {
     count: u64,
+    /// Round trips to the database: one per statement, one per pipelined
+    /// batch.
+    round_trips: u64,
     records: VecDeque<LoggedStatement>,
     capacity: usize,
     /// Bytes of bound values kept per statement; 0 keeps none.
@@ -44,6 +47,7 @@ impl Default for StatementLog {
     fn default() -> Self {
         StatementLog {
             count: 0,
+            round_trips: 0,
             records: VecDeque::new(),
             capacity: DEFAULT_LOG_CAPACITY,
             value_budget: 0,
@@ -96,7 +100,15 @@ fn bounded_value(value: &Value, left: usize) -> (Value, usize, bool) {
 }
 
 impl StatementLog {
+    /// A statement sent on a round trip of its own.
     pub(crate) fn record(&mut self, sql: &str, params: &[Value]) {
+        self.round_trips += 1;
+        self.record_pipelined(sql, params);
+    }
+
+    /// A statement sent in the round trip of the one recorded before it
+    /// (pipelined with it).
+    pub(crate) fn record_pipelined(&mut self, sql: &str, params: &[Value]) {
         self.count += 1;
         let values = if self.value_budget > 0 {
             bounded(params, self.value_budget)
@@ -135,6 +147,10 @@ impl StatementLog {
         self.count
     }
 
+    pub(crate) fn round_trips(&self) -> u64 {
+        self.round_trips
+    }
+
     pub(crate) fn records(&self) -> &[LoggedStatement] {
         // Contiguous at all times (see `record`), so the first slice is all.
         self.records.as_slices().0
@@ -142,6 +158,7 @@ impl StatementLog {
 
     pub(crate) fn reset(&mut self) {
         self.count = 0;
+        self.round_trips = 0;
         self.records.clear();
     }
 

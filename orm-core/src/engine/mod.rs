@@ -82,6 +82,36 @@ impl Engine {
         })
     }
 
+    /// Runs independent queries, pipelined where the backend can (one
+    /// round trip for all), each logged and refused in a failed
+    /// transaction like any statement; rows reach `on_row` with their
+    /// statement's index, statement by statement.
+    pub(crate) fn stream_batch(
+        &mut self,
+        statements: &[Statement],
+        on_row: &mut dyn FnMut(&mut PlanContext<'_>, usize, &dyn Row) -> Result<()>,
+    ) -> Result<()> {
+        self.transaction.refuse_if_failed()?;
+        let pipelined = self.backend.pipelines();
+        for (index, statement) in statements.iter().enumerate() {
+            if index > 0 && pipelined {
+                self.log.record_pipelined(&statement.sql, &statement.params);
+            } else {
+                self.log.record(&statement.sql, &statement.params);
+            }
+        }
+        let batch: Vec<(&str, &[Value])> = statements
+            .iter()
+            .map(|s| (s.sql.as_ref(), s.params.as_slice()))
+            .collect();
+        let mut cx = PlanContext::new(&mut self.identity, &mut self.lazy_options, self.dialect);
+        let result = self
+            .backend
+            .query_batch(&batch, &mut |index, row| on_row(&mut cx, index, row));
+        self.note_failure(&result);
+        result
+    }
+
     /// The one way a statement reaches the backend: refused in a failed
     /// transaction, logged, and a database error noted against the
     /// transaction. `run` gets the backend and the state plans work on.

@@ -25,15 +25,18 @@ pub struct Statement {
 }
 
 /// What a plan reads and fills: the identity map, the options kept per
-/// object, and the dialect its statements are written in.
+/// object, the dialect its statements are written in, and whether the
+/// backend pipelines (sends independent statements in one round trip).
 pub struct PlanContext<'a> {
     pub(crate) identity: &'a mut IdentityMap,
     pub(crate) lazy_options: &'a mut LazyOptions,
     pub(crate) dialect: &'static dyn Dialect,
+    pub(crate) pipelines: bool,
 }
 
 impl<'a> PlanContext<'a> {
-    /// A context over the session state a plan works on.
+    /// A context over the session state a plan works on, on a backend that
+    /// does not pipeline.
     pub(crate) fn new(
         identity: &'a mut IdentityMap,
         lazy_options: &'a mut LazyOptions,
@@ -43,38 +46,49 @@ impl<'a> PlanContext<'a> {
             identity,
             lazy_options,
             dialect,
+            pipelines: false,
         }
+    }
+
+    /// The same, on a backend that pipelines when `pipelines`.
+    pub(crate) fn pipelining(mut self, pipelines: bool) -> Self {
+        self.pipelines = pipelines;
+        self
     }
 }
 
-/// Work that needs statements: it yields them one at a time and takes
-/// their rows back, doing no I/O of its own.
+/// Work that needs statements: it yields them and takes their rows back,
+/// doing no I/O of its own.
 pub trait Plan {
-    /// The next statement to send, or `None` when the work is done. Called
-    /// again only after every row of the previous statement was handed to
+    /// The next statements to send, none when the work is done: one, or
+    /// several that depend neither on each other nor on each other's rows
+    /// (only where the context pipelines: they go in one round trip).
+    /// Called again only after every row of those was handed to
     /// [`on_row`](Plan::on_row).
-    fn next_statement(&mut self, cx: &mut PlanContext<'_>) -> Result<Option<Statement>>;
+    fn next_statements(&mut self, cx: &mut PlanContext<'_>) -> Result<Vec<Statement>>;
 
-    /// One row of the statement last yielded.
-    fn on_row(&mut self, cx: &mut PlanContext<'_>, row: &dyn Row) -> Result<()>;
+    /// One row of statement `index` of those last yielded; every row of a
+    /// statement comes before those of the next one.
+    fn on_row(&mut self, cx: &mut PlanContext<'_>, index: usize, row: &dyn Row) -> Result<()>;
 }
 
 impl Engine {
-    /// Runs `plan` to its end against the backend, statement by statement.
+    /// Runs `plan` to its end against the backend, batch by batch.
     pub(crate) fn run_plan(&mut self, plan: &mut dyn Plan) -> Result<()> {
         let dialect = self.dialect;
+        let pipelines = self.backend.pipelines();
         loop {
-            let next = plan.next_statement(&mut PlanContext::new(
-                &mut self.identity,
-                &mut self.lazy_options,
-                dialect,
-            ))?;
-            let Some(statement) = next else {
-                return Ok(());
-            };
-            self.stream(&statement.sql, &statement.params, &mut |cx, row| {
-                plan.on_row(cx, row)
-            })?;
+            let cx = PlanContext::new(&mut self.identity, &mut self.lazy_options, dialect);
+            let statements = plan.next_statements(&mut cx.pipelining(pipelines))?;
+            match statements.as_slice() {
+                [] => return Ok(()),
+                [statement] => self.stream(&statement.sql, &statement.params, &mut |cx, row| {
+                    plan.on_row(cx, 0, row)
+                })?,
+                batch => {
+                    self.stream_batch(batch, &mut |cx, index, row| plan.on_row(cx, index, row))?
+                }
+            }
         }
     }
 }

@@ -13,7 +13,7 @@ use super::{find_option, Entity, JoinLevel, JoinState};
 use crate::engine::{IdentityMap, Plan, PlanContext, Statement};
 use crate::hash::FastSet;
 use crate::options::{Narrowing, OptionNode};
-use crate::schema::{RelationMeta, Strategy};
+use crate::schema::{EntityMeta, RelationMeta, Strategy};
 use crate::sql::{wrap_with_joins, EntityStatements, JoinBuilder};
 use crate::{Result, Row, Value};
 
@@ -53,10 +53,18 @@ impl<P> Parents<'_, P> {
 pub trait Step {
     /// The next statement of this step, or `None` when all were yielded.
     fn next_statement(&mut self, cx: &mut PlanContext<'_>) -> Result<Option<Statement>>;
-    /// One row of the statement last yielded.
+    /// The rows of another of its statements begin (they come statement
+    /// by statement, in the order the statements were yielded).
+    fn begin_rows(&mut self) {}
+    /// One row of the statement whose rows began last.
     fn on_row(&mut self, cx: &mut PlanContext<'_>, row: &dyn Row) -> Result<()>;
     /// Every statement ran: store what was gathered, queue the next levels.
     fn finish(self: Box<Self>, cx: &mut PlanContext<'_>, cascade: &mut Cascade) -> Result<()>;
+    /// The relation it loads.
+    fn relation(&self) -> &'static RelationMeta;
+    /// Whether it carries options for the targets' own relations, or joins
+    /// (its rows then touch objects beyond its targets).
+    fn reaches_beyond_targets(&self) -> bool;
 }
 
 /// Levels of loaded objects waiting for their eager relations, processed
@@ -78,6 +86,44 @@ trait Level {
         cx: &mut PlanContext<'_>,
         cascade: &mut Cascade,
     ) -> Result<Option<Box<dyn Step>>>;
+
+    /// The load of its next relation, planned now, when it may run in one
+    /// round trip with loads of the `busy` target tables already planned
+    /// (see [`Sibling`]); `None`, leaving the relation for later, when not.
+    fn next_sibling(
+        &mut self,
+        cx: &mut PlanContext<'_>,
+        cascade: &mut Cascade,
+        busy: &[&'static str],
+    ) -> Result<Option<Sibling>>;
+}
+
+/// A sibling load taken with [`Level::next_sibling`]: its step (`None` when
+/// it needed no statement) and the levels its planning queued, to queue
+/// once the steps before it finished, as in a load one step at a time.
+pub(crate) struct Sibling {
+    step: Option<Box<dyn Step>>,
+    queued: Cascade,
+}
+
+/// Whether loading `relation` of `parent` objects touches nothing a load of
+/// the `busy` target tables planned or running beside it reads or writes,
+/// so the two may go in one round trip with the graph and the statements
+/// of a load one step at a time: its target is another table than the
+/// parents' (no reverse fill of the level's own objects) and than every
+/// busy one (no identity-map lookups of their rows), and nothing reaches
+/// past its targets (no options below it, no joins in its statement).
+pub(crate) fn may_run_beside(
+    relation: &RelationMeta,
+    parent: &EntityMeta,
+    has_options_below: bool,
+    busy: &[&'static str],
+) -> bool {
+    let target = relation.target_meta();
+    target.table() != parent.table()
+        && !busy.contains(&target.table())
+        && !has_options_below
+        && !target.relations.iter().any(|r| r.lazy == Strategy::Joined)
 }
 
 /// Objects of `T` just loaded: `options` are the per-query options for their
@@ -141,6 +187,27 @@ impl Cascade {
         if pending.has_work() {
             self.queue.push_front(Box::new(pending));
         }
+    }
+
+    /// Appends the levels `other` queued, after those waiting.
+    fn append(&mut self, other: Cascade) {
+        self.queue.extend(other.queue);
+        self.reached.extend(other.reached);
+    }
+
+    /// The next sibling load of the first level (see [`Level::next_sibling`]).
+    fn next_sibling(
+        &mut self,
+        cx: &mut PlanContext<'_>,
+        busy: &[&'static str],
+    ) -> Result<Option<Sibling>> {
+        let Some(mut level) = self.queue.pop_front() else {
+            return Ok(None);
+        };
+        let mut queued = Cascade::default();
+        let sibling = level.next_sibling(cx, &mut queued, busy);
+        self.queue.push_front(level);
+        sibling
     }
 
     /// The next step of the first level that has one.
@@ -214,6 +281,42 @@ impl<T: Entity> Level for Pending<T> {
         }
         Ok(None)
     }
+
+    fn next_sibling(
+        &mut self,
+        cx: &mut PlanContext<'_>,
+        cascade: &mut Cascade,
+        busy: &[&'static str],
+    ) -> Result<Option<Sibling>> {
+        while let Some(relation) = T::relations().get(self.next) {
+            let meta = relation.meta();
+            let rule = RelationRule::of(&self.options, meta, self.came_from);
+            let loads = match rule.strategy {
+                _ if rule.is_way_back && rule.strategy.is_eager() => return Ok(None),
+                Strategy::Joined => !self.deferred.contains(&meta.name),
+                Strategy::Selectin => true,
+                // An option to mark: left to `next_step`, in order.
+                _ if rule.option.is_some() => return Ok(None),
+                _ => false,
+            };
+            if !loads {
+                // Nothing to do for this relation, as `next_step` would find.
+                self.next += 1;
+                continue;
+            }
+            if !may_run_beside(meta, T::META, !rule.children.is_empty(), busy) {
+                return Ok(None);
+            }
+            self.next += 1;
+            let parents = Parents::Shared(Arc::clone(&self.objects));
+            let step = relation.plan_load(cx, parents, &rule.children, rule.narrowing, cascade)?;
+            return Ok(Some(Sibling {
+                step,
+                queued: std::mem::take(cascade),
+            }));
+        }
+        Ok(None)
+    }
 }
 
 /// How a level treats one relation of its entity: the option for it (if
@@ -259,9 +362,17 @@ pub(crate) fn cascades<T: Entity>(options: &[OptionNode]) -> bool {
     !options.is_empty() || T::relations().iter().any(|r| r.meta().lazy.is_eager())
 }
 
-/// A load: the step in progress and the levels after it.
+/// A load: the steps in progress and the levels after them.
 pub(crate) struct LoadPlan<'a> {
-    current: Option<Box<dyn Step + 'a>>,
+    /// The step the load starts with, until it is yielded.
+    first: Option<Box<dyn Step + 'a>>,
+    /// The steps whose statements were yielded, in order, each with the
+    /// levels its planning queued (see [`Sibling`]).
+    running: Vec<(Option<Box<dyn Step + 'a>>, Cascade)>,
+    /// For each statement last yielded, its step in `running`.
+    owners: Vec<usize>,
+    /// The statement whose rows came last.
+    receiving: Option<usize>,
     cascade: Cascade,
 }
 
@@ -269,35 +380,122 @@ impl<'a> LoadPlan<'a> {
     /// A load that starts with `step` (if any), then what `cascade` holds.
     pub(crate) fn new(step: Option<Box<dyn Step + 'a>>, cascade: Cascade) -> Self {
         LoadPlan {
-            current: step,
+            first: step,
+            running: Vec::new(),
+            owners: Vec::new(),
+            receiving: None,
             cascade,
         }
+    }
+
+    /// Finishes the steps whose rows are all in, in order, queueing what
+    /// each one's planning queued just before it.
+    fn finish_running(&mut self, cx: &mut PlanContext<'_>) -> Result<()> {
+        for (step, queued) in std::mem::take(&mut self.running) {
+            self.cascade.append(queued);
+            if let Some(step) = step {
+                step.finish(cx, &mut self.cascade)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes `step` into the batch: every statement it has left.
+    fn run(
+        &mut self,
+        cx: &mut PlanContext<'_>,
+        mut step: Option<Box<dyn Step + 'a>>,
+        queued: Cascade,
+        batch: &mut Vec<Statement>,
+    ) -> Result<()> {
+        if let Some(step) = &mut step {
+            while let Some(statement) = step.next_statement(cx)? {
+                batch.push(statement);
+                self.owners.push(self.running.len());
+            }
+        }
+        self.running.push((step, queued));
+        Ok(())
     }
 }
 
 impl Plan for LoadPlan<'_> {
-    fn next_statement(&mut self, cx: &mut PlanContext<'_>) -> Result<Option<Statement>> {
-        loop {
-            if let Some(step) = &mut self.current {
-                if let Some(statement) = step.next_statement(cx)? {
-                    return Ok(Some(statement));
+    /// Without pipelining, one statement at a time, as the steps yield
+    /// them. With it, the next step's statements (its chunks), and those of
+    /// the sibling relations of the same level that [`may_run_beside`] it,
+    /// in relation order: the statements, parameters and graph of a load
+    /// one statement at a time, in fewer round trips.
+    fn next_statements(&mut self, cx: &mut PlanContext<'_>) -> Result<Vec<Statement>> {
+        self.owners.clear();
+        self.receiving = None;
+        let mut batch = Vec::new();
+        if !cx.pipelines {
+            loop {
+                if let Some((Some(step), _)) = self.running.first_mut() {
+                    if let Some(statement) = step.next_statement(cx)? {
+                        self.owners.push(0);
+                        batch.push(statement);
+                        return Ok(batch);
+                    }
                 }
-                if let Some(step) = self.current.take() {
-                    step.finish(cx, &mut self.cascade)?;
+                self.finish_running(cx)?;
+                let next = match self.first.take() {
+                    Some(step) => Some(step),
+                    None => self.cascade.next_step(cx)?,
+                };
+                match next {
+                    Some(step) => self.running.push((Some(step), Cascade::default())),
+                    None => return Ok(batch),
                 }
-            }
-            match self.cascade.next_step(cx)? {
-                Some(step) => self.current = Some(step),
-                None => return Ok(None),
             }
         }
+        self.finish_running(cx)?;
+        while batch.is_empty() {
+            // Siblings come from the level the step came from: the first
+            // step of a load on access has none at hand.
+            let (step, from_level) = match self.first.take() {
+                Some(step) => (step, false),
+                None => match self.cascade.next_step(cx)? {
+                    Some(step) => (step, true),
+                    None => return Ok(batch),
+                },
+            };
+            let meta = step.relation();
+            let alone = !from_level
+                || step.reaches_beyond_targets()
+                || !may_run_beside(meta, meta.owner_meta(), false, &[]);
+            self.run(cx, Some(step), Cascade::default(), &mut batch)?;
+            if batch.is_empty() {
+                // Nothing to send: finished before anything else is planned.
+                self.finish_running(cx)?;
+                continue;
+            }
+            if alone {
+                break;
+            }
+            let mut busy = vec![meta.target_meta().table()];
+            while let Some(sibling) = self.cascade.next_sibling(cx, &busy)? {
+                if let Some(step) = &sibling.step {
+                    busy.push(step.relation().target_meta().table());
+                }
+                self.run(cx, sibling.step, sibling.queued, &mut batch)?;
+            }
+        }
+        Ok(batch)
     }
 
-    fn on_row(&mut self, cx: &mut PlanContext<'_>, row: &dyn Row) -> Result<()> {
-        match &mut self.current {
-            Some(step) => step.on_row(cx, row),
-            None => Ok(()),
+    fn on_row(&mut self, cx: &mut PlanContext<'_>, index: usize, row: &dyn Row) -> Result<()> {
+        let Some(&owner) = self.owners.get(index) else {
+            return Ok(());
+        };
+        let Some((Some(step), _)) = self.running.get_mut(owner) else {
+            return Ok(());
+        };
+        if self.receiving != Some(index) {
+            self.receiving = Some(index);
+            step.begin_rows();
         }
+        step.on_row(cx, row)
     }
 }
 
@@ -435,9 +633,9 @@ pub(crate) fn root_sql<E: Entity>(
 }
 
 impl<E: Entity> Plan for RootPlan<E> {
-    fn next_statement(&mut self, cx: &mut PlanContext<'_>) -> Result<Option<Statement>> {
+    fn next_statements(&mut self, cx: &mut PlanContext<'_>) -> Result<Vec<Statement>> {
         if let Some(statement) = self.statement.take() {
-            return Ok(Some(statement));
+            return Ok(vec![statement]);
         }
         if let Some(rows) = self.rows.take() {
             for join in rows.joins {
@@ -452,12 +650,12 @@ impl<E: Entity> Plan for RootPlan<E> {
                 rows.deferred,
             ));
         }
-        self.rest.next_statement(cx)
+        self.rest.next_statements(cx)
     }
 
-    fn on_row(&mut self, cx: &mut PlanContext<'_>, row: &dyn Row) -> Result<()> {
+    fn on_row(&mut self, cx: &mut PlanContext<'_>, index: usize, row: &dyn Row) -> Result<()> {
         let Some(rows) = &mut self.rows else {
-            return self.rest.on_row(cx, row);
+            return self.rest.on_row(cx, index, row);
         };
         let object = rows.row_objects.object(cx.identity, row, &mut rows.joins)?;
         let new = match &mut rows.seen {

@@ -640,6 +640,26 @@ fn depths(nodes: &[Node]) -> Result<Vec<usize>> {
 }
 
 impl Plan for SavePlan {
+    /// One at a time: each batch's keys feed the foreign keys of the next.
+    fn next_statements(&mut self, cx: &mut PlanContext<'_>) -> Result<Vec<Statement>> {
+        Ok(self.next_statement(cx)?.into_iter().collect())
+    }
+
+    fn on_row(&mut self, _: &mut PlanContext<'_>, _: usize, row: &dyn Row) -> Result<()> {
+        match row.value(0)? {
+            ValueRef::Integer(key) => {
+                self.returned.push(key);
+                Ok(())
+            }
+            other => Err(Error::Misuse(format!(
+                "the database assigned a key that is not an integer: {}",
+                other.storage_class()
+            ))),
+        }
+    }
+}
+
+impl SavePlan {
     fn next_statement(&mut self, cx: &mut PlanContext<'_>) -> Result<Option<Statement>> {
         self.take_returned_keys()?;
         if !self.rest.is_empty() {
@@ -652,19 +672,6 @@ impl Plan for SavePlan {
             Some(Batch::Associations(relation, rows)) => {
                 Ok(Some(self.association_statement(relation, rows, cx.dialect)))
             }
-        }
-    }
-
-    fn on_row(&mut self, _: &mut PlanContext<'_>, row: &dyn Row) -> Result<()> {
-        match row.value(0)? {
-            ValueRef::Integer(key) => {
-                self.returned.push(key);
-                Ok(())
-            }
-            other => Err(Error::Misuse(format!(
-                "the database assigned a key that is not an integer: {}",
-                other.storage_class()
-            ))),
         }
     }
 }

@@ -335,6 +335,18 @@ impl<P: Entity, T: Entity, F, K, G: Gather<P, T>> Step for InStep<P, T, F, K, G>
         Ok(Some(Statement { sql, params }))
     }
 
+    fn begin_rows(&mut self) {
+        self.rows.reset();
+    }
+
+    fn relation(&self) -> &'static RelationMeta {
+        self.relation.meta
+    }
+
+    fn reaches_beyond_targets(&self) -> bool {
+        !self.options.is_empty() || !self.joins.states.is_empty()
+    }
+
     fn on_row(&mut self, cx: &mut PlanContext<'_>, row: &dyn Row) -> Result<()> {
         let object = self.rows.object(cx.identity, row, &mut self.joins.states)?;
         let owner = if self.statements.link_width > 0 {

@@ -70,13 +70,16 @@ fn drive_in(
     let mut expected = expected.into_iter();
     loop {
         let mut cx = PlanContext::new(&mut identity, &mut lazy_options, dialect);
-        let Some(statement) = plan.next_statement(&mut cx).unwrap() else {
+        let statements = plan.next_statements(&mut cx).unwrap();
+        if statements.is_empty() {
             break;
-        };
-        let (wanted, rows) = expected.next().expect("no more statements expected");
-        assert_eq!(statement, wanted);
-        for row in rows {
-            plan.on_row(&mut cx, &CannedRow(row)).unwrap();
+        }
+        for (index, statement) in statements.into_iter().enumerate() {
+            let (wanted, rows) = expected.next().expect("no more statements expected");
+            assert_eq!(statement, wanted);
+            for row in rows {
+                plan.on_row(&mut cx, index, &CannedRow(row)).unwrap();
+            }
         }
     }
     assert!(expected.next().is_none(), "the plan stopped early");

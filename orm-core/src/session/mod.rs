@@ -164,6 +164,14 @@ impl Session {
         self.engine.log.count()
     }
 
+    /// Round trips to the database since the session opened (or
+    /// [`reset_statements`](Session::reset_statements)): one per statement,
+    /// but one for a batch of statements pipelined together (PostgreSQL:
+    /// the sibling relations of a level, the chunks of a key list).
+    pub fn round_trip_count(&self) -> u64 {
+        self.engine.log.round_trips()
+    }
+
     /// The statements sent, oldest first (the newest
     /// [`DEFAULT_LOG_CAPACITY`] unless changed).
     pub fn statements(&self) -> &[LoggedStatement] {
