@@ -580,3 +580,24 @@ fn a_loaded_relation_is_answered_without_waiting_for_the_thread() {
         assert_eq!(logged(&mut session).await.len() as u64, 1 + in_lists(6) + 1);
     })
 }
+
+#[test]
+fn sibling_loads_are_pipelined_through_the_async_session_on_postgresql() {
+    block_on(async {
+        let mut session = async_library(30).await;
+        let authors = session
+            .query::<Author>()
+            .options(selectin(Author::BOOKS))
+            .options(selectin(Author::BIO))
+            .all()
+            .await
+            .expect("authors");
+        assert_eq!(authors.len(), 30);
+        // The authors, then their books and biographies: one round trip for
+        // both on PostgreSQL.
+        let statements = session.statement_count().await.expect("count");
+        assert_eq!(statements, 1 + 2 * in_lists(30));
+        let round_trips = session.round_trip_count().await.expect("round trips");
+        assert_eq!(round_trips, support::engine::either(statements, 2));
+    })
+}
