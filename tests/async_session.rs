@@ -13,12 +13,12 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::task::Poll;
 use std::time::Duration;
 
-use eagerly::backend::{Backend, Row};
 use eagerly::prelude::*;
 use eagerly::{AsyncSession, LoadState, Value};
 use support::engine::in_lists;
 use support::graph::{graph_of, Graph};
 use support::library::{library, library_in, Author, Book};
+use support::wrap::{wrapped, Hooks};
 
 /// A seeded library (support::library) of `authors` authors behind an
 /// async session, opened on its connection thread.
@@ -229,11 +229,6 @@ fn futures_are_send_and_sessions_serve_spawned_tasks() {
 
 /// A backend that, once armed, stops in the `nth` query it receives until
 /// released, saying when it got there: a call caught in mid-load.
-struct Gated {
-    inner: Box<dyn Backend>,
-    gate: Arc<Gate>,
-}
-
 #[derive(Default)]
 struct Gate {
     /// Queries to let through before stopping; 0 when disarmed.
@@ -270,31 +265,12 @@ impl Gate {
     }
 }
 
-impl Backend for Gated {
-    fn dialect(&self) -> &'static dyn eagerly::Dialect {
-        self.inner.dialect()
-    }
+/// The gate's hook: each query passes the gate first.
+struct Gated(Arc<Gate>);
 
-    fn execute(&mut self, sql: &str, params: &[Value]) -> eagerly::Result<u64> {
-        self.inner.execute(sql, params)
-    }
-
-    fn query(
-        &mut self,
-        sql: &str,
-        params: &[Value],
-        on_row: &mut dyn FnMut(&dyn Row) -> eagerly::Result<()>,
-    ) -> eagerly::Result<()> {
-        self.gate.pass();
-        self.inner.query(sql, params, on_row)
-    }
-
-    fn last_insert_id(&self) -> i64 {
-        self.inner.last_insert_id()
-    }
-
-    fn transaction_open(&self) -> bool {
-        self.inner.transaction_open()
+impl Hooks for Gated {
+    fn before_query(&mut self, _: &str, _: &[Value]) {
+        self.0.pass();
     }
 }
 
@@ -304,14 +280,8 @@ async fn gated_library(authors: i64) -> (AsyncSession, Arc<Gate>) {
     // Connected on the session's thread: a blocking driver may not start
     // inside the runtime.
     let session = AsyncSession::start(move || {
-        let backend = Gated {
-            inner: support::engine::backend(),
-            gate: held,
-        };
-        Ok(library_in(
-            Session::with_backend(Box::new(backend)),
-            authors,
-        ))
+        let backend = wrapped(support::engine::backend(), Gated(held));
+        Ok(library_in(Session::with_backend(backend), authors))
     })
     .await
     .expect("async session");

@@ -8,10 +8,10 @@
 mod support;
 
 use eagerly::backend::sqlite::SqliteBackend;
-use eagerly::backend::{Backend, Row};
 use eagerly::prelude::*;
-use eagerly::{Dialect, Sql, SqlType, Value};
+use eagerly::{Dialect, Sql, SqlType};
 use support::library::{library_in, Author, Book, Tag};
+use support::wrap::{wrapped, Hooks};
 
 /// SQLite with numbered placeholders.
 struct Numbered;
@@ -38,28 +38,12 @@ impl Dialect for Numbered {
     }
 }
 
-struct NumberedBackend(SqliteBackend);
+/// SQLite under the numbered dialect.
+struct NumberedBackend;
 
-impl Backend for NumberedBackend {
-    fn dialect(&self) -> &'static dyn Dialect {
+impl Hooks for NumberedBackend {
+    fn dialect(&self, _: &'static dyn Dialect) -> &'static dyn Dialect {
         &Numbered
-    }
-    fn execute(&mut self, sql: &str, params: &[Value]) -> eagerly::Result<u64> {
-        self.0.execute(sql, params)
-    }
-    fn query(
-        &mut self,
-        sql: &str,
-        params: &[Value],
-        on_row: &mut dyn FnMut(&dyn Row) -> eagerly::Result<()>,
-    ) -> eagerly::Result<()> {
-        self.0.query(sql, params, on_row)
-    }
-    fn last_insert_id(&self) -> i64 {
-        self.0.last_insert_id()
-    }
-    fn transaction_open(&self) -> bool {
-        self.0.transaction_open()
     }
 }
 
@@ -67,7 +51,7 @@ fn sessions(authors: i64) -> (Session, Session) {
     let plain = library_in(Session::in_memory().unwrap(), authors);
     let backend = SqliteBackend::new(rusqlite::Connection::open_in_memory().unwrap()).unwrap();
     let numbered = library_in(
-        Session::with_backend(Box::new(NumberedBackend(backend))),
+        Session::with_backend(wrapped(Box::new(backend), NumberedBackend)),
         authors,
     );
     (plain, numbered)

@@ -7,44 +7,23 @@
 
 mod support;
 
-use eagerly::backend::{Backend, Row};
 use eagerly::prelude::*;
 use eagerly::Value;
 use support::eager::single_relation_mappings;
 use support::engine::{either, in_lists, is_postgres};
 use support::graph::graph_of;
 use support::library::{library, library_in, Author, Book};
+use support::wrap::{wrapped, Hooks};
 
 single_relation_mappings!(mod chunked, "selectin", chunk_size: 7);
 
-/// The run's backend with pipelining turned off: every statement of a
-/// batch goes in a round trip of its own (the trait's default).
-struct OneAtATime(Box<dyn Backend>);
+/// The run's backend with pipelining turned off: every statement goes in a
+/// round trip of its own.
+struct OneAtATime;
 
-impl Backend for OneAtATime {
-    fn dialect(&self) -> &'static dyn eagerly::Dialect {
-        self.0.dialect()
-    }
-
-    fn execute(&mut self, sql: &str, params: &[Value]) -> eagerly::Result<u64> {
-        self.0.execute(sql, params)
-    }
-
-    fn query(
-        &mut self,
-        sql: &str,
-        params: &[Value],
-        on_row: &mut dyn FnMut(&dyn Row) -> eagerly::Result<()>,
-    ) -> eagerly::Result<()> {
-        self.0.query(sql, params, on_row)
-    }
-
-    fn last_insert_id(&self) -> i64 {
-        self.0.last_insert_id()
-    }
-
-    fn transaction_open(&self) -> bool {
-        self.0.transaction_open()
+impl Hooks for OneAtATime {
+    fn pipelines(&self, _: bool) -> bool {
+        false
     }
 }
 
@@ -68,7 +47,7 @@ fn same_as_one_at_a_time<G: PartialEq + std::fmt::Debug>(
 ) -> Session {
     let mut piped = library(authors);
     let mut single = library_in(
-        Session::with_backend(Box::new(OneAtATime(support::engine::backend()))),
+        Session::with_backend(wrapped(support::engine::backend(), OneAtATime)),
         authors,
     );
     for session in [&mut piped, &mut single] {

@@ -8,3 +8,4 @@ pub mod mode;
 #[cfg(feature = "postgres")]
 pub mod pg;
 pub mod recorder;
+pub mod wrap;
