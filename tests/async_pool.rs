@@ -6,6 +6,7 @@
 mod support;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use eagerly::prelude::*;
 use eagerly::{AsyncPool, AsyncSessionManager};
@@ -188,4 +189,126 @@ fn a_returned_session_is_rolled_back_and_forgets_its_objects() {
         );
     });
     assert_eq!(pool.status().size, 1);
+}
+
+#[derive(Entity, Debug)]
+#[orm(table = "async_counters")]
+pub struct Counter {
+    #[orm(primary_key)]
+    pub id: i64,
+    pub value: i64,
+}
+
+#[test]
+fn pooled_tasks_retry_conflicting_increments_and_lose_none() {
+    let shared = Shared::new("retry", 1);
+    let mut setup = shared.opener()().expect("open");
+    setup.create_all(&[Counter::META]).expect("table");
+    setup.insert(Counter { id: 1, value: 0 }).expect("counter");
+    drop(setup);
+    let pool = Arc::new(shared.pool(4));
+    let retries = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let (tasks, increments) = (8, 10);
+    block_on(async {
+        let handles: Vec<_> = (0..tasks)
+            .map(|_| {
+                let (pool, retries) = (Arc::clone(&pool), Arc::clone(&retries));
+                tokio::spawn(async move {
+                    let mut session = pool.get().await.expect("checkout");
+                    for _ in 0..increments {
+                        let counted = Arc::clone(&retries);
+                        let policy = eagerly::RetryPolicy::new()
+                            .max_attempts(50)
+                            .backoff(Duration::from_millis(1), Duration::from_millis(20))
+                            .on_retry(move |_| {
+                                counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            });
+                        session
+                            .transaction_with_retry(eagerly::Isolation::Serializable, policy, |s| {
+                                // A read-modify-write: the conflict a
+                                // serializable transaction refuses.
+                                let counter = s.get::<Counter>(1)?.expect("counter");
+                                let value = counter.value + 1;
+                                s.update_columns(
+                                    &counter,
+                                    Changes::new().set(Counter::VALUE, value),
+                                )?;
+                                Ok(())
+                            })
+                            .await
+                            .expect("an increment within 50 attempts");
+                    }
+                })
+            })
+            .collect();
+        for handle in handles {
+            handle.await.expect("task");
+        }
+        let mut session = pool.get().await.expect("checkout");
+        let counter = session
+            .get::<Counter>(1)
+            .await
+            .expect("get")
+            .expect("counter");
+        assert_eq!(counter.value, tasks * increments, "no increment lost");
+    });
+    println!(
+        "{} increments from {tasks} tasks on 4 pooled sessions: {} retried conflicts",
+        tasks * increments,
+        retries.load(std::sync::atomic::Ordering::Relaxed)
+    );
+}
+
+#[test]
+fn expiry_refresh_and_expire_on_commit_work_as_in_the_sync_session() {
+    let shared = Shared::new("expiry", 2);
+    let pool = shared.pool(2);
+    block_on(async {
+        let mut session = pool.get().await.expect("checkout");
+        let mut other = pool.get().await.expect("checkout");
+        let author = session
+            .get::<Author>(1)
+            .await
+            .expect("get")
+            .expect("author 1");
+        assert_eq!(author.name, "author1");
+        other
+            .execute("UPDATE authors SET name = 'renamed' WHERE id = 1", &[])
+            .await
+            .expect("rename");
+        // Held as it was read until asked: the identity map answers.
+        let cached = session
+            .get::<Author>(1)
+            .await
+            .expect("get")
+            .expect("author 1");
+        assert_eq!(cached.name, "author1");
+        let refreshed = session.refresh(&author).await.expect("refresh");
+        assert_eq!(refreshed.name, "renamed");
+
+        other
+            .execute("UPDATE authors SET name = 'again' WHERE id = 1", &[])
+            .await
+            .expect("rename");
+        session.expire(&refreshed).await.expect("expire");
+        let reread = session
+            .get::<Author>(1)
+            .await
+            .expect("get")
+            .expect("author 1");
+        assert_eq!(reread.name, "again");
+
+        // A commit expires what the session holds (expire_on_commit).
+        other
+            .execute("UPDATE authors SET name = 'after commit' WHERE id = 1", &[])
+            .await
+            .expect("rename");
+        session.transaction(|_| Ok(())).await.expect("commit");
+        let after = session
+            .get::<Author>(1)
+            .await
+            .expect("get")
+            .expect("author 1");
+        assert_eq!(after.name, "after commit");
+    });
 }
