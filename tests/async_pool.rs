@@ -65,7 +65,11 @@ impl Shared {
                 session.reset_statements();
                 return Ok(session);
             }
-            Session::open(&path)
+            // Writers take the lock when they begin, and wait for it
+            // (the README's advice for SQLite writers).
+            let mut session = Session::open(&path)?;
+            session.set_begin_immediate(true);
+            Ok(session)
         }
     }
 
@@ -173,6 +177,11 @@ fn a_returned_session_is_rolled_back_and_forgets_its_objects() {
             .await
             .expect("uncommitted")
             .expect("uncommitted");
+        // A setting, which stays with the pooled session.
+        first
+            .run(|s| s.set_statement_log_capacity(0))
+            .await
+            .expect("setting");
         drop(first);
 
         // The one pooled session again, a new unit of work.
@@ -181,6 +190,9 @@ fn a_returned_session_is_rolled_back_and_forgets_its_objects() {
         assert!(!second.run(|s| s.in_transaction()).await.expect("state"));
         assert_eq!(second.run(|s| s.identity_map_len()).await.expect("map"), 0);
         assert_eq!(second.query::<Book>().count().await.expect("count"), before);
+        // Counted, not kept: the first checkout's log capacity of 0.
+        assert_eq!(second.statement_count().await.expect("count"), 1);
+        assert!(second.statements().await.expect("log").is_empty());
         // The first checkout's objects are another session's now.
         let refused = second.load(Author::BOOKS, &author).await;
         assert!(

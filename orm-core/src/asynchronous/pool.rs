@@ -4,9 +4,11 @@
 //! request checks one out without connecting or starting a thread. A
 //! session returned to the pool starts a fresh unit of work before it is
 //! handed out again: an open transaction is rolled back, and the identity
-//! map, statement log, N+1 counter and settings are new (objects of the
-//! previous checkout belong to another session, as in SQLAlchemy's
-//! session-per-request pattern over a connection pool).
+//! map, statement log and N+1 counts are new (objects of the previous
+//! checkout belong to another session, as in SQLAlchemy's
+//! session-per-request pattern over a connection pool). Settings stay as
+//! the opener made them (`set_begin_immediate(true)` for SQLite writers,
+//! the log's capacity, the N+1 guard), or as a checkout changed them.
 
 use std::sync::Arc;
 

@@ -162,6 +162,16 @@ impl StatementLog {
         self.records.clear();
     }
 
+    /// An empty log with this one's capacity and value budget.
+    #[cfg(feature = "deadpool")]
+    pub(crate) fn emptied(&self) -> StatementLog {
+        StatementLog {
+            capacity: self.capacity,
+            value_budget: self.value_budget,
+            ..StatementLog::default()
+        }
+    }
+
     pub(crate) fn set_value_budget(&mut self, bytes: usize) {
         self.value_budget = bytes;
     }

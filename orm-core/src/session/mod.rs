@@ -129,9 +129,11 @@ impl Session {
     }
 
     /// A fresh unit of work on the same connection, for pools: an open
-    /// transaction is rolled back, then the identity map, statement log,
-    /// N+1 counter and settings start anew under a new session number, so
-    /// objects loaded before belong to another session.
+    /// transaction is rolled back, then the identity map, statement log
+    /// and N+1 counts start anew under a new session number, so objects
+    /// loaded before belong to another session. The settings stay (BEGIN
+    /// IMMEDIATE, expire on commit, the log's capacity and value budget,
+    /// the N+1 guard): the pool's opener makes them once per connection.
     #[cfg(feature = "deadpool")]
     pub(crate) fn renew(&mut self) -> Result<()> {
         if self.in_transaction() {
@@ -139,7 +141,12 @@ impl Session {
         }
         let backend =
             std::mem::replace(&mut self.engine.backend, Box::new(crate::backend::Detached));
-        *self = Session::with_backend(backend);
+        let mut renewed = Session::with_backend(backend);
+        renewed.engine.log = self.engine.log.emptied();
+        renewed.engine.n_plus_one.guard = self.engine.n_plus_one.guard;
+        renewed.begin_immediate = self.begin_immediate;
+        renewed.expire_on_commit = self.expire_on_commit;
+        *self = renewed;
         Ok(())
     }
 
