@@ -10,7 +10,7 @@ mod support;
 
 use std::sync::Arc;
 
-use support::engine::{either, numbered, session as engine_session, unnumbered};
+use support::engine::{either, in_lists, numbered, session as engine_session, unnumbered};
 
 use eagerly::prelude::*;
 use eagerly::{DatabaseErrorKind, Error, Many, One, Value};
@@ -443,4 +443,35 @@ fn delete_orphan_deletes_an_unlinked_child() {
     s.replace(Owner::NOTES, &owner, &[]).unwrap();
     assert_eq!(count(&mut s, "notes"), 0);
     let _ = Arc::clone(&owner);
+}
+
+#[test]
+fn a_level_of_many_rows_is_one_key_list_per_statement_the_engine_allows() {
+    let mut s = session();
+    s.execute("INSERT INTO users (id, name) VALUES (1, 'u')", &[])
+        .unwrap();
+    let posts: Vec<String> = (1..=1200).map(|id| format!("({id}, 1, 'p')")).collect();
+    s.execute(
+        &format!(
+            "INSERT INTO posts (id, user_id, title) VALUES {}",
+            posts.join(", ")
+        ),
+        &[],
+    )
+    .unwrap();
+    let user = s.get::<User>(1).unwrap().unwrap();
+    s.reset_statements();
+    s.delete(&*user).unwrap();
+    // BEGIN, the posts' keys, then per key list of the 1 200 posts (500
+    // placeholders a statement on SQLite, one array on PostgreSQL): their
+    // comments, their association rows and the posts; the user; COMMIT.
+    let lists = in_lists(1200);
+    assert_eq!(
+        s.statement_count(),
+        2 + 1 + 3 * lists + 1,
+        "{:#?}",
+        sent(&s)
+    );
+    assert_eq!(count(&mut s, "posts"), 0);
+    assert_eq!(count(&mut s, "users"), 0);
 }

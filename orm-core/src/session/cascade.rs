@@ -16,12 +16,8 @@ use std::any::TypeId;
 use std::collections::HashSet;
 
 use super::Session;
-use crate::sql::{delete_where_keys, select_where_keys, EntityStatements};
+use crate::sql::{delete_where_keys, keys_per_statement, select_where_keys, EntityStatements};
 use crate::{Entity, EntityMeta, Error, RelationKind, Result, Value};
-
-/// Keys per statement on SQLite, one placeholder each (PostgreSQL binds
-/// one array for a single-column key).
-const KEYS_PER_STATEMENT: usize = 500;
 
 /// Rows of one table that a delete removes.
 struct Doomed {
@@ -96,7 +92,9 @@ impl Session {
                 let target = relation.target_meta();
                 let key_names = target.key_names();
                 let mut found = Vec::new();
-                for chunk in keys.chunks(KEYS_PER_STATEMENT) {
+                let per_statement =
+                    keys_per_statement(self.engine.dialect, keys.len(), relation.foreign_key.len());
+                for chunk in keys.chunks(per_statement) {
                     let mut params = Vec::new();
                     let sql = select_where_keys(
                         self.engine.dialect,
@@ -134,7 +132,8 @@ impl Session {
         let dialect = self.engine.dialect;
         let key_names = level.meta.key_names();
         let mut deleted = 0;
-        for chunk in level.keys.chunks(KEYS_PER_STATEMENT) {
+        let per_statement = keys_per_statement(dialect, level.keys.len(), key_names.len());
+        for chunk in level.keys.chunks(per_statement) {
             for relation in level.meta.relations {
                 if let Some(secondary) = relation.secondary {
                     let mut params = Vec::new();

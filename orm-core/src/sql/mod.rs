@@ -29,7 +29,7 @@ pub(crate) use relation::{KeyCount, RelationStatements};
 pub use sqlite::Sqlite;
 pub(crate) use write::{
     association_columns, delete_where, delete_where_keys, insert_rows, insert_rows_params,
-    rows_per_statement, select_where_keys, update_columns, update_where,
+    keys_per_statement, rows_per_statement, select_where_keys, update_columns, update_where,
 };
 
 use crate::hash::FastMap;

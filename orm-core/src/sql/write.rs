@@ -208,6 +208,18 @@ pub(crate) fn rows_per_statement(dialect: &dyn Dialect, rows: usize, columns: us
     }
 }
 
+/// How many keys of `columns` columns one [`push_keys_in`] list takes when
+/// `keys` are to be listed: all of them where the dialect binds a
+/// single-column list as one array, else as many as one placeholder each
+/// allows ([`rows_per_insert`]'s bound).
+pub(crate) fn keys_per_statement(dialect: &dyn Dialect, keys: usize, columns: usize) -> usize {
+    if columns == 1 && dialect.key_lists_as_array() {
+        keys.max(1)
+    } else {
+        rows_per_insert(columns)
+    }
+}
+
 /// Appends `<columns> IN <keys>` and binds the keys: one array parameter
 /// for a single column where the dialect binds arrays (`= ANY($1)`), one
 /// placeholder per value otherwise, row values for a composite key.
