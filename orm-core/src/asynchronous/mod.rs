@@ -76,8 +76,9 @@ impl std::fmt::Debug for AsyncSession {
 impl AsyncSession {
     /// Starts a connection thread, opens the session there with `open`,
     /// and answers once it is open. Opening on the thread matters for
-    /// drivers that block (the sync PostgreSQL client refuses to start
-    /// inside an async runtime).
+    /// backends that block (the PostgreSQL backend, which drives its
+    /// connection on a runtime of its own, refuses to start inside an
+    /// async runtime).
     pub async fn start(
         open: impl FnOnce() -> Result<Session> + Send + 'static,
     ) -> Result<AsyncSession> {
