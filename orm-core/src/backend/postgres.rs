@@ -154,14 +154,19 @@ impl PostgresBackend {
             return Ok(statement.clone());
         }
         let statement = self.runtime.block_on(self.client.prepare(sql))?;
+        self.remember(sql, statement.clone());
+        Ok(statement)
+    }
+
+    /// Keeps `statement`, prepared for `sql`, in the cache.
+    fn remember(&mut self, sql: &str, statement: Statement) {
         if self.statements.len() >= STATEMENT_CACHE_CAPACITY {
             // Any one: the cache holds the hot set long before it fills.
             if let Some(evicted) = self.statements.keys().next().cloned() {
                 self.statements.remove(&evicted);
             }
         }
-        self.statements.insert(sql.to_owned(), statement.clone());
-        Ok(statement)
+        self.statements.insert(sql.to_owned(), statement);
     }
 
     /// Notes what a statement did to the transaction, once it ran. After
@@ -280,25 +285,27 @@ impl Backend for PostgresBackend {
         statements: &[(&str, &[Value])],
         on_row: &mut dyn FnMut(usize, &dyn Row) -> Result<()>,
     ) -> Result<()> {
-        let unprepared: Vec<&str> = statements
-            .iter()
-            .map(|(sql, _)| *sql)
-            .filter(|sql| !self.statements.contains_key(*sql))
-            .collect();
-        if !unprepared.is_empty() {
-            let client = &self.client;
-            let prepared = self
-                .runtime
-                .block_on(join_all(unprepared.iter().map(|sql| client.prepare(sql))));
-            for (sql, statement) in unprepared.iter().zip(prepared) {
-                let statement = statement?;
-                self.statements.insert((*sql).to_owned(), statement);
+        // Those not prepared yet, each once (a key list's chunks of one
+        // size share their SQL), prepared together in one round trip.
+        let mut missing: Vec<&str> = Vec::new();
+        for (sql, _) in statements {
+            if !self.statements.contains_key(*sql) && !missing.contains(sql) {
+                missing.push(sql);
             }
         }
-        let mut prepared = Vec::with_capacity(statements.len());
-        for (sql, _) in statements {
-            prepared.push(self.prepared(sql)?);
+        if !missing.is_empty() {
+            let client = &self.client;
+            let fresh = self
+                .runtime
+                .block_on(join_all(missing.iter().map(|sql| client.prepare(sql))));
+            for (sql, statement) in missing.iter().zip(fresh) {
+                self.remember(sql, statement?);
+            }
         }
+        let prepared = statements
+            .iter()
+            .map(|(sql, _)| self.prepared(sql))
+            .collect::<Result<Vec<_>>>()?;
         let client = &self.client;
         let results = self
             .runtime
