@@ -17,7 +17,7 @@ use eagerly::prelude::*;
 use eagerly::{AsyncSession, LoadState, Value};
 use support::engine::in_lists;
 use support::graph::{graph_of, Graph};
-use support::library::{library, library_in, Author, Book};
+use support::library::{library, library_in, Author, Book, Tag};
 use support::wrap::{wrapped, Hooks};
 
 /// A seeded library (support::library) of `authors` authors behind an
@@ -569,5 +569,68 @@ fn sibling_loads_are_pipelined_through_the_async_session_on_postgresql() {
         assert_eq!(statements, 1 + 2 * in_lists(30));
         let round_trips = session.round_trip_count().await.expect("round trips");
         assert_eq!(round_trips, support::engine::either(statements, 2));
+    })
+}
+
+#[test]
+fn writes_through_relations_are_awaited_as_the_sync_ones_run() {
+    block_on(async {
+        let mut session = async_library(3).await;
+        let tag = session.get::<Tag>(0).await.expect("get").expect("tag 0");
+        let book = session.get::<Book>(1).await.expect("get").expect("book 1");
+        let members = |books: &[Arc<Book>]| books.iter().map(|b| b.id).collect::<Vec<_>>();
+        let before = members(&session.load(Tag::BOOKS, &tag).await.expect("books"));
+        assert!(!before.contains(&1), "{before:?}");
+
+        session.link(Tag::BOOKS, &tag, &book).await.expect("link");
+        let linked = members(&session.load(Tag::BOOKS, &tag).await.expect("books"));
+        assert!(linked.contains(&1), "{linked:?}");
+        session
+            .unlink(Tag::BOOKS, &tag, &book)
+            .await
+            .expect("unlink");
+        assert_eq!(
+            members(&session.load(Tag::BOOKS, &tag).await.expect("books")),
+            before
+        );
+        session
+            .replace(Tag::BOOKS, &tag, vec![Arc::clone(&book)])
+            .await
+            .expect("replace");
+        assert_eq!(
+            members(&session.load(Tag::BOOKS, &tag).await.expect("books")),
+            [1]
+        );
+
+        let author = session
+            .get::<Author>(1)
+            .await
+            .expect("get")
+            .expect("author 1");
+        let mut added = new_book(500, "Appended");
+        added.author_id = 0;
+        let added = session
+            .append(Author::BOOKS, &author, added)
+            .await
+            .expect("append");
+        assert_eq!(added.author_id, 1);
+        let upserted = session
+            .upsert(Author {
+                id: 1,
+                name: "Upserted".into(),
+                books: Many::new(),
+                bio: One::new(),
+                book_query: Dynamic::new(),
+            })
+            .await
+            .expect("upsert");
+        assert_eq!(upserted.name, "Upserted");
+        let total = session
+            .transaction_with(eagerly::TransactionOptions::new(), |s| {
+                Ok(s.query::<Book>().filter(Book::AUTHOR_ID.eq(1)).count()?)
+            })
+            .await
+            .expect("transaction");
+        assert_eq!(total, 2, "author 1's book and the appended one");
     })
 }
