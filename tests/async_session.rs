@@ -627,7 +627,7 @@ fn writes_through_relations_are_awaited_as_the_sync_ones_run() {
         assert_eq!(upserted.name, "Upserted");
         let total = session
             .transaction_with(eagerly::TransactionOptions::new(), |s| {
-                Ok(s.query::<Book>().filter(Book::AUTHOR_ID.eq(1)).count()?)
+                s.query::<Book>().filter(Book::AUTHOR_ID.eq(1)).count()
             })
             .await
             .expect("transaction");
