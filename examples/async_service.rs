@@ -145,11 +145,11 @@ impl Service {
             .limit(PAGE as u64)
             .all()
             .await?;
-        let mut authors: Vec<Arc<Author>> = Vec::new();
+        let mut authors: Vec<Handle<Author>> = Vec::new();
         for book in &books {
             // The first await loads every book's author; the rest send nothing.
             if let Some(author) = session.load(Book::AUTHOR, book).await? {
-                if !authors.iter().any(|a| Arc::ptr_eq(a, &author)) {
+                if !authors.iter().any(|a| Handle::ptr_eq(a, &author)) {
                     authors.push(author);
                 }
             }

@@ -21,8 +21,6 @@
 //! On PostgreSQL the tables are temporary (the session's `pg_temp`
 //! schema), so the program leaves nothing behind and runs again.
 
-use std::sync::Arc;
-
 use eagerly::prelude::*;
 use eagerly::Dynamic;
 
@@ -71,11 +69,11 @@ fn main() -> eagerly::Result<()> {
         let bob = s.insert(User {
             name: "bob".into(),
             posts: Many::loaded(vec![
-                Arc::new(Post {
+                Handle::new(Post {
                     title: "first".into(),
                     ..Default::default()
                 }),
-                Arc::new(Post {
+                Handle::new(Post {
                     title: "second".into(),
                     ..Default::default()
                 }),

@@ -10,8 +10,6 @@
 //! On PostgreSQL the tables are temporary (the session's `pg_temp`
 //! schema), so the program leaves nothing behind and runs again.
 
-use std::sync::Arc;
-
 use eagerly::prelude::*;
 
 #[derive(Entity, Debug)]
@@ -94,7 +92,10 @@ fn main() -> eagerly::Result<()> {
         .query::<Author>()
         .filter(Author::NAME.eq("Ted Chiang"))
         .one()?;
-    println!("same instance as inserted: {}", Arc::ptr_eq(&by_name, &ted));
+    println!(
+        "same instance as inserted: {}",
+        Handle::ptr_eq(&by_name, &ted)
+    );
     println!(
         "unknown birth years: {}",
         session

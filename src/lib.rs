@@ -21,7 +21,7 @@
 //! session.create_all(&[Author::META])?;
 //! let ann = session.insert(Author { id: 0, name: "Ann".into() })?;
 //! let found = session.query::<Author>().filter(Author::NAME.eq("Ann")).one()?;
-//! assert!(std::sync::Arc::ptr_eq(&ann, &found));
+//! assert!(Handle::ptr_eq(&ann, &found));
 //!
 //! // A query is a value too, run on whichever session is at hand.
 //! let named = Query::<Author>::new().filter(Author::NAME.like("A%"));
@@ -43,8 +43,8 @@ pub mod prelude {
     pub use orm_core::AsyncSession;
     pub use orm_core::{
         all_relations, bulk, defaultload, joined, noload, raise, raise_on_sql, select, selectin,
-        selectin_recursive, Changes, Column, ColumnType, Dynamic, Entity, Error, Filter, Many,
-        NPlusOneGuard, One, Query, Record, Result, Session,
+        selectin_recursive, Changes, Column, ColumnType, Dynamic, Entity, Error, Filter, Handle,
+        Many, NPlusOneGuard, One, Query, Record, Result, Session,
     };
     pub use orm_derive::Entity;
 }

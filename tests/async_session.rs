@@ -210,7 +210,7 @@ fn futures_are_send_and_sessions_serve_spawned_tasks() {
                     let book = book.expect("book 1");
                     let author = assert_send(session.load(Book::AUTHOR, &book));
                     let author = author.await.expect("author").expect("present");
-                    assert!(Arc::ptr_eq(&author, &authors[0]), "one identity map");
+                    assert!(Handle::ptr_eq(&author, &authors[0]), "one identity map");
                     (
                         graph_of(Author::BOOKS, &authors),
                         session.statement_count().await.unwrap(),
@@ -518,7 +518,7 @@ fn into_session_hands_back_the_identity_map_and_the_log() {
     let mut session = session;
     // The same handle, without SQL: the identity map came back with it.
     let cached = session.cached::<Author>(&2).expect("cached");
-    assert!(Arc::ptr_eq(&cached, &author));
+    assert!(Handle::ptr_eq(&cached, &author));
     assert_eq!(session.statement_count(), 1);
     // The objects are still this session's own.
     session.load(Author::BOOKS, &author).expect("books");
@@ -578,7 +578,7 @@ fn writes_through_relations_are_awaited_as_the_sync_ones_run() {
         let mut session = async_library(3).await;
         let tag = session.get::<Tag>(0).await.expect("get").expect("tag 0");
         let book = session.get::<Book>(1).await.expect("get").expect("book 1");
-        let members = |books: &[Arc<Book>]| books.iter().map(|b| b.id).collect::<Vec<_>>();
+        let members = |books: &[Handle<Book>]| books.iter().map(|b| b.id).collect::<Vec<_>>();
         let before = members(&session.load(Tag::BOOKS, &tag).await.expect("books"));
         assert!(!before.contains(&1), "{before:?}");
 
@@ -594,7 +594,7 @@ fn writes_through_relations_are_awaited_as_the_sync_ones_run() {
             before
         );
         session
-            .replace(Tag::BOOKS, &tag, vec![Arc::clone(&book)])
+            .replace(Tag::BOOKS, &tag, vec![Handle::clone(&book)])
             .await
             .expect("replace");
         assert_eq!(

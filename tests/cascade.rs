@@ -6,8 +6,6 @@
 
 mod support;
 
-use std::sync::Arc;
-
 use eagerly::prelude::*;
 use eagerly::LoadState;
 use support::eager::library_mapping;
@@ -116,7 +114,7 @@ mod qualified {
     }
 }
 
-fn books_of(authors: &[Arc<chain::Author>]) -> Vec<Arc<chain::Book>> {
+fn books_of(authors: &[Handle<chain::Author>]) -> Vec<Handle<chain::Book>> {
     authors
         .iter()
         .flat_map(|a| a.books.get().unwrap().to_vec())
@@ -185,7 +183,7 @@ fn both_sides_eager_never_loop() {
     assert_eq!(statements, 2);
     for book in books_of(&authors) {
         assert_eq!(book.author.state(), LoadState::Loaded);
-        assert!(Arc::ptr_eq(
+        assert!(Handle::ptr_eq(
             &book.author.get().unwrap().unwrap(),
             &authors[book.author_id as usize - 1]
         ));
@@ -291,7 +289,7 @@ fn reverse_many_to_one_is_filled_from_the_identity_map() {
         .all(|b| b.author.state() == LoadState::Unloaded));
     let (_, statements) = counted(&mut session, |s| {
         for book in &books {
-            assert!(Arc::ptr_eq(
+            assert!(Handle::ptr_eq(
                 &s.load(library::Book::AUTHOR, book).unwrap().unwrap(),
                 &authors[book.author_id as usize - 1]
             ));
@@ -308,7 +306,7 @@ fn reverse_many_to_one_is_filled_from_the_identity_map() {
         .one()
         .unwrap();
     let child = root.children.get().unwrap()[0].clone();
-    assert!(Arc::ptr_eq(&child.parent.get().unwrap().unwrap(), &root));
+    assert!(Handle::ptr_eq(&child.parent.get().unwrap().unwrap(), &root));
 }
 
 #[test]

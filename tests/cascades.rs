@@ -8,8 +8,6 @@
 
 mod support;
 
-use std::sync::Arc;
-
 use support::engine::{either, in_lists, numbered, session as engine_session, unnumbered};
 
 use eagerly::prelude::*;
@@ -442,7 +440,7 @@ fn delete_orphan_deletes_an_unlinked_child() {
     // Replacing the collection deletes the notes that leave it.
     s.replace(Owner::NOTES, &owner, &[]).unwrap();
     assert_eq!(count(&mut s, "notes"), 0);
-    let _ = Arc::clone(&owner);
+    let _ = Handle::clone(&owner);
 }
 
 #[test]

@@ -5,8 +5,6 @@
 
 mod support;
 
-use std::sync::Arc;
-
 use eagerly::prelude::*;
 use eagerly::LoadState;
 
@@ -70,7 +68,7 @@ fn session() -> Session {
     s
 }
 
-fn ids<T: Entity<Key = i64>>(targets: &[Arc<T>]) -> Vec<i64> {
+fn ids<T: Entity<Key = i64>>(targets: &[Handle<T>]) -> Vec<i64> {
     targets.iter().map(|t| t.key()).collect()
 }
 
@@ -105,7 +103,7 @@ fn moving_a_book_fixes_both_unordered_collections_without_sql() {
     assert_eq!(ids(&ann.books.get().unwrap()), [11]);
     let bobs = bob.books.get().unwrap();
     assert_eq!(ids(&bobs), [20, 10]);
-    assert!(Arc::ptr_eq(&bobs[1], &book), "the current version");
+    assert!(Handle::ptr_eq(&bobs[1], &book), "the current version");
     assert_eq!(s.statement_count(), 0);
     // A reader's earlier snapshot is untouched.
     assert_eq!(ids(&before), [10, 11]);
@@ -168,7 +166,7 @@ fn an_inserted_row_joins_the_loaded_collection_of_its_parent() {
         .unwrap();
     let books = ann.books.get().unwrap();
     assert_eq!(books.len(), 3);
-    assert!(Arc::ptr_eq(&books[2], &new));
+    assert!(Handle::ptr_eq(&books[2], &new));
     assert_eq!(from_database(&mut s, 1), [10, 11, new.id]);
 }
 
@@ -212,7 +210,7 @@ fn a_many_to_one_points_at_the_current_version_of_its_target() {
         })
         .unwrap();
     let author = books[0].author.get().unwrap().unwrap();
-    assert!(Arc::ptr_eq(&author, &renamed));
+    assert!(Handle::ptr_eq(&author, &renamed));
     assert_eq!(author.name, "Ann II");
     // Bob's books still point at Bob.
     assert_eq!(books[2].author.get().unwrap().unwrap().name, "Bob");

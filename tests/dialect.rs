@@ -60,7 +60,7 @@ fn sessions(authors: i64) -> (Session, Session) {
 /// Each author with its books' titles and each book's tag names.
 type Graph = Vec<(String, Vec<(String, Vec<String>)>)>;
 
-fn graph(authors: &[std::sync::Arc<Author>]) -> Graph {
+fn graph(authors: &[Handle<Author>]) -> Graph {
     authors
         .iter()
         .map(|a| {

@@ -7,18 +7,16 @@ mod support;
 
 use support::engine::numbered;
 
-use std::sync::Arc;
-
 use eagerly::prelude::*;
 use support::library::{category_tree, library, Author, Book, Category, Tag};
 
-fn ids<T: Record<Key = i64>>(objects: &[Arc<T>]) -> Vec<i64> {
+fn ids<T: Record<Key = i64>>(objects: &[Handle<T>]) -> Vec<i64> {
     objects.iter().map(|o| o.key()).collect()
 }
 
 /// Every author with books and their tags, loaded by selectin, to evaluate
 /// conditions in memory.
-fn graph(s: &mut Session) -> Vec<Arc<Author>> {
+fn graph(s: &mut Session) -> Vec<Handle<Author>> {
     s.query::<Author>()
         .order_by(Author::ID)
         .options(selectin(Author::BOOKS).then(selectin(Book::TAGS)))
@@ -113,7 +111,7 @@ fn has_and_exists_on_a_many_to_one() {
 fn any_through_a_many_to_many_and_nested() {
     let mut s = library(12);
     let all = graph(&mut s);
-    let books: Vec<Arc<Book>> = all
+    let books: Vec<Handle<Book>> = all
         .iter()
         .flat_map(|a| a.books.get().unwrap().iter().cloned().collect::<Vec<_>>())
         .collect();

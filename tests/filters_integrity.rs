@@ -5,8 +5,6 @@
 
 mod support;
 
-use std::sync::Arc;
-
 use eagerly::prelude::*;
 use eagerly::Value;
 use support::recorder::recording_session;
@@ -70,7 +68,7 @@ fn five_items() -> Session {
     s
 }
 
-fn ids(items: &[Arc<Item>]) -> Vec<i64> {
+fn ids(items: &[Handle<Item>]) -> Vec<i64> {
     items.iter().map(|i| i.id).collect()
 }
 

@@ -90,7 +90,7 @@ fn commit_expires_the_identity_map_by_default() {
     let again = s.get::<Author>(1).unwrap().unwrap();
     assert_eq!(s.statement_count(), 1, "read again");
     assert_eq!(again.name, "Ann II");
-    assert!(!Arc::ptr_eq(&ann, &again));
+    assert!(!Handle::ptr_eq(&ann, &again));
     // What a handle kept across the commit still reads: its own snapshot.
     assert_eq!(ann.name, "Ann");
     // begin/commit expires too.
@@ -105,7 +105,7 @@ fn expire_on_commit_can_be_turned_off() {
     s.set_expire_on_commit(false);
     let ann = s.get::<Author>(1).unwrap().unwrap();
     s.transaction(|_| Ok(())).unwrap();
-    assert!(Arc::ptr_eq(&s.cached::<Author>(&1).unwrap(), &ann));
+    assert!(Handle::ptr_eq(&s.cached::<Author>(&1).unwrap(), &ann));
 }
 
 #[test]
@@ -119,14 +119,14 @@ fn expire_forgets_one_object_and_the_next_query_replaces_it() {
     assert!(s.cached::<Author>(&1).is_none());
     let all = s.query::<Author>().order_by(Author::ID).all().unwrap();
     assert_eq!(all[0].name, "Ann II", "the expired row is read again");
-    assert!(!Arc::ptr_eq(&all[0], &ann));
-    assert!(Arc::ptr_eq(&s.cached::<Author>(&1).unwrap(), &all[0]));
+    assert!(!Handle::ptr_eq(&all[0], &ann));
+    assert!(Handle::ptr_eq(&s.cached::<Author>(&1).unwrap(), &all[0]));
     // The one not expired is still the session's instance, as it was.
-    assert!(Arc::ptr_eq(&all[1], &bob));
+    assert!(Handle::ptr_eq(&all[1], &bob));
     assert_eq!(all[1].name, "Bob");
     // Expiring a handle that is no longer the registered one is harmless.
     s.expire(&*ann);
-    assert!(Arc::ptr_eq(&s.cached::<Author>(&1).unwrap(), &all[0]));
+    assert!(Handle::ptr_eq(&s.cached::<Author>(&1).unwrap(), &all[0]));
 }
 
 #[test]
@@ -155,7 +155,7 @@ fn refresh_reads_the_row_now() {
     let fresh = s.refresh(&*ann).unwrap();
     assert_eq!(s.statement_count(), 1);
     assert_eq!(fresh.name, "Ann II");
-    assert!(Arc::ptr_eq(&s.cached::<Author>(&1).unwrap(), &fresh));
+    assert!(Handle::ptr_eq(&s.cached::<Author>(&1).unwrap(), &fresh));
     // A row that is gone: NotFound, and the session forgets it.
     s.execute("DELETE FROM books WHERE author_id = 1", &[])
         .unwrap();
@@ -176,13 +176,13 @@ fn populate_existing_replaces_what_the_query_loads() {
         .order_by(Author::ID)
         .all()
         .unwrap();
-    let a1 = Arc::clone(&authors[0].books.get().unwrap()[0]);
+    let a1 = Handle::clone(&authors[0].books.get().unwrap()[0]);
     rename_behind_the_sessions_back(&mut s, 1, "Ann II");
     s.execute("UPDATE books SET title = 'A1 revised' WHERE id = 10", &[])
         .unwrap();
     // A plain query serves the instances the session holds.
     let plain = s.query::<Author>().order_by(Author::ID).all().unwrap();
-    assert!(Arc::ptr_eq(&plain[0], &authors[0]));
+    assert!(Handle::ptr_eq(&plain[0], &authors[0]));
     assert_eq!(plain[0].name, "Ann");
     // populate_existing reads every row again, eager targets included.
     s.reset_statements();
@@ -195,14 +195,14 @@ fn populate_existing_replaces_what_the_query_loads() {
         .unwrap();
     assert_eq!(s.statement_count(), 2);
     assert_eq!(fresh[0].name, "Ann II");
-    assert!(!Arc::ptr_eq(&fresh[0], &authors[0]));
+    assert!(!Handle::ptr_eq(&fresh[0], &authors[0]));
     let books = fresh[0].books.get().unwrap();
     assert_eq!(books[0].title, "A1 revised");
-    assert!(!Arc::ptr_eq(&books[0], &a1));
-    assert!(Arc::ptr_eq(&s.cached::<Book>(&10).unwrap(), &books[0]));
+    assert!(!Handle::ptr_eq(&books[0], &a1));
+    assert!(Handle::ptr_eq(&s.cached::<Book>(&10).unwrap(), &books[0]));
     // One row is still one object within the refreshed query.
     assert_eq!(fresh.len(), 2);
-    assert!(Arc::ptr_eq(&s.cached::<Author>(&1).unwrap(), &fresh[0]));
+    assert!(Handle::ptr_eq(&s.cached::<Author>(&1).unwrap(), &fresh[0]));
 }
 
 /// The mechanism of a lost update, made deterministic with two sessions:

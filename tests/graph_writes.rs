@@ -8,8 +8,6 @@
 
 mod support;
 
-use std::sync::Arc;
-
 use support::engine::{either, session as engine_session, unnumbered};
 
 use eagerly::prelude::*;
@@ -95,7 +93,7 @@ fn user(name: &str, posts: Vec<Post>) -> User {
     User {
         id: 0,
         name: name.into(),
-        posts: Many::loaded(posts.into_iter().map(Arc::new).collect()),
+        posts: Many::loaded(posts.into_iter().map(Handle::new).collect()),
         post_query: Dynamic::new(),
     }
 }
@@ -132,7 +130,7 @@ fn category(name: &str, children: Vec<Category>) -> Category {
         parent_id: None,
         name: name.into(),
         parent: One::new(),
-        children: Many::loaded(children.into_iter().map(Arc::new).collect()),
+        children: Many::loaded(children.into_iter().map(Handle::new).collect()),
     }
 }
 
@@ -194,8 +192,11 @@ fn a_user_with_two_posts_appended_is_saved_by_one_call() {
         .collect();
     assert_eq!(saved, vec![(1, 1, "first"), (2, 1, "second")]);
     s.reset_statements();
-    assert!(Arc::ptr_eq(&s.get::<Post>(2).unwrap().unwrap(), &posts[1]));
-    assert!(Arc::ptr_eq(&s.get::<User>(1).unwrap().unwrap(), &bob));
+    assert!(Handle::ptr_eq(
+        &s.get::<Post>(2).unwrap().unwrap(),
+        &posts[1]
+    ));
+    assert!(Handle::ptr_eq(&s.get::<User>(1).unwrap().unwrap(), &bob));
     assert_eq!(s.statement_count(), 0);
 
     // Read back through the dynamic relation: the rows the database holds.
@@ -216,10 +217,10 @@ fn three_levels_and_many_to_many_rows() {
     s.reset_statements();
     // A new tag shared by two posts is inserted once; the tag the session
     // holds is linked, not inserted again.
-    let shared = Arc::new(tag(0, "orm"));
+    let shared = Handle::new(tag(0, "orm"));
     let tagged = |title: &str, comments: Vec<Comment>| Post {
-        comments: Many::loaded(comments.into_iter().map(Arc::new).collect()),
-        tags: Many::loaded(vec![Arc::clone(&shared), Arc::clone(&existing)]),
+        comments: Many::loaded(comments.into_iter().map(Handle::new).collect()),
+        tags: Many::loaded(vec![Handle::clone(&shared), Handle::clone(&existing)]),
         ..post(title)
     };
     let ann = s
@@ -288,9 +289,9 @@ fn three_levels_and_many_to_many_rows() {
     let posts = ann.posts.get().unwrap();
     let a_tags = posts[0].tags.get().unwrap();
     let b_tags = posts[1].tags.get().unwrap();
-    assert!(Arc::ptr_eq(&a_tags[0], &b_tags[0]));
+    assert!(Handle::ptr_eq(&a_tags[0], &b_tags[0]));
     assert_eq!((a_tags[0].id, a_tags[0].name.as_str()), (2, "orm"));
-    assert!(Arc::ptr_eq(&a_tags[1], &existing));
+    assert!(Handle::ptr_eq(&a_tags[1], &existing));
     let bodies: Vec<(i64, i64, String)> = posts
         .iter()
         .flat_map(|p| p.comments.get().unwrap().to_vec())
@@ -364,7 +365,7 @@ fn a_new_many_to_one_target_is_inserted_before_its_owner() {
     let mut s = session();
     let first = s
         .insert(Post {
-            user: One::loaded(Some(Arc::new(user("cat", vec![])))),
+            user: One::loaded(Some(Handle::new(user("cat", vec![])))),
             ..post("hello")
         })
         .unwrap();
@@ -389,7 +390,7 @@ fn a_new_many_to_one_target_is_inserted_before_its_owner() {
     s.reset_statements();
     let second = s
         .insert(Post {
-            user: One::loaded(Some(Arc::clone(&cat))),
+            user: One::loaded(Some(Handle::clone(&cat))),
             ..post("again")
         })
         .unwrap();
@@ -401,7 +402,7 @@ fn a_new_many_to_one_target_is_inserted_before_its_owner() {
             "COMMIT",
         ]
     );
-    assert!(Arc::ptr_eq(&second.user.get().unwrap().unwrap(), &cat));
+    assert!(Handle::ptr_eq(&second.user.get().unwrap().unwrap(), &cat));
     assert_eq!(second.user_id, cat.id);
 }
 
@@ -409,11 +410,11 @@ fn a_new_many_to_one_target_is_inserted_before_its_owner() {
 fn a_post_the_session_holds_moves_to_the_new_user() {
     let mut s = session();
     let old = s.insert(user("old", vec![post("moving")])).unwrap();
-    let moving = Arc::clone(&old.posts.get().unwrap()[0]);
+    let moving = Handle::clone(&old.posts.get().unwrap()[0]);
     s.reset_statements();
     let new = s
         .insert(User {
-            posts: Many::loaded(vec![Arc::clone(&moving)]),
+            posts: Many::loaded(vec![Handle::clone(&moving)]),
             ..user("new", vec![])
         })
         .unwrap();
@@ -436,7 +437,7 @@ fn a_post_the_session_holds_moves_to_the_new_user() {
     assert!(old.posts.get().unwrap().is_empty());
     let moved = &new.posts.get().unwrap()[0];
     assert_eq!((moved.id, moved.user_id), (moving.id, new.id));
-    assert!(Arc::ptr_eq(
+    assert!(Handle::ptr_eq(
         &s.get::<Post>(moving.id).unwrap().unwrap(),
         moved
     ));
@@ -450,11 +451,11 @@ fn explicit_keys_go_in_one_multi_row_insert() {
         .insert(User {
             id: 7,
             posts: Many::loaded(vec![
-                Arc::new(Post {
+                Handle::new(Post {
                     id: 70,
                     ..post("x")
                 }),
-                Arc::new(Post {
+                Handle::new(Post {
                     id: 71,
                     ..post("y")
                 }),
@@ -510,8 +511,8 @@ fn a_failing_row_writes_nothing_and_the_session_goes_on() {
     s.reset_statements();
     // The second tag's key exists: the whole graph is undone.
     let result = s.insert(Post {
-        tags: Many::loaded(vec![Arc::new(tag(0, "new")), Arc::new(tag(5, "dup"))]),
-        user: One::loaded(Some(Arc::new(user("u", vec![])))),
+        tags: Many::loaded(vec![Handle::new(tag(0, "new")), Handle::new(tag(5, "dup"))]),
+        user: One::loaded(Some(Handle::new(user("u", vec![])))),
         ..post("p")
     });
     assert!(

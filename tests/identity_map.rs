@@ -2,8 +2,6 @@
 
 mod support;
 
-use std::sync::Arc;
-
 use eagerly::prelude::*;
 
 #[derive(Entity, Debug)]
@@ -71,15 +69,15 @@ fn same_row_queried_twice_is_same_instance() {
         .order_by(Author::ID)
         .all()
         .unwrap();
-    assert!(Arc::ptr_eq(&first, &all[0]));
+    assert!(Handle::ptr_eq(&first, &all[0]));
     let by_id = session
         .query::<Author>()
         .filter(Author::ID.eq(1))
         .first()
         .unwrap()
         .unwrap();
-    assert!(Arc::ptr_eq(&first, &by_id));
-    assert!(!Arc::ptr_eq(&all[0], &all[1]));
+    assert!(Handle::ptr_eq(&first, &by_id));
+    assert!(!Handle::ptr_eq(&all[0], &all[1]));
     assert_eq!(session.statement_count(), 3);
     assert_eq!(session.identity_map_len(), 3);
 }
@@ -98,7 +96,7 @@ fn inserted_object_is_the_queried_instance() {
         .filter(Author::NAME.eq("Dee"))
         .one()
         .unwrap();
-    assert!(Arc::ptr_eq(&dee, &found));
+    assert!(Handle::ptr_eq(&dee, &found));
 }
 
 #[test]
@@ -109,14 +107,14 @@ fn get_answers_from_the_map_without_sql() {
     assert_eq!(session.statements()[0].params, 1);
     session.reset_statements();
     let again = session.get::<Author>(1).unwrap().unwrap();
-    assert!(Arc::ptr_eq(&ann, &again));
+    assert!(Handle::ptr_eq(&ann, &again));
     assert_eq!(session.statement_count(), 0);
 
     // Loaded by a query, then got: no SQL either.
     let all = session.query::<Author>().all().unwrap();
     session.reset_statements();
     let bob = session.get::<Author>(2).unwrap().unwrap();
-    assert!(all.iter().any(|a| Arc::ptr_eq(a, &bob)));
+    assert!(all.iter().any(|a| Handle::ptr_eq(a, &bob)));
     assert_eq!(session.statement_count(), 0);
 }
 
@@ -138,7 +136,7 @@ fn cached_never_sends_sql() {
     let ann = session.get::<Author>(1).unwrap().unwrap();
     session.reset_statements();
     let cached = session.cached::<Author>(&1).unwrap();
-    assert!(Arc::ptr_eq(&ann, &cached));
+    assert!(Handle::ptr_eq(&ann, &cached));
     assert!(session.cached::<Author>(&2).is_none());
     assert_eq!(session.statement_count(), 0);
 }
@@ -162,11 +160,14 @@ fn dropped_objects_leave_the_map() {
     let mut session = seeded();
     let all = session.query::<Author>().all().unwrap();
     assert_eq!(session.identity_map_len(), 3);
-    let keep = Arc::clone(&all[1]);
+    let keep = Handle::clone(&all[1]);
     drop(all);
     assert_eq!(session.identity_map_len(), 1);
     assert!(session.cached::<Author>(&1).is_none());
-    assert!(Arc::ptr_eq(&session.cached::<Author>(&2).unwrap(), &keep));
+    assert!(Handle::ptr_eq(
+        &session.cached::<Author>(&2).unwrap(),
+        &keep
+    ));
 
     // A dropped object is read again from the database.
     session.reset_statements();
@@ -217,10 +218,10 @@ fn expunge_one_object() {
     session.reset_statements();
     let ann2 = session.get::<Author>(1).unwrap().unwrap();
     assert_eq!(session.statement_count(), 1);
-    assert!(!Arc::ptr_eq(&ann, &ann2));
+    assert!(!Handle::ptr_eq(&ann, &ann2));
     assert_eq!(ann.name, ann2.name);
     let bob2 = session.get::<Author>(2).unwrap().unwrap();
-    assert!(Arc::ptr_eq(&bob, &bob2));
+    assert!(Handle::ptr_eq(&bob, &bob2));
     assert_eq!(session.statement_count(), 1);
 }
 
@@ -243,7 +244,7 @@ fn expunge_all_empties_the_map() {
         .unwrap();
     for (old, new) in authors.iter().zip(&again) {
         assert_eq!(old.id, new.id);
-        assert!(!Arc::ptr_eq(old, new));
+        assert!(!Handle::ptr_eq(old, new));
     }
 }
 
@@ -261,7 +262,7 @@ fn stale_rows_do_not_overwrite_mapped_objects() {
         .filter(Author::ID.eq(1))
         .one()
         .unwrap();
-    assert!(Arc::ptr_eq(&ann, &queried));
+    assert!(Handle::ptr_eq(&ann, &queried));
     assert_eq!(queried.name, "Ann");
     session.expunge::<Author>(&1);
     let fresh = session.get::<Author>(1).unwrap().unwrap();
@@ -283,7 +284,7 @@ fn composite_keys_in_the_map() {
         .get::<BookTag>((1, "sf".to_owned()))
         .unwrap()
         .unwrap();
-    assert!(Arc::ptr_eq(&sf, &again));
+    assert!(Handle::ptr_eq(&sf, &again));
     assert_eq!(session.statement_count(), 1);
 
     // Same first key part, different second part: a different object.
@@ -291,7 +292,7 @@ fn composite_keys_in_the_map() {
         .get::<BookTag>((1, "space".to_owned()))
         .unwrap()
         .unwrap();
-    assert!(!Arc::ptr_eq(&sf, &space));
+    assert!(!Handle::ptr_eq(&sf, &space));
     assert_eq!(session.statement_count(), 2);
 
     let all = session
@@ -300,8 +301,8 @@ fn composite_keys_in_the_map() {
         .order_by(BookTag::TAG)
         .all()
         .unwrap();
-    assert!(Arc::ptr_eq(&all[0], &sf));
-    assert!(Arc::ptr_eq(&all[1], &space));
+    assert!(Handle::ptr_eq(&all[0], &sf));
+    assert!(Handle::ptr_eq(&all[1], &space));
     assert_eq!(
         sf.key(),
         (1, "sf".to_owned()),

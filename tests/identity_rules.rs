@@ -5,8 +5,6 @@
 
 mod support;
 
-use std::sync::Arc;
-
 use eagerly::prelude::*;
 use eagerly::Strategy;
 use support::graph::counted;
@@ -48,7 +46,7 @@ fn a_row_loaded_twice_is_one_instance() {
         .options(joined(Tag::BOOKS))
         .all()
         .unwrap();
-    let through_tags: Vec<Arc<Book>> = tags
+    let through_tags: Vec<Handle<Book>> = tags
         .iter()
         .flat_map(|t| {
             t.books
@@ -68,9 +66,12 @@ fn a_row_loaded_twice_is_one_instance() {
     assert_eq!(statements, 0, "get finds it in the map");
     assert_eq!(through_tags.len(), 2, "book 5 has two tags");
     for other in through_tags.iter().chain([&through_author, &dynamic, &got]) {
-        assert!(Arc::ptr_eq(other, &direct));
+        assert!(Handle::ptr_eq(other, &direct));
     }
-    assert!(Arc::ptr_eq(&session.cached::<Book>(&5).unwrap(), &direct));
+    assert!(Handle::ptr_eq(
+        &session.cached::<Book>(&5).unwrap(),
+        &direct
+    ));
 }
 
 #[test]
@@ -89,7 +90,7 @@ fn every_strategy_registers_what_it_loads() {
         }
         for book in authors.iter().flat_map(|a| a.books.get().unwrap().to_vec()) {
             assert!(
-                Arc::ptr_eq(&session.cached::<Book>(&book.id).unwrap(), &book),
+                Handle::ptr_eq(&session.cached::<Book>(&book.id).unwrap(), &book),
                 "{strategy:?}"
             );
         }
@@ -103,7 +104,7 @@ fn every_strategy_registers_what_it_loads() {
                     .get()
                     .unwrap()
                     .iter()
-                    .any(|b| Arc::ptr_eq(b, book)),
+                    .any(|b| Handle::ptr_eq(b, book)),
                 "{strategy:?}"
             );
         }
@@ -138,11 +139,11 @@ fn a_loaded_relation_is_never_queried_again() {
             s.load(Author::BOOKS, &again[0]).unwrap();
             again
         });
-        assert!(Arc::ptr_eq(&again[0], &author));
+        assert!(Handle::ptr_eq(&again[0], &author));
         assert_eq!(statements, 1, "{strategy:?}: only the parent query");
         let now = author.books.get().unwrap();
         assert_eq!(now.len(), 3, "{strategy:?}: the loaded relation is kept");
-        assert!(now.iter().zip(&books).all(|(a, b)| Arc::ptr_eq(a, b)));
+        assert!(now.iter().zip(&books).all(|(a, b)| Handle::ptr_eq(a, b)));
 
         // A fresh identity map sees the new row.
         session.expunge_all();
@@ -152,7 +153,7 @@ fn a_loaded_relation_is_never_queried_again() {
             .filter(Author::ID.eq(3))
             .one()
             .unwrap();
-        assert!(!Arc::ptr_eq(&fresh, &author));
+        assert!(!Handle::ptr_eq(&fresh, &author));
         assert_eq!(fresh.books.get().unwrap().len(), 4);
     }
 }
@@ -178,7 +179,7 @@ fn many_to_one_in_the_map_costs_no_statement() {
         assert_eq!(statements, 1, "{strategy:?}: only the books");
         for book in &books {
             assert!(
-                Arc::ptr_eq(
+                Handle::ptr_eq(
                     &book.author.get().unwrap().unwrap(),
                     &authors[book.author_id as usize - 1]
                 ),
@@ -192,7 +193,7 @@ fn many_to_one_in_the_map_costs_no_statement() {
 fn eager_loads_leave_out_parents_already_loaded() {
     let (session, queries) = recording_session();
     let mut session = library_in(session, 10);
-    let loaded: Vec<Arc<Author>> = [2, 5]
+    let loaded: Vec<Handle<Author>> = [2, 5]
         .iter()
         .map(|&id| session.get::<Author>(id).unwrap().unwrap())
         .collect();
@@ -215,7 +216,7 @@ fn eager_loads_leave_out_parents_already_loaded() {
     drop(authors);
 
     session.expunge_all();
-    let loaded: Vec<Arc<Author>> = [2, 5]
+    let loaded: Vec<Handle<Author>> = [2, 5]
         .iter()
         .map(|&id| session.get::<Author>(id).unwrap().unwrap())
         .collect();
@@ -240,7 +241,7 @@ fn eager_loads_leave_out_parents_already_loaded() {
                 .get()
                 .unwrap()
                 .iter()
-                .map(Arc::as_ptr)
+                .map(Handle::as_ptr)
                 .collect::<Vec<_>>()
         })
         .collect();
@@ -256,7 +257,7 @@ fn eager_loads_leave_out_parents_already_loaded() {
                 .get()
                 .unwrap()
                 .iter()
-                .map(Arc::as_ptr)
+                .map(Handle::as_ptr)
                 .collect::<Vec<_>>()
         })
         .collect();

@@ -10,7 +10,6 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};
-use std::sync::Arc;
 
 use eagerly::prelude::*;
 use eagerly::Value;
@@ -164,7 +163,7 @@ fn quiet(mut s: Session) -> Session {
 
 /// A request: load both directions and touch the graph; returns what it
 /// loaded so the caller decides when the handles go.
-fn request_explicit(s: &mut Session) -> Vec<Arc<explicit::Author>> {
+fn request_explicit(s: &mut Session) -> Vec<Handle<explicit::Author>> {
     use explicit::{Author, Book};
     let authors = s
         .query::<Author>()
@@ -174,23 +173,23 @@ fn request_explicit(s: &mut Session) -> Vec<Arc<explicit::Author>> {
     for author in &authors {
         for book in author.books.get().unwrap().iter() {
             let back = s.load(Book::AUTHOR, book).unwrap().unwrap();
-            assert!(Arc::ptr_eq(&back, author));
+            assert!(Handle::ptr_eq(&back, author));
         }
     }
     authors
 }
 
-fn request_reverse_fill(s: &mut Session) -> Vec<Arc<reverse_fill::Author>> {
+fn request_reverse_fill(s: &mut Session) -> Vec<Handle<reverse_fill::Author>> {
     let authors = s.query::<reverse_fill::Author>().all().unwrap();
     let books = authors[0].books.get().unwrap();
-    assert!(Arc::ptr_eq(
+    assert!(Handle::ptr_eq(
         &books[0].author.get().unwrap().unwrap(),
         &authors[0]
     ));
     authors
 }
 
-fn request_bulk(s: &mut Session) -> Vec<Arc<bulk::Book>> {
+fn request_bulk(s: &mut Session) -> Vec<Handle<bulk::Book>> {
     use bulk::{Author, Book};
     let books = s.query::<Book>().all().unwrap();
     for book in &books {

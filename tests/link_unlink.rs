@@ -6,8 +6,6 @@
 
 mod support;
 
-use std::sync::Arc;
-
 use support::engine::{numbered, session as engine_session, unnumbered};
 
 use eagerly::prelude::*;
@@ -124,7 +122,7 @@ fn sent(s: &Session) -> Vec<String> {
     s.statements().iter().map(|l| unnumbered(&l.sql)).collect()
 }
 
-fn get<E: Entity>(s: &mut Session, key: E::Key) -> Arc<E> {
+fn get<E: Entity>(s: &mut Session, key: E::Key) -> Handle<E> {
     s.get::<E>(key).unwrap().unwrap()
 }
 
@@ -142,7 +140,7 @@ fn post_tags(s: &mut Session) -> Vec<(i64, i64)> {
     .unwrap()
 }
 
-fn ids<T: Entity<Key = i64>>(objects: &[Arc<T>]) -> Vec<i64> {
+fn ids<T: Entity<Key = i64>>(objects: &[Handle<T>]) -> Vec<i64> {
     let mut ids: Vec<i64> = objects.iter().map(|o| o.key()).collect();
     ids.sort_unstable();
     ids
@@ -170,7 +168,7 @@ fn link_moves_a_post_between_the_loaded_collections() {
     assert_eq!(ids(&ann.posts.get().unwrap()), [2]);
     let bobs = bob.posts.get().unwrap();
     assert_eq!(ids(&bobs), [1]);
-    assert!(Arc::ptr_eq(&bobs[0], &moved));
+    assert!(Handle::ptr_eq(&bobs[0], &moved));
     assert_eq!(s.statement_count(), 0);
 }
 
@@ -222,7 +220,7 @@ fn many_to_many_link_and_unlink_write_association_rows() {
     s.reset_statements();
 
     let linked = s.link(Post::TAGS, &p1, &t3).unwrap();
-    assert!(Arc::ptr_eq(&linked, &t3));
+    assert!(Handle::ptr_eq(&linked, &t3));
     assert_eq!(
         sent(&s),
         [r#"INSERT INTO "post_tags" ("post_id", "tag_id") VALUES (?, ?)"#]
@@ -374,7 +372,7 @@ fn replace_rewrites_the_association_rows() {
     s.load(Tag::POSTS, &t2).unwrap();
     s.reset_statements();
 
-    s.replace(Post::TAGS, &p1, &[Arc::clone(&t2), Arc::clone(&t3)])
+    s.replace(Post::TAGS, &p1, &[Handle::clone(&t2), Handle::clone(&t3)])
         .unwrap();
     let expected = if support::engine::is_postgres() {
         r#"INSERT INTO "post_tags" ("post_id", "tag_id") SELECT c1, c2 FROM unnest(?::BIGINT[], ?::BIGINT[]) WITH ORDINALITY AS r(c1, c2, n) ORDER BY n"#

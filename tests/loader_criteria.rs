@@ -7,14 +7,12 @@ mod support;
 
 use support::engine::either;
 
-use std::sync::Arc;
-
 use eagerly::prelude::*;
 use support::graph::{assert_misuse, counted, sqls};
 use support::library::{library, Author, Book};
 
 /// Book ids of each author, by author.
-fn books_by_author(authors: &[Arc<Author>]) -> Vec<(i64, Vec<i64>)> {
+fn books_by_author(authors: &[Handle<Author>]) -> Vec<(i64, Vec<i64>)> {
     authors
         .iter()
         .map(|a| (a.id, a.books.get().unwrap().iter().map(|b| b.id).collect()))

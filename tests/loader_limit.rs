@@ -5,14 +5,12 @@
 
 mod support;
 
-use std::sync::Arc;
-
 use eagerly::prelude::*;
 use support::graph::{assert_misuse, counted, sqls};
 use support::library::{library, Author, Book};
 
 /// Book ids of each author, by author.
-fn books_by_author(authors: &[Arc<Author>]) -> Vec<(i64, Vec<i64>)> {
+fn books_by_author(authors: &[Handle<Author>]) -> Vec<(i64, Vec<i64>)> {
     authors
         .iter()
         .map(|a| (a.id, a.books.get().unwrap().iter().map(|b| b.id).collect()))
@@ -122,7 +120,7 @@ fn options_below_reach_the_kept_targets() {
             .unwrap()
     });
     assert_eq!(statements, 3);
-    let kept: Vec<Arc<Book>> = authors
+    let kept: Vec<Handle<Book>> = authors
         .iter()
         .flat_map(|a| a.books.get().unwrap().to_vec())
         .collect();
@@ -172,7 +170,10 @@ fn a_whole_load_replaces_a_partial_one_and_not_the_reverse() {
                 .unwrap()
         });
         assert_eq!(statements, if label == "joined" { 1 } else { 2 }, "{label}");
-        assert!(again.iter().zip(&limited).all(|(a, b)| Arc::ptr_eq(a, b)));
+        assert!(again
+            .iter()
+            .zip(&limited)
+            .all(|(a, b)| Handle::ptr_eq(a, b)));
         assert_eq!(books_by_author(&again), whole, "{label}");
         assert!(again.iter().all(|a| !a.books.is_partial()), "{label}");
         // A limited query afterwards keeps the whole collections.

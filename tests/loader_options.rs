@@ -4,8 +4,6 @@
 
 mod support;
 
-use std::sync::Arc;
-
 use eagerly::prelude::*;
 use eagerly::LoadState;
 use support::eager::library_mapping;
@@ -23,7 +21,7 @@ library_mapping!(mod eager_books {
     children: "select",
 });
 
-fn books_of(authors: &[Arc<Author>]) -> Vec<Arc<Book>> {
+fn books_of(authors: &[Handle<Author>]) -> Vec<Handle<Book>> {
     authors
         .iter()
         .flat_map(|a| a.books.get().unwrap().to_vec())
@@ -110,11 +108,11 @@ fn nested_options_several_levels_deep() {
             .unwrap()
     });
     assert_eq!(statements, 4, "tags, books, authors, biographies");
-    let books: Vec<Arc<Book>> = tags
+    let books: Vec<Handle<Book>> = tags
         .iter()
         .flat_map(|t| t.books.get().unwrap().to_vec())
         .collect();
-    let authors: Vec<Arc<Author>> = books
+    let authors: Vec<Handle<Author>> = books
         .iter()
         .map(|b| b.author.get().unwrap().unwrap().clone())
         .collect();
@@ -133,7 +131,7 @@ fn nested_options_several_levels_deep() {
         load_graph(&mut baseline, Tag::BOOKS, &base_tags),
         graph_of(Tag::BOOKS, &tags)
     );
-    let base_books: Vec<Arc<Book>> = base_tags
+    let base_books: Vec<Handle<Book>> = base_tags
         .iter()
         .flat_map(|t| t.books.get().unwrap().to_vec())
         .collect();
@@ -141,7 +139,7 @@ fn nested_options_several_levels_deep() {
         load_graph(&mut baseline, Book::AUTHOR, &base_books),
         graph_of(Book::AUTHOR, &books)
     );
-    let base_authors: Vec<Arc<Author>> = base_books
+    let base_authors: Vec<Handle<Author>> = base_books
         .iter()
         .map(|b| b.author.get().unwrap().unwrap().clone())
         .collect();
@@ -233,7 +231,7 @@ fn several_options_on_one_query() {
     for book in &books {
         assert_eq!(book.editor.get().unwrap().map(|e| e.id), book.editor_id);
         if book.editor_id.is_some() {
-            assert!(Arc::ptr_eq(
+            assert!(Handle::ptr_eq(
                 &book.editor.get().unwrap().unwrap(),
                 &authors[0]
             ));
@@ -252,7 +250,7 @@ fn an_option_on_the_way_back_is_served_from_the_map() {
     });
     assert_eq!(statements, 2);
     for book in books_of(&authors) {
-        assert!(Arc::ptr_eq(
+        assert!(Handle::ptr_eq(
             &book.author.get().unwrap().unwrap(),
             &authors[book.author_id as usize - 1]
         ));
@@ -269,7 +267,7 @@ fn an_explicit_option_on_a_collection_back_loads_it() {
             .all()
             .unwrap()
     });
-    let tags: Vec<Arc<Tag>> = books
+    let tags: Vec<Handle<Tag>> = books
         .iter()
         .flat_map(|b| b.tags.get().unwrap().to_vec())
         .collect();
@@ -295,7 +293,7 @@ fn options_leave_loaded_relations_alone() {
         .options(selectin(Author::BOOKS))
         .all()
         .unwrap();
-    let before: Vec<*const Book> = books_of(&authors).iter().map(Arc::as_ptr).collect();
+    let before: Vec<*const Book> = books_of(&authors).iter().map(Handle::as_ptr).collect();
     for option in 0..3 {
         let (again, statements) = counted(&mut session, |s| {
             let query = s.query::<Author>();
@@ -307,7 +305,7 @@ fn options_leave_loaded_relations_alone() {
             query.all().unwrap()
         });
         assert_eq!(statements, 1);
-        let after: Vec<*const Book> = books_of(&again).iter().map(Arc::as_ptr).collect();
+        let after: Vec<*const Book> = books_of(&again).iter().map(Handle::as_ptr).collect();
         assert_eq!(after, before);
     }
 }
@@ -437,7 +435,7 @@ fn raise_on_sql_refuses_only_loads_that_would_send_a_statement() {
     let (author, statements) = counted(&mut s, |s| s.load(Book::AUTHOR, &books[0]).unwrap());
     // The author is in the identity map: no statement, so it reads.
     assert_eq!(statements, 0);
-    assert!(Arc::ptr_eq(&author.unwrap(), &authors[0]));
+    assert!(Handle::ptr_eq(&author.unwrap(), &authors[0]));
     let (tags, statements) = counted(&mut s, |s| s.load(Book::TAGS, &books[0]));
     assert!(
         matches!(
@@ -453,7 +451,7 @@ fn raise_on_sql_refuses_only_loads_that_would_send_a_statement() {
 }
 
 /// Tag ids of each book, by book.
-fn tags_by_book(books: &[Arc<Book>]) -> Vec<(i64, Vec<i64>)> {
+fn tags_by_book(books: &[Handle<Book>]) -> Vec<(i64, Vec<i64>)> {
     books
         .iter()
         .map(|b| {
@@ -485,7 +483,7 @@ fn options_reach_the_targets_of_relations_already_loaded() {
             .options(selectin(Author::BOOKS))
             .all()
             .unwrap();
-        let before: Vec<*const Book> = books_of(&authors).iter().map(Arc::as_ptr).collect();
+        let before: Vec<*const Book> = books_of(&authors).iter().map(Handle::as_ptr).collect();
         assert!(books_of(&authors).iter().all(|b| !b.tags.is_loaded()));
         let (again, statements) = counted(&mut session, |s| {
             let query = s.query::<Author>().order_by(Author::ID);
@@ -502,7 +500,7 @@ fn options_reach_the_targets_of_relations_already_loaded() {
         // for them with selectin), but their tags are.
         assert_eq!(statements, statements_after, "{shape}");
         let books = books_of(&again);
-        let after: Vec<*const Book> = books.iter().map(Arc::as_ptr).collect();
+        let after: Vec<*const Book> = books.iter().map(Handle::as_ptr).collect();
         assert_eq!(after, before, "{shape}");
         assert_eq!(tags_by_book(&books), expected, "{shape}");
     }

@@ -6,8 +6,6 @@ mod support;
 
 use support::engine::is_postgres;
 
-use std::sync::Arc;
-
 use eagerly::prelude::*;
 use eagerly::{LoadOption, LoadState};
 use support::graph::{counted, sqls};
@@ -15,14 +13,14 @@ use support::library::{category_tree, exec, library, Category};
 
 /// The ids of each level below `root`, as far as the children are loaded,
 /// and the state of the last level's children.
-fn loaded_levels(root: &Arc<Category>) -> (Vec<Vec<i64>>, LoadState) {
+fn loaded_levels(root: &Handle<Category>) -> (Vec<Vec<i64>>, LoadState) {
     let mut levels = Vec::new();
-    let mut level = vec![Arc::clone(root)];
+    let mut level = vec![Handle::clone(root)];
     loop {
         if level.iter().any(|c| !c.children.is_loaded()) {
             return (levels, level[0].children.state());
         }
-        let below: Vec<Arc<Category>> = level
+        let below: Vec<Handle<Category>> = level
             .iter()
             .flat_map(|c| c.children.get().unwrap().to_vec())
             .collect();
@@ -34,7 +32,7 @@ fn loaded_levels(root: &Arc<Category>) -> (Vec<Vec<i64>>, LoadState) {
     }
 }
 
-fn root_with(session: &mut Session, option: LoadOption<Category, Category>) -> Arc<Category> {
+fn root_with(session: &mut Session, option: LoadOption<Category, Category>) -> Handle<Category> {
     session
         .query::<Category>()
         .filter(Category::ID.eq(1))
@@ -119,7 +117,7 @@ fn a_relation_loaded_before_leads_on_to_the_levels_below() {
     let (again, statements) = counted(&mut session, |s| {
         root_with(s, selectin_recursive(Category::CHILDREN, None))
     });
-    assert!(Arc::ptr_eq(&root, &again));
+    assert!(Handle::ptr_eq(&root, &again));
     // The root's children are not loaded again; the two levels below and
     // the empty one are.
     assert_eq!(statements, 1 + 3);
@@ -148,11 +146,11 @@ fn a_loop_in_the_data_ends_the_recursion() {
     // 1's parent 3, 3's parent 2 (each a statement), 2's parent 1 from the
     // identity map; 1's parent is loaded: the loop ends there.
     assert_eq!(statements, 3);
-    let parent = |c: &Arc<Category>| c.parent.get().unwrap().unwrap();
+    let parent = |c: &Handle<Category>| c.parent.get().unwrap().unwrap();
     let three = parent(&roots[0]);
     let two = parent(&three);
     assert_eq!((three.id, two.id), (3, 2));
-    assert!(Arc::ptr_eq(&parent(&two), &roots[0]));
+    assert!(Handle::ptr_eq(&parent(&two), &roots[0]));
 
     // Children round the same loop: every level's children load once.
     session.expunge_all();
@@ -164,8 +162,8 @@ fn a_loop_in_the_data_ends_the_recursion() {
             .unwrap()
     });
     assert_eq!(statements, 1 + 3);
-    let child = |c: &Arc<Category>| c.children.get().unwrap()[0].clone();
-    assert!(Arc::ptr_eq(&child(&child(&child(&roots[0]))), &roots[0]));
+    let child = |c: &Handle<Category>| c.children.get().unwrap()[0].clone();
+    assert!(Handle::ptr_eq(&child(&child(&child(&roots[0]))), &roots[0]));
 }
 
 #[test]

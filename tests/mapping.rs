@@ -1,7 +1,5 @@
 //! Table and column metadata, column types, generated constants and DDL.
 
-use std::sync::Arc;
-
 use eagerly::prelude::*;
 use eagerly::{DecodeFailure, SqlType, Value, ValueRef};
 
@@ -212,7 +210,7 @@ fn key_not_first_and_not_integer() {
         .filter(SkuItem::PRICE.eq(Cents(150)))
         .one()
         .unwrap();
-    assert!(Arc::ptr_eq(&again, &by_price));
+    assert!(Handle::ptr_eq(&again, &by_price));
 }
 
 #[test]
@@ -524,7 +522,7 @@ fn keyword_table_and_column_names() {
         .order_by(Order::GROUP)
         .one()
         .unwrap();
-    assert!(Arc::ptr_eq(&order, &found));
+    assert!(Handle::ptr_eq(&order, &found));
     assert_eq!(
         session
             .query::<Order>()

@@ -7,7 +7,7 @@ mod support;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::{Arc, Once};
+use std::sync::Once;
 
 use eagerly::prelude::*;
 use support::graph::counted;
@@ -89,7 +89,7 @@ fn warnings() -> Vec<Captured> {
     })
 }
 
-fn load_books(session: &mut Session, authors: &[Arc<Author>]) -> eagerly::Result<()> {
+fn load_books(session: &mut Session, authors: &[Handle<Author>]) -> eagerly::Result<()> {
     for author in authors {
         session.load(Author::BOOKS, author)?;
     }
@@ -310,7 +310,7 @@ fn the_session_reports_what_loaded_one_object_at_a_time() {
     session.set_n_plus_one_guard(NPlusOneGuard::Off);
     let authors = session.query::<Author>().all().unwrap();
     load_books(&mut session, &authors).unwrap();
-    let books: Vec<Arc<Book>> = authors
+    let books: Vec<Handle<Book>> = authors
         .iter()
         .flat_map(|a| a.books.get().unwrap().to_vec())
         .collect();

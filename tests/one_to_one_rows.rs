@@ -92,14 +92,14 @@ impl Subscriber for Warnings {
     fn exit(&self, _: &Id) {}
 }
 
-fn bio_ids(authors: &[Arc<Author>]) -> Vec<Option<i64>> {
+fn bio_ids(authors: &[Handle<Author>]) -> Vec<Option<i64>> {
     authors
         .iter()
         .map(|a| a.bio.get().unwrap().map(|b| b.id))
         .collect()
 }
 
-fn ids(authors: &[Arc<Author>]) -> Vec<i64> {
+fn ids(authors: &[Handle<Author>]) -> Vec<i64> {
     authors.iter().map(|a| a.id).collect()
 }
 

@@ -49,7 +49,7 @@ fn insert_with_loaded_children_saves_them_with_it() {
         .insert(Author {
             id: 1,
             name: "Ann".into(),
-            books: Many::loaded(vec![Arc::new(book(10, 1))]),
+            books: Many::loaded(vec![Handle::new(book(10, 1))]),
         })
         .unwrap();
     // BEGIN, the author, the book, COMMIT (tests/graph_writes.rs has the rest).
@@ -195,13 +195,13 @@ fn set_committed_value_sets_a_relation_by_hand_from_the_sessions_own_objects() {
     let ten = s.get::<Book>(10).unwrap().unwrap();
     s.reset_statements();
     // A custom loader fetched book 10 only: set it, no SQL, loaded.
-    s.set_committed_many(Author::BOOKS, &ann, vec![Arc::clone(&ten)])
+    s.set_committed_many(Author::BOOKS, &ann, vec![Handle::clone(&ten)])
         .unwrap();
     assert_eq!(s.statement_count(), 0);
     assert_eq!(s.load(Author::BOOKS, &ann).unwrap().len(), 1);
-    s.set_committed_one(Book::AUTHOR, &ten, Some(Arc::clone(&ann)))
+    s.set_committed_one(Book::AUTHOR, &ten, Some(Handle::clone(&ann)))
         .unwrap();
-    assert!(Arc::ptr_eq(&ten.author.get().unwrap().unwrap(), &ann));
+    assert!(Handle::ptr_eq(&ten.author.get().unwrap().unwrap(), &ann));
     // Objects of another session, or built by hand, are refused.
     let mut other = seeded();
     let foreign = other.get::<Book>(11).unwrap().unwrap();
@@ -210,7 +210,7 @@ fn set_committed_value_sets_a_relation_by_hand_from_the_sessions_own_objects() {
         refused,
         Err(Error::ForeignObject { entity: "Book" })
     ));
-    let by_hand = Arc::new(book(12, 1));
+    let by_hand = Handle::new(book(12, 1));
     assert!(s
         .set_committed_many(Author::BOOKS, &ann, vec![by_hand])
         .is_err());

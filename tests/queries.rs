@@ -4,8 +4,6 @@ mod support;
 
 use support::engine::{either, is_postgres, unnumbered};
 
-use std::sync::Arc;
-
 use eagerly::prelude::*;
 
 #[derive(Entity, Debug)]
@@ -46,7 +44,7 @@ fn seeded() -> Session {
     session
 }
 
-fn ids(books: &[Arc<Book>]) -> Vec<i64> {
+fn ids(books: &[Handle<Book>]) -> Vec<i64> {
     books.iter().map(|b| b.id).collect()
 }
 
@@ -586,13 +584,13 @@ fn queries_reuse_identity_map_instances() {
         .order_by(Book::ID)
         .all()
         .unwrap();
-    assert!(Arc::ptr_eq(&filtered[0], &all[2]));
-    assert!(Arc::ptr_eq(&filtered[1], &all[4]));
+    assert!(Handle::ptr_eq(&filtered[0], &all[2]));
+    assert!(Handle::ptr_eq(&filtered[1], &all[4]));
     let first = s
         .query::<Book>()
         .order_by(Book::ID)
         .first()
         .unwrap()
         .unwrap();
-    assert!(Arc::ptr_eq(&first, &all[0]));
+    assert!(Handle::ptr_eq(&first, &all[0]));
 }

@@ -5,8 +5,6 @@
 
 mod support;
 
-use std::sync::Arc;
-
 use eagerly::prelude::*;
 use eagerly::Value;
 use support::eager::library_mapping;
@@ -42,7 +40,7 @@ fn rows_into_entities_share_the_identity_map() {
     });
     assert_eq!(statements, 1);
     assert_eq!(raw.len(), 3);
-    assert!(raw.iter().zip(&queried).all(|(a, b)| Arc::ptr_eq(a, b)));
+    assert!(raw.iter().zip(&queried).all(|(a, b)| Handle::ptr_eq(a, b)));
     let logged = session.statements().last().unwrap().clone();
     assert!(logged.sql.starts_with("SELECT * FROM books"));
     assert_eq!(logged.params, 2);

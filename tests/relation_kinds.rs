@@ -5,8 +5,6 @@
 
 mod support;
 
-use std::sync::Arc;
-
 use eagerly::prelude::*;
 use eagerly::{LoadState, Strategy};
 use support::composite::composite;
@@ -79,7 +77,7 @@ fn loaded<P: Entity, T: Entity, F>(
     relation: eagerly::Relation<P, T, F>,
     strategy: Strategy,
     shape: support::matrix::Shape<P>,
-) -> eagerly::Result<Vec<Arc<P>>>
+) -> eagerly::Result<Vec<Handle<P>>>
 where
     F: eagerly::relation::Loadable<T> + support::graph::Targets<T>,
 {
@@ -110,7 +108,7 @@ fn many_to_one_shares_the_target_instance() {
         let author = session.get::<Author>(3).unwrap().unwrap();
         for book in books.iter().filter(|b| b.author_id == 3) {
             assert!(
-                Arc::ptr_eq(&book.author.get().unwrap().unwrap(), &author),
+                Handle::ptr_eq(&book.author.get().unwrap().unwrap(), &author),
                 "{strategy:?}"
             );
         }
@@ -231,7 +229,7 @@ fn one_to_many_empty_collections_are_loaded_and_empty() {
         assert_eq!(graph[7], (8, vec![]), "{strategy:?}");
         assert_eq!(graph[6], (7, vec![10, 11, 12]), "{strategy:?}");
         for book in authors.iter().flat_map(|a| a.books.get().unwrap().to_vec()) {
-            assert!(Arc::ptr_eq(
+            assert!(Handle::ptr_eq(
                 &book,
                 &session.get::<Book>(book.id).unwrap().unwrap()
             ));
@@ -248,7 +246,7 @@ fn one_to_one_present_and_absent() {
         })
         .unwrap();
         for author in &authors {
-            let bio: Option<Arc<Biography>> = author.bio.get().unwrap();
+            let bio: Option<Handle<Biography>> = author.bio.get().unwrap();
             match bio {
                 Some(bio) => {
                     assert_eq!(author.id % 2, 0, "{strategy:?}");

@@ -15,7 +15,6 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 
 use eagerly::prelude::*;
 use eagerly::Value;
@@ -129,8 +128,8 @@ fn pets_of_owners(s: &mut Session, strategy: S) -> eagerly::Result<Vec<(i64, Vec
 
 /// What a good session holds and must keep through a failure.
 struct Kept {
-    ann: Arc<Owner>,
-    ann_pets: Vec<Arc<Pet>>,
+    ann: Handle<Owner>,
+    ann_pets: Vec<Handle<Pet>>,
 }
 
 impl Kept {
@@ -148,11 +147,14 @@ impl Kept {
         let pets = self.ann.pets.get().expect("Ann's pets stay loaded");
         assert_eq!(pets.len(), 2);
         for (a, b) in pets.iter().zip(&self.ann_pets) {
-            assert!(Arc::ptr_eq(a, b));
+            assert!(Handle::ptr_eq(a, b));
             assert_eq!(a.name, b.name);
         }
         let again = s.get::<Owner>(1).unwrap().unwrap();
-        assert!(Arc::ptr_eq(&again, &self.ann), "Ann left the identity map");
+        assert!(
+            Handle::ptr_eq(&again, &self.ann),
+            "Ann left the identity map"
+        );
         assert_eq!(
             s.statement_count(),
             before,
@@ -941,6 +943,6 @@ fn corrupted_pages() {
     assert_eq!(fresh.query::<Owner>().one().unwrap().name, "Ann");
     // The older session keeps what it loaded.
     assert_eq!(ann.name, "Ann");
-    assert!(Arc::ptr_eq(&s.get::<Owner>(1).unwrap().unwrap(), &ann));
+    assert!(Handle::ptr_eq(&s.get::<Owner>(1).unwrap().unwrap(), &ann));
     let _ = s.query::<Toy>().count();
 }

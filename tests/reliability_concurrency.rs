@@ -232,7 +232,7 @@ fn entities_and_sessions_move_across_threads() {
         .options(selectin(Counter::ENTRIES).then(joined(Entry::COUNTER)))
         .one()
         .unwrap();
-    let (tx, rx) = std::sync::mpsc::channel::<Arc<Counter>>();
+    let (tx, rx) = std::sync::mpsc::channel::<Handle<Counter>>();
     let reader = std::thread::spawn(move || {
         let counter = rx.recv().unwrap();
         let entries = counter.entries.get().unwrap();
@@ -243,11 +243,11 @@ fn entities_and_sessions_move_across_threads() {
             // The session's update in the other thread may already have put
             // the counter's new version in place (coherence after writes):
             // still loaded, and either the handle sent or the current one.
-            assert!(Arc::ptr_eq(&back, &counter) || (back.id == counter.id && back.n == 99));
+            assert!(Handle::ptr_eq(&back, &counter) || (back.id == counter.id && back.n == 99));
         }
         entries.len()
     });
-    tx.send(Arc::clone(&counter)).unwrap();
+    tx.send(Handle::clone(&counter)).unwrap();
     // Meanwhile the session keeps writing in this thread.
     s.transaction(|s| {
         s.update(Counter {
@@ -269,7 +269,7 @@ fn entities_and_sessions_move_across_threads() {
         (s, e7)
     });
     let (mut s, e7) = moved.join().unwrap();
-    assert!(Arc::ptr_eq(&s.get::<Entry>(7).unwrap().unwrap(), &e7));
+    assert!(Handle::ptr_eq(&s.get::<Entry>(7).unwrap().unwrap(), &e7));
     // Two sessions reading concurrently while a third writes.
     let readers: Vec<_> = (0..2)
         .map(|_| {

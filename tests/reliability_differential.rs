@@ -32,7 +32,6 @@ mod support;
 mod model;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
 use eagerly::prelude::*;
 use eagerly::relation::Loadable;
@@ -340,15 +339,15 @@ impl Snap for Item {
 
 /// Reading a loaded relation as a list, whatever its kind.
 trait Targets<T> {
-    fn targets(&self) -> eagerly::Result<Vec<Arc<T>>>;
+    fn targets(&self) -> eagerly::Result<Vec<Handle<T>>>;
 }
 impl<T: Entity> Targets<T> for One<T> {
-    fn targets(&self) -> eagerly::Result<Vec<Arc<T>>> {
+    fn targets(&self) -> eagerly::Result<Vec<Handle<T>>> {
         Ok(self.get()?.into_iter().collect())
     }
 }
 impl<T: Entity> Targets<T> for Many<T> {
-    fn targets(&self) -> eagerly::Result<Vec<Arc<T>>> {
+    fn targets(&self) -> eagerly::Result<Vec<Handle<T>>> {
         Ok(self.get()?.to_vec())
     }
 }
@@ -377,8 +376,8 @@ struct Outcome {
 struct Identity(HashMap<(&'static str, String), usize>);
 
 impl Identity {
-    fn check<T: Entity>(&mut self, object: &Arc<T>) -> Result<(), TestCaseError> {
-        let address = Arc::as_ptr(object) as usize;
+    fn check<T: Entity>(&mut self, object: &Handle<T>) -> Result<(), TestCaseError> {
+        let address = Handle::as_ptr(object) as usize;
         let seen = *self
             .0
             .entry((T::META.name(), format!("{:?}", object.key())))
@@ -401,9 +400,9 @@ fn step<P, T, F>(
     session: &mut Session,
     identity: &mut Identity,
     relation: Relation<P, T, F>,
-    parents: &[Arc<P>],
+    parents: &[Handle<P>],
     must_be_loaded: bool,
-) -> Result<(Level, Vec<Arc<T>>, u64), TestCaseError>
+) -> Result<(Level, Vec<Handle<T>>, u64), TestCaseError>
 where
     P: Snap,
     T: Snap,
@@ -452,7 +451,7 @@ where
 }
 
 fn roots_of<R: Snap>(
-    roots: &[Arc<R>],
+    roots: &[Handle<R>],
     identity: &mut Identity,
 ) -> Result<Vec<String>, TestCaseError> {
     roots
@@ -996,7 +995,7 @@ fn oracle_authors_books_tags(data: &Data) -> (Vec<String>, Vec<Level>) {
 
 fn author_query(
     data: &Data,
-) -> impl Fn(&mut Session, LoadOption<Author, Book>) -> eagerly::Result<Vec<Arc<Author>>> + '_ {
+) -> impl Fn(&mut Session, LoadOption<Author, Book>) -> eagerly::Result<Vec<Handle<Author>>> + '_ {
     move |s: &mut Session, option| {
         let mut q = s
             .query::<Author>()
@@ -1012,7 +1011,7 @@ fn author_query(
 
 fn book_query<T>(
     data: &Data,
-) -> impl Fn(&mut Session, LoadOption<Book, T>) -> eagerly::Result<Vec<Arc<Book>>> + '_ {
+) -> impl Fn(&mut Session, LoadOption<Book, T>) -> eagerly::Result<Vec<Handle<Book>>> + '_ {
     move |s: &mut Session, option| {
         s.query::<Book>()
             .filter(Book::ID.in_(data.roots(data.books.len(), book_id)))
@@ -1024,7 +1023,7 @@ fn book_query<T>(
 
 fn tag_query(
     data: &Data,
-) -> impl Fn(&mut Session, LoadOption<Tag, Book>) -> eagerly::Result<Vec<Arc<Tag>>> + '_ {
+) -> impl Fn(&mut Session, LoadOption<Tag, Book>) -> eagerly::Result<Vec<Handle<Tag>>> + '_ {
     move |s: &mut Session, option| {
         s.query::<Tag>()
             .filter(Tag::ID.in_(data.roots(data.tags.len(), tag_id)))
@@ -1037,7 +1036,7 @@ fn tag_query(
 
 fn node_query(
     data: &Data,
-) -> impl Fn(&mut Session, LoadOption<Node, Node>) -> eagerly::Result<Vec<Arc<Node>>> + '_ {
+) -> impl Fn(&mut Session, LoadOption<Node, Node>) -> eagerly::Result<Vec<Handle<Node>>> + '_ {
     move |s: &mut Session, option| {
         s.query::<Node>()
             .filter(Node::ID.in_(data.roots(data.nodes.len(), node_id)))
@@ -1065,7 +1064,7 @@ macro_rules! defaults_graph {
         let query_statements = s.statement_count();
         let mut levels = Vec::new();
         let mut step_statements = Vec::new();
-        let mut books: Vec<Arc<m::Book>> = Vec::new();
+        let mut books: Vec<Handle<m::Book>> = Vec::new();
         let mut seen = HashSet::new();
         let before = s.statement_count();
         let mut edges = Vec::new();
@@ -1084,7 +1083,7 @@ macro_rules! defaults_graph {
                 .collect();
             for b in loaded.iter() {
                 if seen.insert(b.id) {
-                    books.push(Arc::clone(b));
+                    books.push(Handle::clone(b));
                 }
             }
             edges.push((a.id.to_string(), row));

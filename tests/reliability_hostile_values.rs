@@ -14,8 +14,6 @@
 //! -0.0 reads back as 0.0 (SQLite stores it as the integer 0), which
 //! compares equal; the sign is not kept.
 
-use std::sync::Arc;
-
 use eagerly::prelude::*;
 use eagerly::Value;
 
@@ -304,7 +302,7 @@ fn insert_query_get_round_trip() {
         assert!(same(&got, want), "get {}", short(&want.key));
         s.reset_statements();
         let again = s.get::<Owner>(want.key.clone()).unwrap().unwrap();
-        assert!(Arc::ptr_eq(&got, &again));
+        assert!(Handle::ptr_eq(&got, &again));
         assert_eq!(s.statement_count(), 0);
     }
     // The tables the injection strings name are all still there.

@@ -9,7 +9,6 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::Instant;
 
 use eagerly::prelude::*;
@@ -310,13 +309,13 @@ fn a_one_to_many_only_mapping_gets_its_foreign_key_indexed() {
 }
 
 /// Walks the chain without recursion; returns its length.
-fn chain_length(root: &Arc<Link>) -> i64 {
+fn chain_length(root: &Handle<Link>) -> i64 {
     let mut length = 1;
-    let mut at = Arc::clone(root);
+    let mut at = Handle::clone(root);
     loop {
         let next = match &*at.children.get().unwrap() {
             [] => return length,
-            [only] => Arc::clone(only),
+            [only] => Handle::clone(only),
             more => panic!("{} children at {}", more.len(), at.id),
         };
         assert_eq!(next.parent_id, Some(at.id));
@@ -365,13 +364,13 @@ fn dropping_a_10_000_deep_chain_does_not_overflow_the_stack() {
             .unwrap();
         dropper.join().unwrap();
         // A chain built by hand, 1 000 000 links deep, the same way.
-        let mut tail = Arc::new(Link {
+        let mut tail = Handle::new(Link {
             id: 1_000_000,
             parent_id: Some(999_999),
             children: Many::loaded(Vec::new()),
         });
         for id in (1..1_000_000).rev() {
-            tail = Arc::new(Link {
+            tail = Handle::new(Link {
                 id,
                 parent_id: (id > 1).then(|| id - 1),
                 children: Many::loaded(vec![tail]),

@@ -10,8 +10,6 @@
 #[path = "support/reliability_model.rs"]
 mod model;
 
-use std::sync::Arc;
-
 use eagerly::prelude::*;
 use model::*;
 
@@ -55,7 +53,7 @@ fn seeded() -> Session {
     s
 }
 
-fn book_ids(books: &[Arc<Book>]) -> Vec<i64> {
+fn book_ids(books: &[Handle<Book>]) -> Vec<i64> {
     books.iter().map(|b| b.id).collect()
 }
 
@@ -96,7 +94,7 @@ fn an_error_in_the_middle_rolls_everything_back() {
     // Handles from before the transaction keep their values but are no
     // longer the session's instances.
     assert_eq!(before[0].name, "author 1");
-    assert!(!Arc::ptr_eq(&before[0], &one));
+    assert!(!Handle::ptr_eq(&before[0], &one));
     // The session goes on.
     s.transaction(|s| s.insert(author(4, "four")).map(drop))
         .unwrap();
@@ -111,7 +109,7 @@ fn the_map_holds_nothing_the_database_lost() {
     let updated = s.update(author(2, "two, updated")).unwrap();
     let three = s.get::<Author>(3).unwrap().unwrap();
     s.delete_by_key::<Book>(31).unwrap();
-    assert!(Arc::ptr_eq(
+    assert!(Handle::ptr_eq(
         &s.get::<Author>(9).unwrap().unwrap(),
         &inserted
     ));
@@ -126,7 +124,7 @@ fn the_map_holds_nothing_the_database_lost() {
     assert_eq!(two.name, "author 2");
     assert_eq!(s.statement_count(), 2, "both came from the database");
     let fresh_three = s.get::<Author>(3).unwrap().unwrap();
-    assert!(!Arc::ptr_eq(&three, &fresh_three));
+    assert!(!Handle::ptr_eq(&three, &fresh_three));
     // The old handles are intact, just not the session's.
     assert_eq!(inserted.name, "nine");
     assert_eq!(updated.name, "two, updated");
@@ -169,14 +167,14 @@ fn relations_loaded_inside_a_rolled_back_transaction_reload() {
             .order_by(Author::ID)
             .all()
             .unwrap();
-        assert!(!Arc::ptr_eq(&after[1], &inside[1]), "{strategy}");
+        assert!(!Handle::ptr_eq(&after[1], &inside[1]), "{strategy}");
         let books_after = s.load(Author::BOOKS, &after[1]).unwrap().to_vec();
         assert_eq!(book_ids(&books_after), [21, 22], "{strategy}");
         // The query and the relation came from the database again (one
         // statement for joined, more for the others).
         assert!(s.statement_count() >= 1, "{strategy}");
         assert!(
-            !Arc::ptr_eq(&books_after[1], &books_inside[0]),
+            !Handle::ptr_eq(&books_after[1], &books_inside[0]),
             "{strategy}"
         );
         assert!(s.get::<Book>(71).unwrap().is_none());

@@ -12,7 +12,6 @@
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
 use eagerly::prelude::*;
 use eagerly::LoadOption;
@@ -142,7 +141,7 @@ fn config() -> ProptestConfig {
     }
 }
 
-fn ids<T: Entity<Key = i64>>(objects: &[Arc<T>]) -> Vec<i64> {
+fn ids<T: Entity<Key = i64>>(objects: &[Handle<T>]) -> Vec<i64> {
     let mut ids: Vec<i64> = objects.iter().map(|o| o.key()).collect();
     ids.sort_unstable();
     ids
@@ -150,7 +149,7 @@ fn ids<T: Entity<Key = i64>>(objects: &[Arc<T>]) -> Vec<i64> {
 
 type Check = Result<(), TestCaseError>;
 
-fn get<E: Entity<Key = i64>>(s: &mut Session, id: i64) -> Result<Arc<E>, TestCaseError> {
+fn get<E: Entity<Key = i64>>(s: &mut Session, id: i64) -> Result<Handle<E>, TestCaseError> {
     s.get::<E>(id)
         .map_err(|e| TestCaseError::fail(format!("get {id}: {e}")))?
         .ok_or_else(|| TestCaseError::fail(format!("{} {id} is missing", E::META.name())))
@@ -175,20 +174,20 @@ fn apply(s: &mut Session, model: &mut Model, op: &Op) -> Check {
                             None => continue,
                         },
                         TagPick::New => {
-                            let tag = Arc::new(Tag {
+                            let tag = Handle::new(Tag {
                                 id: 0,
                                 name: "t".into(),
                                 posts: Many::new(),
                             });
-                            new_tags.push(Arc::clone(&tag));
+                            new_tags.push(Handle::clone(&tag));
                             tag
                         }
                     };
-                    if !held.iter().any(|t: &Arc<Tag>| Arc::ptr_eq(t, &tag)) {
+                    if !held.iter().any(|t: &Handle<Tag>| Handle::ptr_eq(t, &tag)) {
                         held.push(tag);
                     }
                 }
-                built.push(Arc::new(Post {
+                built.push(Handle::new(Post {
                     id: 0,
                     user_id: None,
                     title: "p".into(),
@@ -215,8 +214,10 @@ fn apply(s: &mut Session, model: &mut Model, op: &Op) -> Check {
                 }
             }
             // A new tag reached twice was saved once.
-            let distinct: BTreeSet<usize> =
-                new_tags.iter().map(|t| Arc::as_ptr(t) as usize).collect();
+            let distinct: BTreeSet<usize> = new_tags
+                .iter()
+                .map(|t| Handle::as_ptr(t) as usize)
+                .collect();
             prop_assert_eq!(distinct.len(), new_tags.len());
         }
         Op::Move(p, u) => {

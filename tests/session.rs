@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::thread;
 
 use eagerly::prelude::*;
@@ -61,7 +60,7 @@ fn assert_send_sync<T: Send + Sync>() {}
 fn entities_and_handles_are_send_and_sync() {
     assert_send_sync::<Author>();
     assert_send_sync::<BookTag>();
-    assert_send_sync::<Arc<Author>>();
+    assert_send_sync::<Handle<Author>>();
     assert_send_sync::<Error>();
     assert_send::<Session>();
 }
@@ -118,7 +117,7 @@ fn two_sessions_on_one_file_see_committed_rows() {
     assert_eq!(seen.name, "Cy");
     // Different sessions, different identity maps.
     let own = writer.get::<Author>(7).unwrap().unwrap();
-    assert!(!Arc::ptr_eq(&seen, &own));
+    assert!(!Handle::ptr_eq(&seen, &own));
 }
 
 #[test]
@@ -224,7 +223,7 @@ fn session_moves_to_another_thread_and_back() {
     .unwrap();
 
     // The identity map travelled with the session.
-    assert!(Arc::ptr_eq(&ann, &from_thread));
+    assert!(Handle::ptr_eq(&ann, &from_thread));
     assert_eq!(session.query::<Author>().count().unwrap(), 2);
     // create, insert, insert (the get was served from the map), count.
     assert_eq!(session.statement_count(), 4);
@@ -264,9 +263,9 @@ fn handles_are_shared_across_threads() {
 
     // A handle that went to another thread and came back is still the
     // session's instance.
-    let ann = Arc::clone(&authors[0]);
+    let ann = Handle::clone(&authors[0]);
     let back = thread::spawn(move || ann).join().unwrap();
-    assert!(Arc::ptr_eq(
+    assert!(Handle::ptr_eq(
         &back,
         &session.get::<Author>(1).unwrap().unwrap()
     ));

@@ -24,7 +24,7 @@ fn session() -> Session {
     session
 }
 
-fn insert(session: &mut Session, name: &str) -> Arc<Author> {
+fn insert(session: &mut Session, name: &str) -> Handle<Author> {
     session
         .insert(Author {
             id: 0,

@@ -6,8 +6,6 @@ mod support;
 
 use support::engine::either;
 
-use std::sync::Arc;
-
 use eagerly::prelude::*;
 use eagerly::{LoadState, Strategy};
 use support::eager::{library_mapping, single_relation_mappings};
@@ -215,7 +213,7 @@ fn objects_already_loaded_are_left_out() {
         .order_by(Author::ID)
         .all()
         .unwrap();
-    assert!(Arc::ptr_eq(&authors[1], &second));
+    assert!(Handle::ptr_eq(&authors[1], &second));
     queries.lock().unwrap().clear();
     session.load(Author::BOOKS, &authors[0]).unwrap();
     assert_eq!(ints(&queries.lock().unwrap()[0].1), vec![1, 3, 4, 5]);
@@ -286,7 +284,7 @@ fn many_to_one_targets_in_the_map_cost_nothing() {
     queries.lock().unwrap().clear();
     session.load(Book::AUTHOR, &books[0]).unwrap();
     assert_eq!(ints(&queries.lock().unwrap()[0].1), vec![5, 6, 7]);
-    assert!(Arc::ptr_eq(
+    assert!(Handle::ptr_eq(
         &books[0].author.get().unwrap().unwrap(),
         &held[0]
     ));
@@ -359,7 +357,7 @@ fn objects_loaded_through_relations_take_part() {
         .order_by(Author::ID)
         .all()
         .unwrap();
-    let books: Vec<Arc<Book>> = authors
+    let books: Vec<Handle<Book>> = authors
         .iter()
         .flat_map(|a| a.books.get().unwrap().to_vec())
         .collect();

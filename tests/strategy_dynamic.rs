@@ -7,8 +7,6 @@ mod support;
 
 use support::engine::{either, numbered};
 
-use std::sync::Arc;
-
 use eagerly::prelude::*;
 use eagerly::LoadState;
 use support::composite::{base, composite};
@@ -57,7 +55,7 @@ mod dynamic_mapping {
     }
 }
 
-fn ids(books: &[Arc<Book>]) -> Vec<i64> {
+fn ids(books: &[Handle<Book>]) -> Vec<i64> {
     books.iter().map(|b| b.id).collect()
 }
 
@@ -181,12 +179,12 @@ fn results_are_identity_mapped_and_take_loader_options() {
         statements, 2,
         "the dynamic query, then one IN statement for the tags"
     );
-    assert!(Arc::ptr_eq(&books[1], &book));
+    assert!(Handle::ptr_eq(&books[1], &book));
     assert!(books.iter().all(|b| b.tags.is_loaded()));
     // A many-to-one back to the parent is served from the map.
     let (_, statements) = counted(&mut session, |s| {
         for b in &books {
-            assert!(Arc::ptr_eq(
+            assert!(Handle::ptr_eq(
                 &s.load(Book::AUTHOR, b).unwrap().unwrap(),
                 &author
             ));
@@ -232,7 +230,7 @@ fn append_sets_the_foreign_key_and_inserts() {
     assert!(book.id > 0, "the key was assigned");
     let found = session.dynamic(Author::BOOK_QUERY, &author).all().unwrap();
     assert_eq!(found.len(), 1);
-    assert!(Arc::ptr_eq(&found[0], &book));
+    assert!(Handle::ptr_eq(&found[0], &book));
 }
 
 #[test]
@@ -281,11 +279,11 @@ fn many_to_many_dynamic_query_and_append() {
         .all()
         .unwrap();
     assert_eq!(tags.len(), 3);
-    assert!(Arc::ptr_eq(&tags[2], &tag));
+    assert!(Handle::ptr_eq(&tags[2], &tag));
     // The association row is real: the library mapping sees it.
     let library_book = session.get::<Book>(4).unwrap().unwrap();
     let loaded = session.load(Book::TAGS, &library_book).unwrap();
-    assert!(loaded.iter().any(|t| Arc::ptr_eq(t, &tag)));
+    assert!(loaded.iter().any(|t| Handle::ptr_eq(t, &tag)));
 }
 
 #[test]
@@ -361,7 +359,7 @@ fn composite_keys() {
         .order_by(base::Topic::LANG)
         .all()
         .unwrap();
-    assert!(Arc::ptr_eq(&topics[0], &topic));
+    assert!(Handle::ptr_eq(&topics[0], &topic));
     assert_eq!(topics.len(), 3);
 }
 
@@ -388,7 +386,8 @@ fn a_dynamic_relations_order_by_orders_every_query_before_the_querys_own() {
     let mut s = library(12);
     // Author 3 has books 4, 5 and 6 ("book4".."book6").
     let author = s.get::<OrderedAuthor>(3).unwrap().unwrap();
-    let titles = |books: Vec<Arc<Book>>| books.iter().map(|b| b.title.clone()).collect::<Vec<_>>();
+    let titles =
+        |books: Vec<Handle<Book>>| books.iter().map(|b| b.title.clone()).collect::<Vec<_>>();
     let ((by_relation, then_id, unordered), statements) = counted(&mut s, |s| {
         let by_relation = s.dynamic(OrderedAuthor::BOOK_QUERY, &author).all().unwrap();
         let then_id = s

@@ -161,7 +161,7 @@ fn parents_are_de_duplicated() {
         .unwrap();
     let ids: Vec<i64> = authors.iter().map(|a| a.id).collect();
     assert_eq!(ids, (1..=12).collect::<Vec<_>>());
-    let books: Vec<std::sync::Arc<Book>> = authors
+    let books: Vec<Handle<Book>> = authors
         .iter()
         .flat_map(|a| a.books.get().unwrap().to_vec())
         .collect();
@@ -309,7 +309,7 @@ fn mapping_defaults_join_the_whole_tree_in_one_statement() {
     assert!(all_loaded(Author::BIO, &authors));
     // The way back (Book.author) is filled from the identity map.
     for book in &books {
-        assert!(std::sync::Arc::ptr_eq(
+        assert!(Handle::ptr_eq(
             &book.author.get().unwrap().unwrap(),
             &authors[book.author_id as usize - 1]
         ));

@@ -4,8 +4,6 @@
 
 mod support;
 
-use std::sync::Arc;
-
 use eagerly::prelude::*;
 use eagerly::LoadState;
 use support::eager::single_relation_mappings;
@@ -298,7 +296,7 @@ fn nested_raise_and_noload_options() {
             .unwrap()
     });
     assert_eq!(statements, 2);
-    let books: Vec<Arc<Book>> = authors
+    let books: Vec<Handle<Book>> = authors
         .iter()
         .flat_map(|a| a.books.get().unwrap().to_vec())
         .collect();

@@ -6,8 +6,6 @@ mod support;
 
 use support::engine::numbered;
 
-use std::sync::Arc;
-
 use eagerly::prelude::*;
 use eagerly::{LoadState, Strategy};
 use support::eager::{library_mapping, single_relation_mappings};
@@ -227,7 +225,7 @@ fn many_to_one_in_the_identity_map_costs_no_statement() {
     let (same, statements) = counted(&mut session, |s| {
         books
             .iter()
-            .all(|b| Arc::ptr_eq(&s.load(Book::AUTHOR, b).unwrap().unwrap(), &author))
+            .all(|b| Handle::ptr_eq(&s.load(Book::AUTHOR, b).unwrap().unwrap(), &author))
     });
     assert!(same);
     assert_eq!(statements, 0);
@@ -297,9 +295,9 @@ fn select_option_overrides_an_eager_mapping_for_that_query_only() {
 fn load_returns_the_relation_shape() {
     let mut session = library(8);
     let book = session.get::<Book>(4).unwrap().unwrap();
-    let author: Option<Arc<Author>> = session.load(Book::AUTHOR, &book).unwrap();
+    let author: Option<Handle<Author>> = session.load(Book::AUTHOR, &book).unwrap();
     assert_eq!(author.map(|a| a.id), Some(3));
-    let tags: &[Arc<support::library::Tag>] = &session.load(Book::TAGS, &book).unwrap();
+    let tags: &[Handle<support::library::Tag>] = &session.load(Book::TAGS, &book).unwrap();
     assert_eq!(
         tags.iter().map(|t| t.id).collect::<Vec<_>>(),
         seeded_tags(4)

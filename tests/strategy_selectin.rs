@@ -4,8 +4,6 @@
 
 mod support;
 
-use std::sync::Arc;
-
 use eagerly::prelude::*;
 use eagerly::Strategy;
 use support::eager::single_relation_mappings;
@@ -184,7 +182,7 @@ fn many_to_one_asks_only_for_keys_missing_from_the_map() {
         let author = book.author.get().unwrap().unwrap();
         assert_eq!(author.id, book.author_id);
         if author.id <= 3 {
-            assert!(Arc::ptr_eq(&author, &held[author.id as usize - 1]));
+            assert!(Handle::ptr_eq(&author, &held[author.id as usize - 1]));
         }
     }
 

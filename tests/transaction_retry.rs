@@ -90,7 +90,7 @@ const SELECT: &str = "SELECT \"id\", \"value\" FROM \"counters\" WHERE \"id\" = 
 const UPDATE: &str = "UPDATE \"counters\" SET \"value\" = ? WHERE \"id\" = ?";
 
 /// Reads counter 1 and writes it back plus one.
-fn increment(s: &mut Session) -> eagerly::Result<Arc<Counter>> {
+fn increment(s: &mut Session) -> eagerly::Result<Handle<Counter>> {
     let counter = s.get::<Counter>(1)?.expect("counter");
     s.update(Counter {
         id: 1,

@@ -4,8 +4,6 @@ mod support;
 
 use support::engine::either;
 
-use std::sync::Arc;
-
 use eagerly::prelude::*;
 
 #[derive(Entity, Debug)]
@@ -86,7 +84,7 @@ fn begin_commit_keeps_rows() {
     assert_eq!(sql[2], "COMMIT");
 
     // Commit keeps the identity map.
-    assert!(Arc::ptr_eq(&s.cached::<Author>(&2).unwrap(), &bob));
+    assert!(Handle::ptr_eq(&s.cached::<Author>(&2).unwrap(), &bob));
     assert_eq!(names(&mut s), ["Ann", "Bob"]);
 }
 
@@ -122,7 +120,7 @@ fn begin_rollback_discards_rows_and_forgets_objects() {
     assert!(s.get::<Author>(2).unwrap().is_none());
     let ann2 = s.get::<Author>(1).unwrap().unwrap();
     assert_eq!(ann2.name, "Ann");
-    assert!(!Arc::ptr_eq(&ann, &ann2));
+    assert!(!Handle::ptr_eq(&ann, &ann2));
     // Handles the caller kept are still readable.
     assert_eq!(bob.name, "Bob");
 
@@ -164,7 +162,7 @@ fn transaction_closure_commits_on_ok() {
     assert_eq!(names(&mut s), ["Ann", "Bob"]);
     assert_eq!(s.query::<Book>().count().unwrap(), 1);
     // Commit keeps the identity map.
-    assert!(Arc::ptr_eq(&s.cached::<Author>(&2).unwrap(), &bob));
+    assert!(Handle::ptr_eq(&s.cached::<Author>(&2).unwrap(), &bob));
 }
 
 #[test]
@@ -200,7 +198,7 @@ fn transaction_closure_rolls_back_on_err() {
     assert!(s.cached::<Author>(&1).is_none());
     assert_eq!(names(&mut s), ["Ann"]);
     assert_eq!(s.query::<Book>().count().unwrap(), 0);
-    assert!(!Arc::ptr_eq(&ann, &s.get::<Author>(1).unwrap().unwrap()));
+    assert!(!Handle::ptr_eq(&ann, &s.get::<Author>(1).unwrap().unwrap()));
 }
 
 #[test]
@@ -298,7 +296,7 @@ fn commit_or_rollback_without_begin_is_misuse() {
     assert!(matches!(s.rollback(), Err(Error::Misuse(_))));
     assert_eq!(s.statement_count(), 0);
     // A refused rollback does not touch the identity map.
-    assert!(Arc::ptr_eq(&s.cached::<Author>(&1).unwrap(), &ann));
+    assert!(Handle::ptr_eq(&s.cached::<Author>(&1).unwrap(), &ann));
 
     s.begin().unwrap();
     s.commit().unwrap();

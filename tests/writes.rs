@@ -4,8 +4,6 @@ mod support;
 
 use support::engine::{either, sqlite_only, unnumbered};
 
-use std::sync::Arc;
-
 use eagerly::prelude::*;
 
 #[derive(Entity, Debug, Clone, PartialEq)]
@@ -109,7 +107,7 @@ fn insert_assigns_key_and_writes_it_into_the_handle() {
     assert_eq!(logged.params, 2);
 
     // The handle is the identity map's instance under the assigned key.
-    assert!(Arc::ptr_eq(&s.get::<Author>(1).unwrap().unwrap(), &ann));
+    assert!(Handle::ptr_eq(&s.get::<Author>(1).unwrap().unwrap(), &ann));
     assert_eq!(s.statement_count(), 2);
     s.expunge_all();
     let fresh = s.get::<Author>(2).unwrap().unwrap();
@@ -251,7 +249,10 @@ fn composite_key_insert_get_update_delete() {
     })
     .unwrap();
     assert_eq!(s.statements()[0].params, 3);
-    assert!(Arc::ptr_eq(&s.get::<BookTag>((1, 2)).unwrap().unwrap(), &a));
+    assert!(Handle::ptr_eq(
+        &s.get::<BookTag>((1, 2)).unwrap().unwrap(),
+        &a
+    ));
     assert_eq!(s.statement_count(), 2);
 
     s.reset_statements();
@@ -267,7 +268,7 @@ fn composite_key_insert_get_update_delete() {
         "UPDATE \"book_tags\" SET \"weight\" = ? WHERE \"book_id\" = ? AND \"tag_id\" = ?"
     );
     assert_eq!(s.statements()[0].params, 3);
-    assert!(Arc::ptr_eq(
+    assert!(Handle::ptr_eq(
         &s.get::<BookTag>((1, 2)).unwrap().unwrap(),
         &updated
     ));
@@ -307,15 +308,15 @@ fn update_replaces_the_handle_and_writes_columns() {
 
     // The old handle keeps its values; the map holds the new one.
     assert_eq!(ann.name, "Ann");
-    assert!(!Arc::ptr_eq(&ann, &updated));
+    assert!(!Handle::ptr_eq(&ann, &updated));
     let cached = s.cached::<Author>(&1).unwrap();
-    assert!(Arc::ptr_eq(&cached, &updated));
+    assert!(Handle::ptr_eq(&cached, &updated));
     let queried = s
         .query::<Author>()
         .filter(Author::NAME.eq("Anne"))
         .one()
         .unwrap();
-    assert!(Arc::ptr_eq(&queried, &updated));
+    assert!(Handle::ptr_eq(&queried, &updated));
 
     // The row holds the new values.
     s.expunge_all();
@@ -382,7 +383,7 @@ fn delete_by_entity_and_by_key() {
     assert!(s.cached::<Author>(&3).is_none());
     let left = s.query::<Author>().all().unwrap();
     assert_eq!(left.len(), 1);
-    assert!(Arc::ptr_eq(&left[0], &bob));
+    assert!(Handle::ptr_eq(&left[0], &bob));
     assert!(s.get::<Author>(1).unwrap().is_none());
 }
 
@@ -417,7 +418,7 @@ fn duplicate_key_is_a_database_error_and_the_session_keeps_working() {
     // The failed statement was sent, so it is counted.
     assert_eq!(s.statement_count(), 1);
     // The identity map still holds the original.
-    assert!(Arc::ptr_eq(&s.cached::<Author>(&1).unwrap(), &ann));
+    assert!(Handle::ptr_eq(&s.cached::<Author>(&1).unwrap(), &ann));
     assert_eq!(s.get::<Author>(1).unwrap().unwrap().name, "Ann");
 
     // Further writes and reads work, the same statement included.

@@ -4,8 +4,6 @@
 //! sends, what the database then holds (read in a fresh session on the
 //! same file) and the identity map's coherence.
 
-use std::sync::Arc;
-
 use eagerly::prelude::*;
 use eagerly::Value;
 
@@ -123,7 +121,7 @@ fn seeded() -> Vec<(i64, String, i32, i64, Option<String>)> {
     ]
 }
 
-fn ids<T: Entity<Key = i64>>(targets: &[Arc<T>]) -> Vec<i64> {
+fn ids<T: Entity<Key = i64>>(targets: &[Handle<T>]) -> Vec<i64> {
     let mut ids: Vec<i64> = targets.iter().map(|t| t.key()).collect();
     ids.sort();
     ids
@@ -163,7 +161,7 @@ fn update_columns_sends_only_the_columns_set() {
     assert_eq!((updated.author_id, updated.note.as_deref()), (1, None));
     // The identity map serves the new values, without SQL.
     let again = s.get::<Book>(10).unwrap().unwrap();
-    assert!(Arc::ptr_eq(&again, &updated));
+    assert!(Handle::ptr_eq(&again, &updated));
     assert_eq!(s.statement_count(), 1);
     // The handle held before keeps its snapshot; a reload reads the row.
     assert_eq!(book.title, "a");
@@ -221,7 +219,7 @@ fn update_columns_of_a_foreign_key_fixes_relations_as_update_does() {
     assert_eq!(ids(&ann.books.get().unwrap()), [11]);
     let bobs = bob.books.get().unwrap();
     assert_eq!(ids(&bobs), [10, 20]);
-    assert!(bobs.iter().any(|b| Arc::ptr_eq(b, &moved)));
+    assert!(bobs.iter().any(|b| Handle::ptr_eq(b, &moved)));
     // The new handle's own relations start unloaded and load Bob.
     assert!(!moved.author.is_loaded());
     assert_eq!(s.load(Book::AUTHOR, &moved).unwrap().unwrap().id, 2);
@@ -241,7 +239,7 @@ fn update_columns_of_a_missing_row_is_not_found_and_changes_nothing() {
     assert!(matches!(result, Err(Error::NotFound { table: "books" })));
     assert_eq!(s.statement_count(), 1);
     // The session still holds what it held.
-    assert!(Arc::ptr_eq(&s.cached::<Book>(&10).unwrap(), &book));
+    assert!(Handle::ptr_eq(&s.cached::<Book>(&10).unwrap(), &book));
     assert_eq!(db.books(), seeded()[1..].to_vec());
 }
 
@@ -321,7 +319,7 @@ fn writes_in_a_failed_transaction_are_refused_and_nothing_lands() {
     })));
     assert_eq!(s.statement_count(), 0);
     // The identity map was left as it was: the object is still the one held.
-    assert!(Arc::ptr_eq(&s.cached::<Book>(&10).unwrap(), &book));
+    assert!(Handle::ptr_eq(&s.cached::<Book>(&10).unwrap(), &book));
     s.rollback().unwrap();
     assert_eq!(db.books(), seeded());
     assert_eq!(db.authors(), [(1, "Ann".into()), (2, "Bob".into())]);
@@ -357,14 +355,14 @@ fn query_update_by_filter_counts_rows_and_expires_the_entity() {
     assert!(!ann.books.is_loaded());
     // An object loaded before reads the new value once read again.
     let fresh = s.get::<Book>(10).unwrap().unwrap();
-    assert!(!Arc::ptr_eq(&fresh, &book));
+    assert!(!Handle::ptr_eq(&fresh, &book));
     assert_eq!((fresh.pages, fresh.note.as_deref()), (1, Some("short")));
     assert_eq!(book.pages, 100, "a kept handle keeps its snapshot");
     assert_eq!(s.get::<Book>(20).unwrap().unwrap().pages, untouched.pages);
     let books = s.load(Author::BOOKS, &ann).unwrap();
     assert!(books.iter().all(|b| b.pages == 1));
     // Authors were not touched.
-    assert!(Arc::ptr_eq(&s.cached::<Author>(&1).unwrap(), &ann));
+    assert!(Handle::ptr_eq(&s.cached::<Author>(&1).unwrap(), &ann));
     assert_eq!(
         db.books(),
         [
@@ -429,7 +427,7 @@ fn query_update_without_a_filter_changes_every_row() {
         .update(Changes::new().set(Book::PAGES, 6))
         .unwrap();
     assert_eq!(changed, 0);
-    assert!(Arc::ptr_eq(&s.cached::<Book>(&10).unwrap(), &book));
+    assert!(Handle::ptr_eq(&s.cached::<Book>(&10).unwrap(), &book));
 }
 
 #[test]
@@ -549,7 +547,7 @@ fn upsert_inserts_a_new_row_and_updates_an_existing_one() {
          \"note\" = excluded.\"note\""
     );
     assert_eq!(s.statements()[0].params, 5);
-    assert!(Arc::ptr_eq(&s.cached::<Book>(&12).unwrap(), &new));
+    assert!(Handle::ptr_eq(&s.cached::<Book>(&12).unwrap(), &new));
     assert_eq!(ids(&ann.books.get().unwrap()), [10, 11, 12]);
     // An existing row: every column written, the held instance replaced.
     let replaced = s
@@ -560,9 +558,12 @@ fn upsert_inserts_a_new_row_and_updates_an_existing_one() {
         })
         .unwrap();
     assert_eq!(s.statement_count(), 2);
-    assert!(Arc::ptr_eq(&s.get::<Book>(10).unwrap().unwrap(), &replaced));
+    assert!(Handle::ptr_eq(
+        &s.get::<Book>(10).unwrap().unwrap(),
+        &replaced
+    ));
     let held = ann.books.get().unwrap();
-    assert!(held.iter().any(|b| Arc::ptr_eq(b, &replaced)));
+    assert!(held.iter().any(|b| Handle::ptr_eq(b, &replaced)));
     assert_eq!(s.statement_count(), 2);
     let reloaded = s.refresh(&*old).unwrap();
     assert_eq!(

@@ -14,8 +14,8 @@ pub mod orm;
 
 use std::any::Any;
 use std::path::Path;
-use std::sync::Arc;
 
+use eagerly::Handle;
 use eagerly::Session;
 
 /// The workloads; each ends in a checksum of the loaded graph.
@@ -535,10 +535,10 @@ pub fn checksum(imp: Imp, workload: Workload, graph: &dyn Any) -> u64 {
         (Imp::Orm(_) | Imp::AsyncOrm(_), Workload::W1) => orm::checksum_authors(graph_as(graph)),
         (Imp::Orm(_) | Imp::AsyncOrm(_), Workload::W3) => orm::checksum_ordered(graph_as(graph)),
         (Imp::Orm(_) | Imp::AsyncOrm(_), Workload::W2) => {
-            orm::checksum_books(graph_as::<Vec<Arc<orm::Book>>>(graph))
+            orm::checksum_books(graph_as::<Vec<Handle<orm::Book>>>(graph))
         }
         (Imp::Orm(_) | Imp::AsyncOrm(_), Workload::W4) => {
-            orm::checksum_nested(graph_as::<Vec<Arc<orm::Author>>>(graph))
+            orm::checksum_nested(graph_as::<Vec<Handle<orm::Author>>>(graph))
         }
         (Imp::Hand(_) | Imp::HandAsync(_), Workload::W1) => {
             hand::checksum_authors(graph_as::<Vec<hand::Author>>(graph), false)

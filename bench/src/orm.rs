@@ -90,53 +90,62 @@ fn configure(mut session: Session) -> Session {
 // Not Send: each session is driven by one thread, as in the measurement.
 #[allow(async_fn_in_trait)]
 pub trait Driver {
-    async fn all<E: Entity>(&mut self, query: Query<E>) -> eagerly::Result<Vec<Arc<E>>>;
+    async fn all<E: Entity>(&mut self, query: Query<E>) -> eagerly::Result<Vec<Handle<E>>>;
     async fn load<P: Entity, T: Entity, F: Loadable<T>>(
         &mut self,
         relation: Relation<P, T, F>,
-        parent: &Arc<P>,
+        parent: &Handle<P>,
     ) -> eagerly::Result<F::Loaded>;
-    async fn dynamic_books(&mut self, author: &Arc<Author>) -> eagerly::Result<Vec<Arc<Book>>>;
+    async fn dynamic_books(
+        &mut self,
+        author: &Handle<Author>,
+    ) -> eagerly::Result<Vec<Handle<Book>>>;
 }
 
 impl Driver for Session {
-    async fn all<E: Entity>(&mut self, query: Query<E>) -> eagerly::Result<Vec<Arc<E>>> {
+    async fn all<E: Entity>(&mut self, query: Query<E>) -> eagerly::Result<Vec<Handle<E>>> {
         query.all(self)
     }
 
     async fn load<P: Entity, T: Entity, F: Loadable<T>>(
         &mut self,
         relation: Relation<P, T, F>,
-        parent: &Arc<P>,
+        parent: &Handle<P>,
     ) -> eagerly::Result<F::Loaded> {
         Session::load(self, relation, parent)
     }
 
-    async fn dynamic_books(&mut self, author: &Arc<Author>) -> eagerly::Result<Vec<Arc<Book>>> {
+    async fn dynamic_books(
+        &mut self,
+        author: &Handle<Author>,
+    ) -> eagerly::Result<Vec<Handle<Book>>> {
         self.dynamic(Author::BOOK_QUERY, author).all()
     }
 }
 
 #[cfg(feature = "postgres")]
 impl Driver for eagerly::AsyncSession {
-    async fn all<E: Entity>(&mut self, query: Query<E>) -> eagerly::Result<Vec<Arc<E>>> {
+    async fn all<E: Entity>(&mut self, query: Query<E>) -> eagerly::Result<Vec<Handle<E>>> {
         self.query_from(query).all().await
     }
 
     async fn load<P: Entity, T: Entity, F: Loadable<T>>(
         &mut self,
         relation: Relation<P, T, F>,
-        parent: &Arc<P>,
+        parent: &Handle<P>,
     ) -> eagerly::Result<F::Loaded> {
         eagerly::AsyncSession::load(self, relation, parent).await
     }
 
-    async fn dynamic_books(&mut self, author: &Arc<Author>) -> eagerly::Result<Vec<Arc<Book>>> {
+    async fn dynamic_books(
+        &mut self,
+        author: &Handle<Author>,
+    ) -> eagerly::Result<Vec<Handle<Book>>> {
         self.dynamic(Author::BOOK_QUERY, author).all().await
     }
 }
 
-fn loaded<T>(relation: eagerly::Result<Arc<[Arc<T>]>>) -> Arc<[Arc<T>]> {
+fn loaded<T>(relation: eagerly::Result<Arc<[Handle<T>]>>) -> Arc<[Handle<T>]> {
     relation.expect("relation loaded")
 }
 
@@ -145,8 +154,8 @@ fn loaded<T>(relation: eagerly::Result<Arc<[Arc<T>]>>) -> Arc<[Arc<T>]> {
 /// The loaded graph of W1/W3: with `dynamic` the books are held beside
 /// each author instead of in its relation.
 pub struct AuthorsWithBooks {
-    pub authors: Vec<Arc<Author>>,
-    pub dynamic_books: Vec<Vec<Arc<Book>>>,
+    pub authors: Vec<Handle<Author>>,
+    pub dynamic_books: Vec<Vec<Handle<Book>>>,
 }
 
 pub async fn authors_with_books(
@@ -198,7 +207,7 @@ pub async fn authors_with_books(
     })
 }
 
-fn books_sum(books: &[Arc<Book>]) -> u64 {
+fn books_sum(books: &[Handle<Book>]) -> u64 {
     books
         .iter()
         .map(|b| book_hash(b.id, b.author_id, &b.title, b.pages))
@@ -208,7 +217,7 @@ fn books_sum(books: &[Arc<Book>]) -> u64 {
 fn author_sums(graph: &AuthorsWithBooks) -> impl Iterator<Item = u64> + '_ {
     graph.authors.iter().enumerate().map(|(i, a)| {
         let held;
-        let books: &[Arc<Book>] = match graph.dynamic_books.get(i) {
+        let books: &[Handle<Book>] = match graph.dynamic_books.get(i) {
             Some(books) => &books[..],
             None => {
                 held = loaded(a.books.get());
@@ -238,7 +247,7 @@ pub fn checksum_ordered(graph: &AuthorsWithBooks) -> u64 {
 pub async fn books_with_author(
     session: &mut impl Driver,
     strategy: Strategy,
-) -> eagerly::Result<Vec<Arc<Book>>> {
+) -> eagerly::Result<Vec<Handle<Book>>> {
     let books = Query::<Book>::new();
     Ok(match strategy {
         Strategy::Select => {
@@ -261,7 +270,7 @@ pub async fn books_with_author(
     })
 }
 
-pub fn checksum_books(books: &[Arc<Book>]) -> u64 {
+pub fn checksum_books(books: &[Handle<Book>]) -> u64 {
     books
         .iter()
         .map(|b| {
@@ -280,7 +289,7 @@ pub fn checksum_books(books: &[Arc<Book>]) -> u64 {
 pub async fn authors_books_tags(
     session: &mut impl Driver,
     strategy: Strategy,
-) -> eagerly::Result<Vec<Arc<Author>>> {
+) -> eagerly::Result<Vec<Handle<Author>>> {
     let authors = Query::<Author>::new();
     Ok(match strategy {
         Strategy::Select => {
@@ -316,7 +325,7 @@ pub async fn authors_books_tags(
     })
 }
 
-pub fn checksum_nested(authors: &[Arc<Author>]) -> u64 {
+pub fn checksum_nested(authors: &[Handle<Author>]) -> u64 {
     authors
         .iter()
         .map(|a| {

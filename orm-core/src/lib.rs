@@ -12,6 +12,7 @@ mod column;
 mod engine;
 mod error;
 mod filter;
+mod handle;
 mod hash;
 mod isolation;
 pub mod loader;
@@ -34,6 +35,7 @@ pub use column::Column;
 pub use engine::{LazyLoads, NPlusOneGuard};
 pub use error::{DatabaseError, DatabaseErrorKind, Error, Result};
 pub use filter::{Filter, OrderBy};
+pub use handle::{Handle, WeakHandle};
 pub use isolation::Isolation;
 pub use loader::{
     all_relations, bulk, defaultload, joined, noload, raise, raise_on_sql, select, selectin,

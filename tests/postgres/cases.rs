@@ -1,7 +1,5 @@
 //! The PostgreSQL cases (see `tests/postgres.rs`).
 
-use std::sync::Arc;
-
 use crate::support::eager::library_mapping;
 use crate::support::graph::{chunks, counted, sqls};
 use crate::support::library::{Author, Biography, Book, Category, Tag};
@@ -89,7 +87,7 @@ fn both(test: &str, authors: i64) -> Option<(Session, pg::PgSession)> {
 /// tag names (empty when the tags are not loaded).
 type Graph = Vec<(i64, String, Vec<(i64, String, Vec<String>)>)>;
 
-fn graph(authors: &[Arc<Author>]) -> Graph {
+fn graph(authors: &[Handle<Author>]) -> Graph {
     authors
         .iter()
         .map(|a| {
@@ -110,7 +108,7 @@ fn graph(authors: &[Arc<Author>]) -> Graph {
 }
 
 /// Books with their authors' keys (read from the loaded relation).
-fn book_authors(books: &[Arc<Book>]) -> Vec<(i64, i64)> {
+fn book_authors(books: &[Handle<Book>]) -> Vec<(i64, i64)> {
     books
         .iter()
         .map(|b| {
@@ -284,7 +282,7 @@ fn insert_with_assigned_key_get_update_delete() {
 
     // In the identity map: no SQL.
     let (found, statements) = counted(&mut pg, |s| s.get::<Author>(1).unwrap().unwrap());
-    assert!(Arc::ptr_eq(&found, &ann));
+    assert!(Handle::ptr_eq(&found, &ann));
     assert_eq!(statements, 0);
     pg.expunge_all();
     let (found, statements) = counted(&mut pg, |s| s.get::<Author>(2).unwrap().unwrap());
@@ -383,7 +381,7 @@ fn limit_offset_and_offset_alone() {
         return;
     };
     let run = |s: &mut Session| {
-        let ids = |authors: Vec<Arc<Author>>| authors.iter().map(|a| a.id).collect::<Vec<_>>();
+        let ids = |authors: Vec<Handle<Author>>| authors.iter().map(|a| a.id).collect::<Vec<_>>();
         let page = ids(s
             .query::<Author>()
             .order_by(Author::ID)
@@ -768,7 +766,7 @@ fn i32_bool_float_bytes_round_trip() {
         .all()
         .unwrap();
     assert_eq!(flagged.len(), 1);
-    assert!(Arc::ptr_eq(&flagged[0], &all[0]));
+    assert!(Handle::ptr_eq(&flagged[0], &all[0]));
     assert_eq!(
         pg.query::<Measure>()
             .filter(Measure::MAYBE.is_null())
@@ -1036,7 +1034,7 @@ fn composite_keys_load_through_row_value_lists() {
                         .get()
                         .unwrap()
                         .iter()
-                        .map(|t: &Arc<Topic>| (t.lang.clone(), t.code))
+                        .map(|t: &Handle<Topic>| (t.lang.clone(), t.code))
                         .collect(),
                 )
             })
@@ -1568,7 +1566,10 @@ fn partial_writes(s: &mut Session) -> (Vec<String>, Vec<u64>, Vec<Contents>) {
         .unwrap();
     assert_eq!(s.statement_count(), 1);
     sql.push(last(s));
-    assert!(Arc::ptr_eq(&s.get::<Book>(2).unwrap().unwrap(), &updated));
+    assert!(Handle::ptr_eq(
+        &s.get::<Book>(2).unwrap().unwrap(),
+        &updated
+    ));
     assert_eq!((updated.title.as_str(), updated.editor_id), ("x", Some(1)));
     after.push(contents(s));
 
@@ -1611,7 +1612,7 @@ fn partial_writes(s: &mut Session) -> (Vec<String>, Vec<u64>, Vec<Contents>) {
     s.reset_statements();
     let bee = s.upsert(author(2, "Bee")).unwrap();
     sql.push(last(s));
-    assert!(Arc::ptr_eq(&s.get::<Author>(2).unwrap().unwrap(), &bee));
+    assert!(Handle::ptr_eq(&s.get::<Author>(2).unwrap().unwrap(), &bee));
     assert_eq!(two.name, "author2", "a kept handle keeps its snapshot");
     s.upsert(author(9, "Nine")).unwrap();
     assert_eq!(s.statement_count(), 2);

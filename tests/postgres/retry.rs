@@ -431,7 +431,7 @@ fn serializable_increments_from_four_threads_lose_nothing_with_retry() {
                     session
                         .transaction_with_retry(Isolation::Serializable, &policy, |s| {
                             attempts.fetch_add(1, Ordering::Relaxed);
-                            let read: Vec<Arc<Counter>> = order
+                            let read: Vec<Handle<Counter>> = order
                                 .iter()
                                 .map(|&id| s.get::<Counter>(id).map(|c| c.expect("counter")))
                                 .collect::<eagerly::Result<_>>()?;

@@ -3,21 +3,20 @@
 
 #![allow(dead_code)]
 
-use std::sync::Arc;
-
 use eagerly::relation::Loadable;
+use eagerly::Handle;
 use eagerly::{Entity, LoadState, Many, One, Record, Relation, Session};
 
 /// Reading a loaded relation field as a list of targets, whatever its kind.
 pub trait Targets<T: Entity> {
     /// The loaded targets (0 or 1 for a `One`), without a session.
-    fn targets(&self) -> eagerly::Result<Vec<Arc<T>>>;
+    fn targets(&self) -> eagerly::Result<Vec<Handle<T>>>;
     /// The load state.
     fn load_state(&self) -> LoadState;
 }
 
 impl<T: Entity> Targets<T> for One<T> {
-    fn targets(&self) -> eagerly::Result<Vec<Arc<T>>> {
+    fn targets(&self) -> eagerly::Result<Vec<Handle<T>>> {
         Ok(self.get()?.into_iter().collect())
     }
     fn load_state(&self) -> LoadState {
@@ -26,7 +25,7 @@ impl<T: Entity> Targets<T> for One<T> {
 }
 
 impl<T: Entity> Targets<T> for Many<T> {
-    fn targets(&self) -> eagerly::Result<Vec<Arc<T>>> {
+    fn targets(&self) -> eagerly::Result<Vec<Handle<T>>> {
         Ok(self.get()?.to_vec())
     }
     fn load_state(&self) -> LoadState {
@@ -41,7 +40,7 @@ pub type Graph<P, T> = Vec<(<P as Record>::Key, Vec<<T as Record>::Key>)>;
 /// relation must be loaded already (panics otherwise, naming the parent).
 pub fn graph_of<P: Entity, T: Entity, F: Targets<T>>(
     relation: Relation<P, T, F>,
-    parents: &[Arc<P>],
+    parents: &[Handle<P>],
 ) -> Graph<P, T> {
     parents
         .iter()
@@ -61,7 +60,7 @@ pub fn graph_of<P: Entity, T: Entity, F: Targets<T>>(
 pub fn load_graph<P: Entity, T: Entity, F: Loadable<T> + Targets<T>>(
     session: &mut Session,
     relation: Relation<P, T, F>,
-    parents: &[Arc<P>],
+    parents: &[Handle<P>],
 ) -> Graph<P, T> {
     #[cfg(feature = "async")]
     if super::mode::is_async() {
@@ -86,7 +85,7 @@ pub fn load_graph<P: Entity, T: Entity, F: Loadable<T> + Targets<T>>(
 /// Whether every parent's relation is loaded.
 pub fn all_loaded<P: Entity, T: Entity, F: Targets<T>>(
     relation: Relation<P, T, F>,
-    parents: &[Arc<P>],
+    parents: &[Handle<P>],
 ) -> bool {
     parents
         .iter()

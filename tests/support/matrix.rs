@@ -4,9 +4,8 @@
 
 #![allow(dead_code)]
 
-use std::sync::Arc;
-
 use eagerly::relation::Loadable;
+use eagerly::Handle;
 use eagerly::{Entity, Query, Relation, Session, Strategy};
 
 use super::graph::{all_loaded, chunks, distinct_targets, load_graph, Graph, Targets};
@@ -20,7 +19,7 @@ pub const CHUNK: usize = 500;
 
 /// What one strategy did for one parent count.
 pub struct Run<P: Entity, T: Entity> {
-    pub parents: Vec<Arc<P>>,
+    pub parents: Vec<Handle<P>>,
     pub graph: Graph<P, T>,
     /// Whether every relation was loaded when the query returned.
     pub loaded_by_query: bool,
@@ -39,7 +38,7 @@ pub fn query_parents<P: Entity, T: Entity, F: Loadable<T>>(
     strategy: Option<Strategy>,
     shape: Shape<P>,
     n: u64,
-) -> Vec<Arc<P>> {
+) -> Vec<Handle<P>> {
     try_query_parents(session, relation, strategy, shape, n).expect("parent query")
 }
 
@@ -50,7 +49,7 @@ pub fn try_query_parents<P: Entity, T: Entity, F: Loadable<T>>(
     strategy: Option<Strategy>,
     shape: Shape<P>,
     n: u64,
-) -> eagerly::Result<Vec<Arc<P>>> {
+) -> eagerly::Result<Vec<Handle<P>>> {
     let query = shape(session.query::<P>()).limit(n);
     let query = match strategy {
         None => query,
@@ -73,7 +72,7 @@ fn query_parents_in_mode<P: Entity, T: Entity, F: Loadable<T>>(
     strategy: Option<Strategy>,
     shape: Shape<P>,
     n: u64,
-) -> Vec<Arc<P>> {
+) -> Vec<Handle<P>> {
     #[cfg(feature = "async")]
     if super::mode::is_async() {
         return super::mode::through_async(session, async |session| {

@@ -27,7 +27,9 @@ mod pool;
 pub use pool::{AsyncPool, AsyncPoolError, AsyncSessionManager};
 
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::{mpsc, Arc};
+use std::sync::mpsc;
+
+use crate::Handle;
 use std::thread;
 
 use tokio::sync::oneshot;
@@ -217,7 +219,7 @@ impl AsyncSession {
 
     /// The object with this primary key: from the identity map without
     /// SQL, else one SELECT (see [`Session::get`]).
-    pub async fn get<E: Entity>(&mut self, key: E::Key) -> Result<Option<Arc<E>>>
+    pub async fn get<E: Entity>(&mut self, key: E::Key) -> Result<Option<Handle<E>>>
     where
         E::Key: Send + 'static,
     {
@@ -232,12 +234,12 @@ impl AsyncSession {
     pub async fn load<P: Entity, T: Entity, F: Loadable<T>>(
         &mut self,
         relation: Relation<P, T, F>,
-        parent: &Arc<P>,
+        parent: &Handle<P>,
     ) -> Result<F::Loaded> {
         if let Some(answer) = answer_without_session(self.id, relation, parent) {
             return answer;
         }
-        let parent = Arc::clone(parent);
+        let parent = Handle::clone(parent);
         self.call(move |s| s.load(relation, &parent)).await
     }
 
@@ -253,34 +255,34 @@ impl AsyncSession {
 
     /// Inserts `object` with the objects its loaded relations hold (see
     /// [`Session::insert`]).
-    pub async fn insert<E: Entity>(&mut self, object: E) -> Result<Arc<E>> {
+    pub async fn insert<E: Entity>(&mut self, object: E) -> Result<Handle<E>> {
         self.call(move |s| s.insert(object)).await
     }
 
     /// Writes every column of `object` (see [`Session::update`]).
-    pub async fn update<E: Entity>(&mut self, object: E) -> Result<Arc<E>> {
+    pub async fn update<E: Entity>(&mut self, object: E) -> Result<Handle<E>> {
         self.call(move |s| s.update(object)).await
     }
 
     /// Writes the columns `changes` sets (see [`Session::update_columns`]).
     pub async fn update_columns<E: Entity>(
         &mut self,
-        object: &Arc<E>,
+        object: &Handle<E>,
         changes: Changes<E>,
-    ) -> Result<Arc<E>> {
-        let object = Arc::clone(object);
+    ) -> Result<Handle<E>> {
+        let object = Handle::clone(object);
         self.call(move |s| s.update_columns(&object, changes)).await
     }
 
     /// Inserts `object`, or updates the row with its key (see
     /// [`Session::upsert`]).
-    pub async fn upsert<E: Entity>(&mut self, object: E) -> Result<Arc<E>> {
+    pub async fn upsert<E: Entity>(&mut self, object: E) -> Result<Handle<E>> {
         self.call(move |s| s.upsert(object)).await
     }
 
     /// Deletes `object`'s row, with its cascades (see [`Session::delete`]).
-    pub async fn delete<E: Entity>(&mut self, object: &Arc<E>) -> Result<()> {
-        let object = Arc::clone(object);
+    pub async fn delete<E: Entity>(&mut self, object: &Handle<E>) -> Result<()> {
+        let object = Handle::clone(object);
         self.call(move |s| s.delete(object.as_ref())).await
     }
 
@@ -289,10 +291,10 @@ impl AsyncSession {
     pub async fn append<P: Entity, T: Entity, F: Collection<T>>(
         &mut self,
         relation: Relation<P, T, F>,
-        parent: &Arc<P>,
+        parent: &Handle<P>,
         child: T,
-    ) -> Result<Arc<T>> {
-        let parent = Arc::clone(parent);
+    ) -> Result<Handle<T>> {
+        let parent = Handle::clone(parent);
         self.call(move |s| s.append(relation, &parent, child)).await
     }
 
@@ -301,10 +303,10 @@ impl AsyncSession {
     pub async fn link<P: Entity, T: Entity, F: Collection<T>>(
         &mut self,
         relation: Relation<P, T, F>,
-        parent: &Arc<P>,
-        child: &Arc<T>,
-    ) -> Result<Arc<T>> {
-        let (parent, child) = (Arc::clone(parent), Arc::clone(child));
+        parent: &Handle<P>,
+        child: &Handle<T>,
+    ) -> Result<Handle<T>> {
+        let (parent, child) = (Handle::clone(parent), Handle::clone(child));
         self.call(move |s| s.link(relation, &parent, &child)).await
     }
 
@@ -312,10 +314,10 @@ impl AsyncSession {
     pub async fn unlink<P: Entity, T: Entity, F: Collection<T>>(
         &mut self,
         relation: Relation<P, T, F>,
-        parent: &Arc<P>,
-        child: &Arc<T>,
-    ) -> Result<Arc<T>> {
-        let (parent, child) = (Arc::clone(parent), Arc::clone(child));
+        parent: &Handle<P>,
+        child: &Handle<T>,
+    ) -> Result<Handle<T>> {
+        let (parent, child) = (Handle::clone(parent), Handle::clone(child));
         self.call(move |s| s.unlink(relation, &parent, &child))
             .await
     }
@@ -325,10 +327,10 @@ impl AsyncSession {
     pub async fn replace<P: Entity, T: Entity, F: Collection<T>>(
         &mut self,
         relation: Relation<P, T, F>,
-        parent: &Arc<P>,
-        children: Vec<Arc<T>>,
+        parent: &Handle<P>,
+        children: Vec<Handle<T>>,
     ) -> Result<()> {
-        let parent = Arc::clone(parent);
+        let parent = Handle::clone(parent);
         self.call(move |s| s.replace(relation, &parent, &children))
             .await
     }
@@ -371,8 +373,8 @@ impl AsyncSession {
     }
 
     /// Marks `object` stale: re-read on its next load (see [`Session::expire`]).
-    pub async fn expire<E: Entity>(&mut self, object: &Arc<E>) -> Result<()> {
-        let object = Arc::clone(object);
+    pub async fn expire<E: Entity>(&mut self, object: &Handle<E>) -> Result<()> {
+        let object = Handle::clone(object);
         self.run(move |s| s.expire(object.as_ref())).await
     }
 
@@ -382,8 +384,8 @@ impl AsyncSession {
     }
 
     /// Re-reads `object` now (see [`Session::refresh`]).
-    pub async fn refresh<E: Entity>(&mut self, object: &Arc<E>) -> Result<Arc<E>> {
-        let object = Arc::clone(object);
+    pub async fn refresh<E: Entity>(&mut self, object: &Handle<E>) -> Result<Handle<E>> {
+        let object = Handle::clone(object);
         self.call(move |s| s.refresh(object.as_ref())).await
     }
 
@@ -445,20 +447,20 @@ impl AsyncSession {
 
 impl<E: Entity> Query<E, &mut AsyncSession> {
     /// Every matching object, in the requested order (see [`Query::all`](Query#method.all)).
-    pub async fn all(self) -> Result<Vec<Arc<E>>> {
+    pub async fn all(self) -> Result<Vec<Handle<E>>> {
         let (session, query) = self.split();
         session.call(move |s| query.all(s)).await
     }
 
     /// The first matching object, if any.
-    pub async fn first(self) -> Result<Option<Arc<E>>> {
+    pub async fn first(self) -> Result<Option<Handle<E>>> {
         let (session, query) = self.split();
         session.call(move |s| query.first(s)).await
     }
 
     /// Exactly one matching object: [`Error::NotFound`] for none,
     /// [`Error::MultipleRows`] for more.
-    pub async fn one(self) -> Result<Arc<E>> {
+    pub async fn one(self) -> Result<Handle<E>> {
         let (session, query) = self.split();
         session.call(move |s| query.one(s)).await
     }

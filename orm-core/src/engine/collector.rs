@@ -21,7 +21,9 @@
 
 use std::any::Any;
 use std::ops::Range;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
+
+use crate::Handle;
 
 use super::identity::IdentityMap;
 use crate::hash::FastMap;
@@ -36,7 +38,7 @@ pub(crate) struct Graph {
     /// (then its targets are held from outside).
     edges: Vec<(usize, bool)>,
     /// Every object, alive until the sweep is done.
-    keep: Vec<Arc<dyn Any + Send + Sync>>,
+    keep: Vec<Box<dyn Any + Send + Sync>>,
     reachable: Vec<bool>,
 }
 
@@ -46,15 +48,15 @@ struct Node {
     edges: Range<usize>,
 }
 
-fn address<T>(object: &Arc<T>) -> usize {
-    Arc::as_ptr(object) as usize
+fn address<T>(object: &Handle<T>) -> usize {
+    Handle::as_ptr(object) as usize
 }
 
 impl Graph {
     /// Adds `object`, whose relations `edges` reports.
     pub(crate) fn add_node<E: Send + Sync + 'static>(
         &mut self,
-        object: Arc<E>,
+        object: Handle<E>,
         edges: impl FnOnce(&E, &mut dyn FnMut(usize, bool)),
     ) {
         let at = address(&object);
@@ -66,10 +68,10 @@ impl Graph {
         edges(&object, &mut |target, shared| list.push((target, shared)));
         self.index.insert(at, self.nodes.len());
         self.nodes.push(Node {
-            strong: Arc::strong_count(&object) - 1,
+            strong: Handle::strong_count(&object) - 1,
             edges: start..self.edges.len(),
         });
-        self.keep.push(object);
+        self.keep.push(Box::new(object));
     }
 
     /// Finds what is reachable from objects held from outside.
@@ -108,7 +110,7 @@ impl Graph {
     }
 
     /// Whether `object` was found unreachable from outside.
-    pub(crate) fn is_garbage<E>(&self, object: &Arc<E>) -> bool {
+    pub(crate) fn is_garbage<E>(&self, object: &Handle<E>) -> bool {
         self.index
             .get(&address(object))
             .is_some_and(|&node| !self.reachable.get(node).copied().unwrap_or(true))

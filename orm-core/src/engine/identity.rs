@@ -8,9 +8,9 @@
 //! (`Author.books` and `Book.author`), and the collector
 //! (`engine::collector`) needs every such object to break those cycles.
 
+use crate::handle::{Handle, Slab, WeakHandle};
 use crate::hash::FastMap;
 use std::any::{Any, TypeId};
-use std::sync::{Arc, Weak};
 
 use super::collector::Graph;
 use crate::schema::{Record, RelationMeta, Written};
@@ -60,12 +60,14 @@ trait AnyEntityMap: Send {
 pub(crate) struct EntityMap<E: Record> {
     /// The session whose objects these are, marked on each (0: none).
     owner: u32,
-    entries: FastMap<E::Key, Weak<E>>,
+    entries: FastMap<E::Key, WeakHandle<E>>,
     /// Objects the map no longer lists that may still be alive, kept for
     /// the collector; only for entities with relations (others cannot be
     /// part of a cycle).
-    retired: Vec<Weak<E>>,
+    retired: Vec<WeakHandle<E>>,
     sweep_at: usize,
+    /// Where the objects this map decodes are placed, side by side.
+    slab: Slab<E>,
 }
 
 impl<E: Record> AnyEntityMap for EntityMap<E> {
@@ -90,7 +92,7 @@ impl<E: Record> AnyEntityMap for EntityMap<E> {
             return;
         }
         let affected: Vec<_> = affected.collect();
-        for object in self.entries.values().filter_map(Weak::upgrade) {
+        for object in self.entries.values().filter_map(WeakHandle::upgrade) {
             for relation in &affected {
                 relation.follow_write(&object, written);
             }
@@ -111,7 +113,7 @@ impl<E: Record> AnyEntityMap for EntityMap<E> {
         })
     }
     fn detach_all(&mut self) {
-        for object in self.entries.values().filter_map(Weak::upgrade) {
+        for object in self.entries.values().filter_map(WeakHandle::upgrade) {
             Self::mark_owner(&object, 0);
         }
         self.forget_all();
@@ -206,6 +208,7 @@ impl IdentityMap {
                 entries: FastMap::default(),
                 retired: Vec::new(),
                 sweep_at: FIRST_SWEEP_AT,
+                slab: Slab::default(),
             })
         });
         // The entry for TypeId::of::<E>() only ever holds an EntityMap<E>.
@@ -219,10 +222,10 @@ impl IdentityMap {
     /// identity map gives for the key, or an older version it returned
     /// (marked as this session's). [`Error::ForeignObject`] for another
     /// session's object; `false` for a value built by hand.
-    pub(crate) fn holds<E: Record>(&self, object: &Arc<E>) -> crate::Result<bool> {
+    pub(crate) fn holds<E: Record>(&self, object: &Handle<E>) -> crate::Result<bool> {
         if self
             .get::<E>(&object.key())
-            .is_some_and(|held| Arc::ptr_eq(&held, object))
+            .is_some_and(|held| Handle::ptr_eq(&held, object))
         {
             return Ok(true);
         }
@@ -237,13 +240,13 @@ impl IdentityMap {
 
     /// Registers a row the session wrote: loaded relations it touches are
     /// fixed or expired, and `object` becomes the key's handle.
-    pub(crate) fn register_write<E: Record>(&mut self, object: &Arc<E>) {
+    pub(crate) fn register_write<E: Record>(&mut self, object: &Handle<E>) {
         let key = object.key();
         self.follow_write(&crate::schema::Written::new::<E>(&key, Some(object)));
         self.typed_mut::<E>().insert(key, object);
     }
 
-    pub(crate) fn get<E: Record>(&self, key: &E::Key) -> Option<Arc<E>> {
+    pub(crate) fn get<E: Record>(&self, key: &E::Key) -> Option<Handle<E>> {
         self.typed::<E>()?.get(key)
     }
 
@@ -340,7 +343,7 @@ impl IdentityMap {
         let key = object.key();
         if self
             .get::<E>(&key)
-            .is_some_and(|held| std::ptr::eq(Arc::as_ptr(&held), object))
+            .is_some_and(|held| std::ptr::eq(Handle::as_ptr(&held), object))
         {
             self.remove::<E>(&key);
         }
@@ -395,9 +398,9 @@ impl IdentityMap {
     }
 
     /// Every live object of `E`, for `bulk`.
-    pub(crate) fn live<E: Record>(&self) -> Vec<Arc<E>> {
+    pub(crate) fn live<E: Record>(&self) -> Vec<Handle<E>> {
         self.typed::<E>()
-            .map(|m| m.entries.values().filter_map(Weak::upgrade).collect())
+            .map(|m| m.entries.values().filter_map(WeakHandle::upgrade).collect())
             .unwrap_or_default()
     }
 }
@@ -409,7 +412,7 @@ impl<E: Record> EntityMap<E> {
         if affected.is_empty() {
             return;
         }
-        for object in self.entries.values().filter_map(Weak::upgrade) {
+        for object in self.entries.values().filter_map(WeakHandle::upgrade) {
             for relation in &affected {
                 relation.clear_on(&object);
             }
@@ -429,21 +432,21 @@ impl<E: Record> EntityMap<E> {
         }
     }
 
-    fn retire(&mut self, weak: Weak<E>) {
+    fn retire(&mut self, weak: WeakHandle<E>) {
         if Self::tracked() && weak.strong_count() > 0 {
             self.retired.push(weak);
         }
     }
 
-    fn tracked_objects(&self) -> impl Iterator<Item = Arc<E>> + '_ {
+    fn tracked_objects(&self) -> impl Iterator<Item = Handle<E>> + '_ {
         self.entries
             .values()
             .chain(&self.retired)
-            .filter_map(Weak::upgrade)
+            .filter_map(WeakHandle::upgrade)
     }
 
-    pub(crate) fn get(&self, key: &E::Key) -> Option<Arc<E>> {
-        self.entries.get(key).and_then(Weak::upgrade)
+    pub(crate) fn get(&self, key: &E::Key) -> Option<Handle<E>> {
+        self.entries.get(key).and_then(WeakHandle::upgrade)
     }
 
     /// The live object for `key`, or a new one from `decode`, registered.
@@ -453,7 +456,7 @@ impl<E: Record> EntityMap<E> {
         &mut self,
         key: E::Key,
         decode: impl FnOnce() -> crate::Result<E>,
-    ) -> crate::Result<Arc<E>> {
+    ) -> crate::Result<Handle<E>> {
         use std::collections::hash_map::Entry;
         self.sweep_if_due();
         let owner = self.owner;
@@ -466,11 +469,11 @@ impl<E: Record> EntityMap<E> {
             },
             Entry::Vacant(entry) => Ok(entry),
         };
-        let object = Arc::new(decode()?);
+        let object = self.slab.alloc(decode()?);
         if owner != 0 {
             Self::mark_owner(&object, owner);
         }
-        let weak = Arc::downgrade(&object);
+        let weak = Handle::downgrade(&object);
         match vacant {
             Ok(entry) => {
                 entry.insert(weak);
@@ -484,13 +487,13 @@ impl<E: Record> EntityMap<E> {
 
     /// Registers `object`, replacing whatever the key held (which stays
     /// tracked while it lives).
-    pub(crate) fn insert(&mut self, key: E::Key, object: &Arc<E>) {
+    pub(crate) fn insert(&mut self, key: E::Key, object: &Handle<E>) {
         self.sweep_if_due();
         if self.owner != 0 {
             Self::mark_owner(object, self.owner);
         }
-        if let Some(previous) = self.entries.insert(key, Arc::downgrade(object)) {
-            if !std::ptr::eq(previous.as_ptr(), Arc::as_ptr(object)) {
+        if let Some(previous) = self.entries.insert(key, Handle::downgrade(object)) {
+            if !std::ptr::eq(previous.as_ptr(), Handle::as_ptr(object)) {
                 self.retire(previous);
             }
         }

@@ -20,7 +20,7 @@ pub use log::{LoggedStatement, DEFAULT_LOG_CAPACITY};
 pub use plan::{Plan, PlanContext, Statement};
 pub(crate) use transaction::{Outcome, TransactionState};
 
-use std::sync::Arc;
+use crate::Handle;
 
 use crate::backend::{Backend, Row};
 use crate::sql::Dialect;
@@ -142,7 +142,7 @@ impl Engine {
     }
 
     /// The object in the identity map under this key, without any SQL.
-    pub(crate) fn cached<E: Record>(&self, key: &E::Key) -> Option<Arc<E>> {
+    pub(crate) fn cached<E: Record>(&self, key: &E::Key) -> Option<Handle<E>> {
         self.identity.get::<E>(key)
     }
 

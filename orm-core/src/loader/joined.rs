@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+use crate::Handle;
+
 use super::selectin::Group;
 use super::Entity;
 use super::{build_joins, Cascade, JoinState, Pending};
@@ -29,11 +31,11 @@ struct Joined<P: Entity, T: Entity, F> {
     to_one: bool,
     /// Collections being gathered, with an index by parent key and the
     /// group of the previous row (a parent's rows usually come together).
-    groups: Vec<(Arc<P>, Group<T>)>,
+    groups: Vec<(Handle<P>, Group<T>)>,
     index: FastMap<P::Key, usize>,
     last: Option<usize>,
     /// To-one targets stored, for the cascade (only if it has work).
-    stored: Vec<Arc<T>>,
+    stored: Vec<Handle<T>>,
     /// For a one-to-one, the parents it stored a row on in this statement,
     /// and how many of them matched another row as well.
     one_to_one: Option<(FastSet<P::Key>, usize)>,
@@ -95,10 +97,10 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
 impl<P: Entity, T: Entity, F: RelationField<T>> Joined<P, T, F> {
     /// The group of `parent`, or `None` when its relation was loaded before
     /// this statement (never replaced).
-    fn group_of(&mut self, parent: &Arc<P>) -> Option<usize> {
+    fn group_of(&mut self, parent: &Handle<P>) -> Option<usize> {
         if let Some(last) = self
             .last
-            .filter(|&i| Arc::ptr_eq(&self.groups[i].0, parent))
+            .filter(|&i| Handle::ptr_eq(&self.groups[i].0, parent))
         {
             return Some(last);
         }
@@ -108,7 +110,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Joined<P, T, F> {
             None if self.partial && self.relation.field(parent).is_loaded() => return None,
             None if self.relation.field(parent).is_whole(FILL) => return None,
             None => {
-                self.groups.push((Arc::clone(parent), Group::default()));
+                self.groups.push((Handle::clone(parent), Group::default()));
                 self.index.insert(parent.key(), self.groups.len() - 1);
                 self.groups.len() - 1
             }
@@ -136,7 +138,12 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Joined<P, T, F> {
 }
 
 impl<P: Entity, T: Entity, F: RelationField<T>> JoinState<P> for Joined<P, T, F> {
-    fn on_row(&mut self, identity: &mut IdentityMap, row: &dyn Row, parent: &Arc<P>) -> Result<()> {
+    fn on_row(
+        &mut self,
+        identity: &mut IdentityMap,
+        row: &dyn Row,
+        parent: &Handle<P>,
+    ) -> Result<()> {
         // A collection loaded before this statement is not replaced; its
         // rows still feed the options below it.
         let (group, loaded_before) = if self.to_one {
@@ -170,12 +177,12 @@ impl<P: Entity, T: Entity, F: RelationField<T>> JoinState<P> for Joined<P, T, F>
             Some(group) => {
                 self.groups[group].1.add(&target);
             }
-            None if loaded_before => self.stored.push(Arc::clone(&target)),
+            None if loaded_before => self.stored.push(Handle::clone(&target)),
             None => {
                 let field = self.relation.field(parent);
-                if field.store_one(FILL, Some(Arc::clone(&target))) {
+                if field.store_one(FILL, Some(Handle::clone(&target))) {
                     if self.cascades {
-                        self.stored.push(Arc::clone(&target));
+                        self.stored.push(Handle::clone(&target));
                     }
                     if let Some((stored_on, _)) = &mut self.one_to_one {
                         stored_on.insert(parent.key());
@@ -184,7 +191,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> JoinState<P> for Joined<P, T, F>
                     if !self.options.is_empty() {
                         // Loaded before (or on an earlier row): the options
                         // below still reach its target; a repeat is harmless.
-                        self.stored.push(Arc::clone(&target));
+                        self.stored.push(Handle::clone(&target));
                     }
                     if let Some((stored_on, several)) = &mut self.one_to_one {
                         // The first row (by the relation's order) was kept.

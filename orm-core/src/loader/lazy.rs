@@ -1,7 +1,7 @@
 //! Loads on access: `select` (one object), `bulk` (every similar object in
 //! the session), and the refusals `raise` and `noload`.
 
-use std::sync::Arc;
+use crate::Handle;
 
 use super::{Cascade, Entity, LoadPlan, Parents};
 use crate::engine::Engine;
@@ -42,7 +42,7 @@ pub(crate) fn load<P: Entity, T: Entity, F: Loadable<T>>(
             // The map hands objects out in hash order; in address order
             // (about the order they were loaded) the walk below stays
             // cache-friendly.
-            live.sort_unstable_by_key(|p| Arc::as_ptr(p) as usize);
+            live.sort_unstable_by_key(|p| Handle::as_ptr(p) as usize);
             let mut parents: Vec<&P> = live
                 .iter()
                 .map(|p| p.as_ref())

@@ -12,8 +12,8 @@ mod plan;
 mod save;
 mod selectin;
 
+use crate::Handle;
 use std::borrow::Cow;
-use std::sync::Arc;
 
 pub(crate) use dynamic::condition as dynamic_condition;
 pub(crate) use explain::explain_root;
@@ -46,7 +46,7 @@ use crate::{Result, Row, Value};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an entity",
     label = "not an entity",
-    note = "an entity is a struct with #[derive(Entity)]; a reference to one, or the handle `Arc<E>` a session returns, is not itself an entity",
+    note = "an entity is a struct with #[derive(Entity)]; a reference to one, or the handle `Handle<E>` a session returns, is not itself an entity",
     note = "where an entity is taken by value, pass the one a handle points to: `(*handle).clone()`, changed as needed"
 )]
 pub trait Entity: Record {
@@ -87,14 +87,14 @@ pub trait ErasedRelation<P: Entity>: RelationCell<P> {
     ) -> Result<Option<Box<dyn Step + 'a>>>;
     /// Fills a many-to-one from the identity map only, sending no SQL.
     #[doc(hidden)]
-    fn fill_from_map(&self, identity: &IdentityMap, parents: &[Arc<P>]);
+    fn fill_from_map(&self, identity: &IdentityMap, parents: &[Handle<P>]);
     /// Records a per-query strategy on parents not loaded yet, with what
     /// narrows their load and the options below it.
     #[doc(hidden)]
     fn mark(
         &self,
         lazy_options: &mut LazyOptions,
-        parents: &[Arc<P>],
+        parents: &[Handle<P>],
         strategy: Strategy,
         narrowing: &Narrowing,
         options: &[OptionNode],
@@ -144,13 +144,13 @@ impl<P: Entity, T: Entity, F: RelationField<T>> ErasedRelation<P> for Relation<P
     ) -> Result<Option<Box<dyn Step + 'a>>> {
         Relation::plan_load(self, cx, parents, options, narrowing, cascade)
     }
-    fn fill_from_map(&self, identity: &IdentityMap, parents: &[Arc<P>]) {
+    fn fill_from_map(&self, identity: &IdentityMap, parents: &[Handle<P>]) {
         self.fill_many_to_one_from_map(identity, parents)
     }
     fn mark(
         &self,
         lazy_options: &mut LazyOptions,
-        parents: &[Arc<P>],
+        parents: &[Handle<P>],
         strategy: Strategy,
         narrowing: &Narrowing,
         options: &[OptionNode],
@@ -197,7 +197,12 @@ impl<P: Entity, T: Entity, F: RelationField<T>> ErasedRelation<P> for Relation<P
 #[doc(hidden)]
 pub trait JoinState<P: Entity> {
     /// Reads this relation's columns of `row`, whose parent object is `parent`.
-    fn on_row(&mut self, identity: &mut IdentityMap, row: &dyn Row, parent: &Arc<P>) -> Result<()>;
+    fn on_row(
+        &mut self,
+        identity: &mut IdentityMap,
+        row: &dyn Row,
+        parent: &Handle<P>,
+    ) -> Result<()>;
     /// Stores what was gathered on the parents and queues the targets.
     fn finish(self: Box<Self>, cascade: &mut Cascade);
     /// Adds to `sketch` this joined relation (whose rows come in the
@@ -285,7 +290,7 @@ pub(crate) fn load_roots<E: Entity>(
     statement: RootStatement,
     params: Vec<Value>,
     options: &[OptionNode],
-) -> Result<Vec<Arc<E>>> {
+) -> Result<Vec<Handle<E>>> {
     let mut plan = RootPlan::<E>::new(engine.dialect, statement, params, options);
     engine.run_plan(&mut plan)?;
     Ok(plan.into_objects())

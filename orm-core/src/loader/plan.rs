@@ -9,6 +9,8 @@ use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+use crate::Handle;
+
 use super::{find_option, Entity, JoinLevel, JoinState};
 use crate::engine::{IdentityMap, Plan, PlanContext, Statement};
 use crate::hash::FastSet;
@@ -24,7 +26,7 @@ pub enum Parents<'a, P> {
     /// Objects the caller holds for the length of the load.
     Borrowed(Vec<&'a P>),
     /// Objects of a level of the load.
-    Shared(Arc<Vec<Arc<P>>>),
+    Shared(Arc<Vec<Handle<P>>>),
 }
 
 impl<P> Parents<'_, P> {
@@ -129,7 +131,7 @@ pub(crate) fn may_run_beside(
 /// Objects of `T` just loaded: `options` are the per-query options for their
 /// relations, `came_from` the relation that reached them.
 pub(crate) struct Pending<T: Entity> {
-    objects: Arc<Vec<Arc<T>>>,
+    objects: Arc<Vec<Handle<T>>>,
     options: Vec<OptionNode>,
     came_from: Option<&'static RelationMeta>,
     deferred: Vec<&'static str>,
@@ -139,7 +141,7 @@ pub(crate) struct Pending<T: Entity> {
 
 impl<T: Entity> Pending<T> {
     pub(crate) fn new(
-        objects: Vec<Arc<T>>,
+        objects: Vec<Handle<T>>,
         options: &[OptionNode],
         came_from: Option<&'static RelationMeta>,
         deferred: Vec<&'static str>,
@@ -148,7 +150,7 @@ impl<T: Entity> Pending<T> {
     }
 
     fn shared(
-        objects: Arc<Vec<Arc<T>>>,
+        objects: Arc<Vec<Handle<T>>>,
         options: &[OptionNode],
         came_from: Option<&'static RelationMeta>,
         deferred: Vec<&'static str>,
@@ -503,7 +505,7 @@ impl Plan for LoadPlan<'_> {
 /// registered; joined rows repeat a root on consecutive rows, so the last
 /// one is kept at hand.
 pub(crate) struct RowObjects<T: Entity> {
-    previous: Option<(T::Key, Arc<T>)>,
+    previous: Option<(T::Key, Handle<T>)>,
 }
 
 impl<T: Entity> Default for RowObjects<T> {
@@ -525,7 +527,7 @@ impl<T: Entity> RowObjects<T> {
         identity: &mut IdentityMap,
         row: &dyn Row,
         joins: &mut [Box<dyn JoinState<T>>],
-    ) -> Result<Arc<T>> {
+    ) -> Result<Handle<T>> {
         let key = T::key_from_row(row, 0)?;
         if joins.is_empty() {
             return identity
@@ -541,7 +543,7 @@ impl<T: Entity> RowObjects<T> {
         for join in joins.iter_mut() {
             join.on_row(identity, row, &object)?;
         }
-        self.previous = Some((key, Arc::clone(&object)));
+        self.previous = Some((key, Handle::clone(&object)));
         Ok(object)
     }
 }
@@ -562,13 +564,13 @@ pub(crate) struct RootPlan<E: Entity> {
     statement: Option<Statement>,
     /// Its rows' objects and joins, until they are all in.
     rows: Option<RootRows<E>>,
-    objects: Arc<Vec<Arc<E>>>,
+    objects: Arc<Vec<Handle<E>>>,
     options: Vec<OptionNode>,
     rest: LoadPlan<'static>,
 }
 
 struct RootRows<E: Entity> {
-    objects: Vec<Arc<E>>,
+    objects: Vec<Handle<E>>,
     row_objects: RowObjects<E>,
     joins: Vec<Box<dyn JoinState<E>>>,
     deferred: Vec<&'static str>,
@@ -603,7 +605,7 @@ impl<E: Entity> RootPlan<E> {
     }
 
     /// The root objects, in the statement's order, once the plan ran.
-    pub(crate) fn into_objects(self) -> Vec<Arc<E>> {
+    pub(crate) fn into_objects(self) -> Vec<Handle<E>> {
         let RootPlan { objects, rest, .. } = self;
         // The levels that shared the list are gone with the plan.
         drop(rest);

@@ -25,6 +25,8 @@ use std::any::Any;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
+use crate::Handle;
+
 use super::Entity;
 use crate::engine::{IdentityMap, Plan, PlanContext, Statement};
 use crate::relation::{Link, Relation, RelationField, FILL};
@@ -35,7 +37,8 @@ use crate::sql::{
 use crate::value::ValuesRow;
 use crate::{EntityMeta, Error, Result, Row, SqlType, Value, ValueRef};
 
-/// A saved object, its type erased until it is stored or registered.
+/// A saved object, its type erased until it is stored or registered: an
+/// `Arc` around its `Handle`.
 type Built = Arc<dyn Any + Send + Sync>;
 
 /// The key a foreign key or an association row takes.
@@ -124,7 +127,7 @@ fn read_relations<T: Entity>(
     node: usize,
     graph: &mut GraphWrite<'_>,
 ) -> Result<()> {
-    if let Some(object) = object.downcast_ref::<T>() {
+    if let Some(object) = object.downcast_ref::<Handle<T>>() {
         for relation in T::relations() {
             relation.add_writes(object, node, graph)?;
         }
@@ -137,7 +140,7 @@ impl<'a> GraphWrite<'a> {
     /// reach, breadth first: rows are written in the order of the fields
     /// and lists, level by level (a graph of any depth reads without
     /// recursion).
-    pub(crate) fn of<E: Entity>(identity: &'a IdentityMap, root: &Arc<E>) -> Result<Self> {
+    pub(crate) fn of<E: Entity>(identity: &'a IdentityMap, root: &Handle<E>) -> Result<Self> {
         let mut graph = GraphWrite {
             identity,
             nodes: Vec::new(),
@@ -154,8 +157,8 @@ impl<'a> GraphWrite<'a> {
     }
 
     /// Adds a new object, its relations to read; its node.
-    fn add<T: Entity>(&mut self, object: &Arc<T>) -> usize {
-        let address = Arc::as_ptr(object) as *const () as usize;
+    fn add<T: Entity>(&mut self, object: &Handle<T>) -> usize {
+        let address = Handle::as_ptr(object) as *const () as usize;
         if let Some(&node) = self.seen.get(&address) {
             return node;
         }
@@ -169,15 +172,23 @@ impl<'a> GraphWrite<'a> {
         };
         let node = self.push::<T>(write, values);
         self.seen.insert(address, node);
-        self.unread
-            .push_back((Arc::clone(object) as Built, node, read_relations::<T>));
+        self.unread.push_back((
+            Arc::new(Handle::clone(object)) as Built,
+            node,
+            read_relations::<T>,
+        ));
         node
     }
 
     /// Adds an object the session holds, moved to the parent at `node` by
     /// its foreign-key columns `columns`.
-    fn moved<T: Entity>(&mut self, object: &Arc<T>, columns: Vec<usize>, parent: usize) -> usize {
-        let address = Arc::as_ptr(object) as *const () as usize;
+    fn moved<T: Entity>(
+        &mut self,
+        object: &Handle<T>,
+        columns: Vec<usize>,
+        parent: usize,
+    ) -> usize {
+        let address = Handle::as_ptr(object) as *const () as usize;
         let node = match self.seen.get(&address) {
             Some(&node) => node,
             None => {
@@ -220,7 +231,7 @@ pub(crate) fn add_relation_writes<P: Entity, T: Entity, F: RelationField<T>>(
         return Ok(());
     }
     let mut held = Vec::new();
-    field.each_target(FILL, &mut |target| held.push(Arc::clone(target)));
+    field.each_target(FILL, &mut |target| held.push(Handle::clone(target)));
     let meta = relation.meta;
     if held.is_empty() && matches!(relation.link, Link::ManyToOne { .. }) {
         // Loaded as absent: the foreign key is NULL, where it can be.
@@ -276,7 +287,7 @@ pub(crate) fn add_relation_writes<P: Entity, T: Entity, F: RelationField<T>>(
         };
         targets.push(match target_key {
             KeyOf::Node(target) => Target::Node(target),
-            _ => Target::Held(object as Built),
+            _ => Target::Held(Arc::new(object) as Built),
         });
     }
     graph.edges.push(Edge {
@@ -301,12 +312,12 @@ fn positions(meta: &EntityMeta, names: &[&str]) -> Result<Vec<usize>> {
 }
 
 fn build<T: Entity>(values: &[Value]) -> Result<Built> {
-    Ok(Arc::new(T::from_row(&ValuesRow(values), 0)?))
+    Ok(Arc::new(Handle::new(T::from_row(&ValuesRow(values), 0)?)))
 }
 
 fn register<T: Entity>(identity: &mut IdentityMap, built: &Built) {
-    if let Ok(object) = Arc::clone(built).downcast::<T>() {
-        identity.register_write(&object);
+    if let Some(object) = built.downcast_ref::<Handle<T>>() {
+        identity.register_write(object);
     }
 }
 
@@ -315,10 +326,10 @@ fn store<P: Entity, T: Entity, F: RelationField<T>>(
     parent: &Built,
     targets: Vec<Built>,
 ) {
-    if let Some(parent) = parent.downcast_ref::<P>() {
+    if let Some(parent) = parent.downcast_ref::<Handle<P>>() {
         let targets = targets
-            .into_iter()
-            .filter_map(|target| target.downcast::<T>().ok())
+            .iter()
+            .filter_map(|target| target.downcast_ref::<Handle<T>>().cloned())
             .collect();
         relation.field(parent).store(FILL, targets);
     }
@@ -687,11 +698,11 @@ impl Saved {
     /// rows that point at a parent are registered before it, so that a
     /// parent's collection, already holding its saved children, is not
     /// taken for one a write changed.
-    pub(crate) fn register<E: Entity>(self, identity: &mut IdentityMap) -> Option<Arc<E>> {
+    pub(crate) fn register<E: Entity>(self, identity: &mut IdentityMap) -> Option<Handle<E>> {
         for (register, object) in self.objects.iter().rev() {
             register(identity, object);
         }
         let (_, root) = self.objects.into_iter().next()?;
-        root.downcast::<E>().ok()
+        root.downcast_ref::<Handle<E>>().cloned()
     }
 }

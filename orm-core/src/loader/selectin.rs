@@ -3,7 +3,7 @@
 //! object. Keys are de-duplicated, sorted and sent in chunks; rows are
 //! grouped as they stream in.
 
-use std::sync::Arc;
+use crate::Handle;
 
 use super::{build_joins, Cascade, Entity, JoinLevel, Parents, Pending, RowObjects, Step};
 use crate::engine::{IdentityMap, PlanContext, Statement};
@@ -22,7 +22,7 @@ const SCAN_LIMIT: usize = 16;
 /// The targets gathered for one owner, each once: a duplicated association
 /// row, or a joined collection of the target, repeats a target's row.
 pub(crate) struct Group<T: Entity> {
-    pub(crate) targets: Vec<Arc<T>>,
+    pub(crate) targets: Vec<Handle<T>>,
     // Boxed: most groups never need it, and every group is kept until the
     // load ends.
     index: Option<Box<FastSet<T::Key>>>,
@@ -39,16 +39,16 @@ impl<T: Entity> Default for Group<T> {
 
 impl<T: Entity> Group<T> {
     /// Adds `target` unless the group has it; true when added.
-    pub(crate) fn add(&mut self, target: &Arc<T>) -> bool {
+    pub(crate) fn add(&mut self, target: &Handle<T>) -> bool {
         if self.index.is_none() && self.targets.len() >= SCAN_LIMIT {
             self.index = Some(Box::new(self.targets.iter().map(|t| t.key()).collect()));
         }
         let new = match &mut self.index {
             Some(index) => index.insert(target.key()),
-            None => !self.targets.iter().any(|t| Arc::ptr_eq(t, target)),
+            None => !self.targets.iter().any(|t| Handle::ptr_eq(t, target)),
         };
         if new {
-            self.targets.push(Arc::clone(target));
+            self.targets.push(Handle::clone(target));
         }
         new
     }
@@ -190,14 +190,14 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
         parents: &Parents<'_, P>,
         options: &[OptionNode],
         cascade: &mut Cascade,
-    ) -> Vec<Arc<T>> {
+    ) -> Vec<Handle<T>> {
         let mut targets = Vec::new();
         if options.is_empty() {
             return targets;
         }
         for parent in parents.iter() {
             self.field(parent)
-                .each_target(FILL, &mut |target| targets.push(Arc::clone(target)));
+                .each_target(FILL, &mut |target| targets.push(Handle::clone(target)));
         }
         if options.iter().any(|o| o.repeated) {
             for parent in parents.iter() {
@@ -211,7 +211,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
     /// Fills a many-to-one from the identity map alone: the way back along a
     /// path that just loaded the targets. Objects whose target is not in the
     /// map stay unloaded.
-    pub(crate) fn fill_many_to_one_from_map(&self, identity: &IdentityMap, parents: &[Arc<P>]) {
+    pub(crate) fn fill_many_to_one_from_map(&self, identity: &IdentityMap, parents: &[Handle<P>]) {
         let Link::ManyToOne { foreign_key } = self.link else {
             return;
         };
@@ -237,7 +237,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Relation<P, T, F> {
 /// What an `IN` step does with each fetched target (and, for many-to-many,
 /// the owner key read from the association table), and once all are in.
 trait Gather<P: Entity, T: Entity> {
-    fn target(&mut self, target: Arc<T>, owner: Option<P::Key>);
+    fn target(&mut self, target: Handle<T>, owner: Option<P::Key>);
     fn finish(
         self,
         options: &[OptionNode],
@@ -381,13 +381,13 @@ struct Collections<'a, P: Entity, T: Entity, F> {
     pending: Vec<usize>,
     groups: FastMap<P::Key, Group<T>>,
     cascades: bool,
-    targets: Vec<Arc<T>>,
+    targets: Vec<Handle<T>>,
     /// Whether a per-parent limit loads only part of each collection.
     partial: bool,
 }
 
 impl<P: Entity, T: Entity, F: RelationField<T>> Gather<P, T> for Collections<'_, P, T, F> {
-    fn target(&mut self, target: Arc<T>, owner: Option<P::Key>) {
+    fn target(&mut self, target: Handle<T>, owner: Option<P::Key>) {
         let owner = match (self.relation.link, owner) {
             (_, Some(owner)) => owner,
             (Link::Remote { foreign_key, .. }, None) => match foreign_key(&target) {
@@ -441,12 +441,12 @@ struct ManyToOne<'a, P: Entity, T: Entity, F> {
     by_key: FastMap<T::Key, Target<T>>,
     cascades: bool,
     /// Targets of parents loaded before, for the options below.
-    already: Vec<Arc<T>>,
+    already: Vec<Handle<T>>,
 }
 
 impl<P: Entity, T: Entity, F> ManyToOne<'_, P, T, F> {
     /// The targets for the next level (none when it has nothing to load).
-    fn targets(self) -> Vec<Arc<T>> {
+    fn targets(self) -> Vec<Handle<T>> {
         let mut targets = self.already;
         if self.cascades {
             targets.extend(self.by_key.into_values().filter_map(|e| e.found));
@@ -456,7 +456,7 @@ impl<P: Entity, T: Entity, F> ManyToOne<'_, P, T, F> {
 }
 
 impl<P: Entity, T: Entity, F: RelationField<T>> Gather<P, T> for ManyToOne<'_, P, T, F> {
-    fn target(&mut self, target: Arc<T>, _owner: Option<P::Key>) {
+    fn target(&mut self, target: Handle<T>, _owner: Option<P::Key>) {
         if let Some(entry) = self.by_key.get_mut(&target.key()) {
             entry.found.get_or_insert(target);
         }
@@ -486,7 +486,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> Gather<P, T> for ManyToOne<'_, P
                 Some(target) => {
                     relation
                         .field(parent)
-                        .store_one(FILL, Some(Arc::clone(target)));
+                        .store_one(FILL, Some(Handle::clone(target)));
                 }
                 // A dangling nullable key reads as absent.
                 None if relation.meta.optional => {
@@ -518,7 +518,7 @@ struct Target<T> {
     /// Found in the identity map before any statement (and stored on the
     /// parents then); otherwise what the statement found, if anything.
     from_map: bool,
-    found: Option<Arc<T>>,
+    found: Option<Handle<T>>,
 }
 
 /// Keys de-duplicated and sorted, so the SQL and its parameters are

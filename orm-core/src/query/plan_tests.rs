@@ -2,7 +2,7 @@
 //! from memory. No database and no backend are involved, so whatever
 //! drives a plan (the sync driver, an async one) gets exactly this.
 
-use std::sync::Arc;
+use crate::Handle;
 
 use orm_derive::Entity;
 
@@ -138,7 +138,7 @@ fn a_selectin_load_yields_its_statements_and_builds_the_graph_from_rows() {
     assert!(titles(&authors[2]).is_empty());
     let alpha = &authors[0].books.get().unwrap()[0];
     let back = alpha.author.get().unwrap().expect("filled from the map");
-    assert!(Arc::ptr_eq(&back, &authors[0]));
+    assert!(Handle::ptr_eq(&back, &authors[0]));
 
     // Without the option the mapping's default (select) sends nothing more.
     let (statement, params) = query.root_statement(dialect, None);
@@ -200,7 +200,7 @@ fn a_many_to_one_step_sends_only_the_keys_missing_from_the_map() {
         books[0].author.get().unwrap().unwrap(),
         books[2].author.get().unwrap().unwrap(),
     );
-    assert!(Arc::ptr_eq(&first, &third), "one row, one object");
+    assert!(Handle::ptr_eq(&first, &third), "one row, one object");
 }
 
 #[test]

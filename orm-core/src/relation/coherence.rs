@@ -9,8 +9,8 @@
 //! Fixing keeps relations readable without a session, in other threads
 //! too; readers keep the snapshot they already took.
 
+use crate::Handle;
 use std::any::TypeId;
-use std::sync::Arc;
 
 use super::{Link, Relation, RelationField, FILL};
 use crate::schema::{Linked, Record, Written};
@@ -28,7 +28,7 @@ impl<P: Record, T: Record, F: RelationField<T>> Relation<P, T, F> {
         if !field.is_loaded() {
             return;
         }
-        let row = written.row.and_then(|r| r.downcast_ref::<Arc<T>>());
+        let row = written.row.and_then(|r| r.downcast_ref::<Handle<T>>());
         let is_row = &mut |target: &T| target.key() == *key;
         let ordered = !self.meta.order_by.is_empty();
         let belongs = |row: &T| match self.link {
@@ -48,7 +48,7 @@ impl<P: Record, T: Record, F: RelationField<T>> Relation<P, T, F> {
                 } else if ordered && !self.meta.kind.is_to_one() {
                     field.clear(FILL);
                 } else {
-                    field.replace(FILL, is_row, Some(Arc::clone(row)));
+                    field.replace(FILL, is_row, Some(Handle::clone(row)));
                 }
             }
             // A row that now points at this parent joins its collection.
@@ -56,7 +56,7 @@ impl<P: Record, T: Record, F: RelationField<T>> Relation<P, T, F> {
                 if ordered {
                     field.clear(FILL);
                 } else {
-                    field.append(FILL, Arc::clone(row));
+                    field.append(FILL, Handle::clone(row));
                 }
             }
             Some(_) => {}
@@ -83,11 +83,15 @@ impl<P: Record, T: Record, F: RelationField<T>> Relation<P, T, F> {
             return;
         }
         let is_other = &mut |target: &T| target.key() == *key;
-        let other = linked.other_object.and_then(|o| o.downcast_ref::<Arc<T>>());
+        let other = linked
+            .other_object
+            .and_then(|o| o.downcast_ref::<Handle<T>>());
         match other {
             _ if !linked.added => field.replace(FILL, is_other, None),
             Some(_) if field.holds(FILL, is_other) => {}
-            Some(other) if self.meta.order_by.is_empty() => field.append(FILL, Arc::clone(other)),
+            Some(other) if self.meta.order_by.is_empty() => {
+                field.append(FILL, Handle::clone(other))
+            }
             _ => field.clear(FILL),
         }
     }

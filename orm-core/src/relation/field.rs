@@ -7,6 +7,8 @@ use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
 use std::sync::Arc;
 
+use crate::Handle;
+
 use crate::schema::{Record, RelationMeta, Strategy};
 use crate::Error;
 
@@ -123,8 +125,8 @@ trait Packed: Clone {
 }
 
 /// A to-one's value: the target or its absence (`None` also when unloaded).
-impl<T> Packed for Option<Arc<T>> {
-    type Raw = Option<Arc<T>>;
+impl<T> Packed for Option<Handle<T>> {
+    type Raw = Option<Handle<T>>;
     fn empty() -> Self::Raw {
         None
     }
@@ -140,8 +142,8 @@ impl<T> Packed for Option<Arc<T>> {
 }
 
 /// A collection's value: the shared list (`None` only when unloaded).
-impl<T> Packed for Arc<[Arc<T>]> {
-    type Raw = Option<Arc<[Arc<T>]>>;
+impl<T> Packed for Arc<[Handle<T>]> {
+    type Raw = Option<Arc<[Handle<T>]>>;
     fn empty() -> Self::Raw {
         None
     }
@@ -162,7 +164,7 @@ impl<T> Packed for Arc<[Arc<T>]> {
 ///
 /// It is a `Mutex<Option<V>>` in the space of a `V`: the lock and the
 /// "loaded" flag are two bits of the slot's state byte, which sits in the
-/// slot's padding. A `Mutex<Option<Option<Arc<T>>>>` beside the slot made a
+/// slot's padding. A `Mutex<Option<Option<Handle<T>>>>` beside the slot made a
 /// `One` 40 bytes and a `Many` 40; this makes them 24 and 32. Critical
 /// sections only move or clone an `Arc` (nothing is dropped and no caller
 /// code runs while the lock is held, except the short tests of `holds`-like
@@ -345,12 +347,12 @@ impl<V: Packed> LoadedCell<V> {
 /// one-to-one (the foreign key is on the target). Absent when the key is
 /// NULL or no target row exists.
 pub struct One<T: 'static> {
-    loaded: LoadedCell<Option<Arc<T>>>,
+    loaded: LoadedCell<Option<Handle<T>>>,
 }
 
 /// A to-many relationship: one-to-many or many-to-many.
 pub struct Many<T: 'static> {
-    loaded: LoadedCell<Arc<[Arc<T>]>>,
+    loaded: LoadedCell<Arc<[Handle<T>]>>,
 }
 
 /// Constructors and state shared by the loadable field types.
@@ -401,7 +403,7 @@ pub struct Dynamic<T> {
 
 impl<T: 'static> One<T> {
     /// A relation already holding `target`, for objects built by hand.
-    pub fn loaded(target: Option<Arc<T>>) -> Self {
+    pub fn loaded(target: Option<Handle<T>>) -> Self {
         let one = One::new();
         one.set(target);
         one
@@ -411,7 +413,7 @@ impl<T: 'static> One<T> {
     /// absent or the relation is `noload`; an error when it is not loaded or
     /// refused. The handle returned stays valid whatever the session does
     /// to the relation afterwards.
-    pub fn get(&self) -> crate::Result<Option<Arc<T>>>
+    pub fn get(&self) -> crate::Result<Option<Handle<T>>>
     where
         T: Record,
     {
@@ -424,14 +426,14 @@ impl<T: 'static> One<T> {
         }
     }
 
-    pub(crate) fn set(&self, target: Option<Arc<T>>) -> bool {
+    pub(crate) fn set(&self, target: Option<Handle<T>>) -> bool {
         self.loaded.set_if_empty(target)
     }
 }
 
 impl<T: 'static> Many<T> {
     /// A relation already holding `targets`, for objects built by hand.
-    pub fn loaded(targets: Vec<Arc<T>>) -> Self {
+    pub fn loaded(targets: Vec<Handle<T>>) -> Self {
         let many = Many::new();
         many.set(targets);
         many
@@ -441,7 +443,7 @@ impl<T: 'static> Many<T> {
     /// error when not loaded or refused. The list returned is a shared
     /// snapshot: it stays as it was read whatever the session does to the
     /// relation afterwards.
-    pub fn get(&self) -> crate::Result<Arc<[Arc<T>]>>
+    pub fn get(&self) -> crate::Result<Arc<[Handle<T>]>>
     where
         T: Record,
     {
@@ -454,7 +456,7 @@ impl<T: 'static> Many<T> {
         }
     }
 
-    pub(crate) fn set(&self, targets: Vec<Arc<T>>) -> bool {
+    pub(crate) fn set(&self, targets: Vec<Handle<T>>) -> bool {
         self.loaded.set_if_empty(Arc::from(targets))
     }
 }
@@ -513,7 +515,7 @@ impl<T: 'static> Drop for One<T> {
         // them when many objects share a target) only give up a count and
         // need no depth bookkeeping.
         if let Some(Some(target)) = self.loaded.take_owned() {
-            if let Some(target) = Arc::into_inner(target) {
+            if let Some(target) = Handle::into_inner(target) {
                 drop_flat(target);
             }
         }
@@ -599,9 +601,8 @@ impl<T> fmt::Debug for Dynamic<T> {
 /// even through a `RelationField` bound), and a loaded state cannot be
 /// forged.
 pub(crate) mod sealed {
-    use std::sync::Arc;
-
     use crate::schema::Strategy;
+    use crate::Handle;
 
     /// Proof that the caller is this crate.
     pub struct Token(pub(crate) ());
@@ -609,15 +610,15 @@ pub(crate) mod sealed {
     pub trait Fill<T> {
         /// Stores loaded targets (a to-one keeps the first); false if
         /// already set.
-        fn store(&self, token: Token, targets: Vec<Arc<T>>) -> bool;
+        fn store(&self, token: Token, targets: Vec<Handle<T>>) -> bool;
         /// Stores a to-one result without building a list; false if
         /// already set.
-        fn store_one(&self, token: Token, target: Option<Arc<T>>) -> bool {
+        fn store_one(&self, token: Token, target: Option<Handle<T>>) -> bool {
             self.store(token, target.into_iter().collect())
         }
         /// Stores part of the relation (a per-parent limit), replacing
         /// another part but not the whole; false if the whole is there.
-        fn store_partial(&self, token: Token, targets: Vec<Arc<T>>) -> bool {
+        fn store_partial(&self, token: Token, targets: Vec<Handle<T>>) -> bool {
             self.store(token, targets)
         }
         /// Whether the whole relation is loaded (not only part of it).
@@ -632,14 +633,14 @@ pub(crate) mod sealed {
         fn holds(&self, token: Token, test: &mut dyn FnMut(&T) -> bool) -> bool;
         /// Hands each target of a loaded relation to `each` (nothing when
         /// unloaded), for options that go on below it.
-        fn each_target(&self, token: Token, each: &mut dyn FnMut(&Arc<T>));
+        fn each_target(&self, token: Token, each: &mut dyn FnMut(&Handle<T>));
         /// In a loaded relation, puts `with` in place of each target for
         /// which `test` holds; `None` takes them out (a `One` becomes
         /// unloaded).
-        fn replace(&self, token: Token, test: &mut dyn FnMut(&T) -> bool, with: Option<Arc<T>>);
+        fn replace(&self, token: Token, test: &mut dyn FnMut(&T) -> bool, with: Option<Handle<T>>);
         /// Adds `target` to a loaded collection (a loaded `One` becomes
         /// unloaded: which row it holds now is the database's answer).
-        fn append(&self, token: Token, target: Arc<T>);
+        fn append(&self, token: Token, target: Handle<T>);
         /// Reports each target held, by address, and whether the list
         /// holding it is shared with a reader (for the cycle collector).
         fn visit(&self, token: Token, edge: &mut dyn FnMut(usize, bool));
@@ -660,8 +661,8 @@ pub(crate) const FILL: sealed::Token = sealed::Token(());
 /// [`One`] and [`Many`] (and trivially by [`Dynamic`]). Sealed: only the
 /// loaders fill a relation.
 pub trait RelationField<T>: sealed::Fill<T> + Send + Sync + 'static {
-    /// What reading a loaded relation gives: `Option<Arc<T>>` for a `One`,
-    /// a shared list `Arc<[Arc<T>]>` for a `Many`; it crosses threads, as
+    /// What reading a loaded relation gives: `Option<Handle<T>>` for a `One`,
+    /// a shared list `Arc<[Handle<T>]>` for a `Many`; it crosses threads, as
     /// the async session's answers do.
     type Loaded: Send + 'static;
     /// Whether loaded.
@@ -676,10 +677,10 @@ pub trait RelationField<T>: sealed::Fill<T> + Send + Sync + 'static {
 }
 
 impl<T: Send + Sync + 'static> Fill<T> for One<T> {
-    fn store(&self, _: sealed::Token, targets: Vec<Arc<T>>) -> bool {
+    fn store(&self, _: sealed::Token, targets: Vec<Handle<T>>) -> bool {
         self.set(targets.into_iter().next())
     }
-    fn store_one(&self, _: sealed::Token, target: Option<Arc<T>>) -> bool {
+    fn store_one(&self, _: sealed::Token, target: Option<Handle<T>>) -> bool {
         self.set(target)
     }
     fn is_whole(&self, _: sealed::Token) -> bool {
@@ -694,12 +695,12 @@ impl<T: Send + Sync + 'static> Fill<T> for One<T> {
     fn holds(&self, _: sealed::Token, test: &mut dyn FnMut(&T) -> bool) -> bool {
         matches!(self.loaded.get(), Some(Some(target)) if test(&target))
     }
-    fn each_target(&self, _: sealed::Token, each: &mut dyn FnMut(&Arc<T>)) {
+    fn each_target(&self, _: sealed::Token, each: &mut dyn FnMut(&Handle<T>)) {
         if let Some(Some(target)) = self.loaded.get() {
             each(&target);
         }
     }
-    fn replace(&self, _: sealed::Token, test: &mut dyn FnMut(&T) -> bool, with: Option<Arc<T>>) {
+    fn replace(&self, _: sealed::Token, test: &mut dyn FnMut(&T) -> bool, with: Option<Handle<T>>) {
         let mut guard = self.loaded.lock();
         let hit = guard.loaded && matches!(guard.raw(), Some(target) if test(target));
         let old = match (hit, with) {
@@ -710,13 +711,13 @@ impl<T: Send + Sync + 'static> Fill<T> for One<T> {
         drop(guard);
         drop(old);
     }
-    fn append(&self, _: sealed::Token, _target: Arc<T>) {
+    fn append(&self, _: sealed::Token, _target: Handle<T>) {
         drop(self.loaded.clear());
     }
     fn visit(&self, _: sealed::Token, edge: &mut dyn FnMut(usize, bool)) {
         let guard = self.loaded.lock();
         if let (true, Some(target)) = (guard.loaded, guard.raw()) {
-            edge(Arc::as_ptr(target) as usize, false);
+            edge(Handle::as_ptr(target) as usize, false);
         }
     }
     fn owner(&self, _: sealed::Token) -> Option<u32> {
@@ -728,11 +729,11 @@ impl<T: Send + Sync + 'static> Fill<T> for One<T> {
 }
 
 impl<T: Send + Sync + 'static> RelationField<T> for One<T> {
-    type Loaded = Option<Arc<T>>;
+    type Loaded = Option<Handle<T>>;
     fn is_loaded(&self) -> bool {
         One::is_loaded(self)
     }
-    fn read(&self) -> crate::Result<Option<Arc<T>>>
+    fn read(&self) -> crate::Result<Option<Handle<T>>>
     where
         T: Record,
     {
@@ -744,10 +745,10 @@ impl<T: Send + Sync + 'static> RelationField<T> for One<T> {
 }
 
 impl<T: Send + Sync + 'static> Fill<T> for Many<T> {
-    fn store(&self, _: sealed::Token, targets: Vec<Arc<T>>) -> bool {
+    fn store(&self, _: sealed::Token, targets: Vec<Handle<T>>) -> bool {
         self.set(targets)
     }
-    fn store_partial(&self, _: sealed::Token, targets: Vec<Arc<T>>) -> bool {
+    fn store_partial(&self, _: sealed::Token, targets: Vec<Handle<T>>) -> bool {
         self.loaded.set_unless_whole(Arc::from(targets), true)
     }
     fn is_whole(&self, _: sealed::Token) -> bool {
@@ -764,25 +765,25 @@ impl<T: Send + Sync + 'static> Fill<T> for Many<T> {
             .get()
             .is_some_and(|targets| targets.iter().any(|t| test(t)))
     }
-    fn each_target(&self, _: sealed::Token, each: &mut dyn FnMut(&Arc<T>)) {
+    fn each_target(&self, _: sealed::Token, each: &mut dyn FnMut(&Handle<T>)) {
         if let Some(targets) = self.loaded.get() {
             targets.iter().for_each(each);
         }
     }
-    fn replace(&self, _: sealed::Token, test: &mut dyn FnMut(&T) -> bool, with: Option<Arc<T>>) {
+    fn replace(&self, _: sealed::Token, test: &mut dyn FnMut(&T) -> bool, with: Option<Handle<T>>) {
         let mut guard = self.loaded.lock();
         let mut old = None;
         if guard.partial {
             // Which rows a per-parent limit keeps is the database's answer.
             old = guard.take();
         } else if let Some(targets) = guard.raw() {
-            let patched: Vec<Arc<T>> = targets
+            let patched: Vec<Handle<T>> = targets
                 .iter()
                 .filter_map(|t| {
                     if test(t) {
                         with.clone()
                     } else {
-                        Some(Arc::clone(t))
+                        Some(Handle::clone(t))
                     }
                 })
                 .collect();
@@ -791,7 +792,7 @@ impl<T: Send + Sync + 'static> Fill<T> for Many<T> {
         drop(guard);
         drop(old);
     }
-    fn append(&self, _: sealed::Token, target: Arc<T>) {
+    fn append(&self, _: sealed::Token, target: Handle<T>) {
         let mut guard = self.loaded.lock();
         let mut old = None;
         if guard.partial {
@@ -809,7 +810,7 @@ impl<T: Send + Sync + 'static> Fill<T> for Many<T> {
         if let Some(targets) = guard.raw() {
             let shared = Arc::strong_count(targets) > 1;
             for target in targets.iter() {
-                edge(Arc::as_ptr(target) as usize, shared);
+                edge(Handle::as_ptr(target) as usize, shared);
             }
         }
     }
@@ -822,11 +823,11 @@ impl<T: Send + Sync + 'static> Fill<T> for Many<T> {
 }
 
 impl<T: Send + Sync + 'static> RelationField<T> for Many<T> {
-    type Loaded = Arc<[Arc<T>]>;
+    type Loaded = Arc<[Handle<T>]>;
     fn is_loaded(&self) -> bool {
         Many::is_loaded(self)
     }
-    fn read(&self) -> crate::Result<Arc<[Arc<T>]>>
+    fn read(&self) -> crate::Result<Arc<[Handle<T>]>>
     where
         T: Record,
     {
@@ -838,7 +839,7 @@ impl<T: Send + Sync + 'static> RelationField<T> for Many<T> {
 }
 
 impl<T: Send + Sync + 'static> Fill<T> for Dynamic<T> {
-    fn store(&self, _: sealed::Token, _targets: Vec<Arc<T>>) -> bool {
+    fn store(&self, _: sealed::Token, _targets: Vec<Handle<T>>) -> bool {
         false
     }
     fn is_whole(&self, _: sealed::Token) -> bool {
@@ -846,12 +847,12 @@ impl<T: Send + Sync + 'static> Fill<T> for Dynamic<T> {
     }
     fn set_mode(&self, _: sealed::Token, _strategy: Strategy) {}
     fn clear(&self, _: sealed::Token) {}
-    fn each_target(&self, _: sealed::Token, _each: &mut dyn FnMut(&Arc<T>)) {}
+    fn each_target(&self, _: sealed::Token, _each: &mut dyn FnMut(&Handle<T>)) {}
     fn holds(&self, _: sealed::Token, _test: &mut dyn FnMut(&T) -> bool) -> bool {
         false
     }
-    fn replace(&self, _: sealed::Token, _: &mut dyn FnMut(&T) -> bool, _: Option<Arc<T>>) {}
-    fn append(&self, _: sealed::Token, _target: Arc<T>) {}
+    fn replace(&self, _: sealed::Token, _: &mut dyn FnMut(&T) -> bool, _: Option<Handle<T>>) {}
+    fn append(&self, _: sealed::Token, _target: Handle<T>) {}
     fn visit(&self, _: sealed::Token, _edge: &mut dyn FnMut(usize, bool)) {}
     fn owner(&self, _: sealed::Token) -> Option<u32> {
         None
@@ -937,7 +938,7 @@ mod tests {
     fn the_cell_is_a_lock() {
         let one: Arc<One<u64>> = Arc::new(One::new());
         assert!(!one.is_loaded());
-        assert!(one.set(Some(Arc::new(7))));
+        assert!(one.set(Some(Handle::new(7))));
         assert!(!one.set(None), "a loaded relation is not replaced");
         assert_eq!(one.loaded.get().flatten().as_deref(), Some(&7));
         let threads: Vec<_> = (0..4)
@@ -951,7 +952,7 @@ mod tests {
                             }
                             1 => drop(one.loaded.clear()),
                             _ => {
-                                one.set(Some(Arc::new(i)));
+                                one.set(Some(Handle::new(i)));
                             }
                         }
                     }
@@ -969,7 +970,7 @@ mod tests {
 
     #[test]
     fn a_many_keeps_its_list_through_clone_and_clear() {
-        let many: Many<u64> = Many::loaded(vec![Arc::new(1), Arc::new(2)]);
+        let many: Many<u64> = Many::loaded(vec![Handle::new(1), Handle::new(2)]);
         let copy = many.clone();
         assert_eq!(copy.loaded.get().map(|l| l.len()), Some(2));
         assert_eq!(many.loaded.clear().map(|l| l.len()), Some(2));

@@ -2,10 +2,10 @@
 //! decoding and its relation cells, which the identity map and the
 //! collector reach without knowing the targets' types.
 
+use crate::Handle;
 use std::any::{Any, TypeId};
 use std::fmt::Debug;
 use std::hash::Hash;
-use std::sync::Arc;
 
 use super::meta::{EntityMeta, RelationMeta};
 use crate::{Result, Row, Value};
@@ -19,7 +19,7 @@ use crate::{Result, Row, Value};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an entity",
     label = "not an entity",
-    note = "an entity is a struct with #[derive(Entity)]; a reference to one, or the handle `Arc<E>` a session returns, is not itself an entity",
+    note = "an entity is a struct with #[derive(Entity)]; a reference to one, or the handle `Handle<E>` a session returns, is not itself an entity",
     note = "where an entity is taken by value, pass the one a handle points to: `(*handle).clone()`, changed as needed"
 )]
 pub trait Record: Sized + Send + Sync + 'static {
@@ -124,7 +124,7 @@ pub struct Linked<'a> {
 }
 
 impl<'a> Written<'a> {
-    pub(crate) fn new<T: Record>(key: &'a T::Key, row: Option<&'a Arc<T>>) -> Self {
+    pub(crate) fn new<T: Record>(key: &'a T::Key, row: Option<&'a Handle<T>>) -> Self {
         Written {
             entity: TypeId::of::<T>(),
             key,

@@ -4,7 +4,7 @@
 //! as what the database holds; the session checks that every object in it
 //! is its own, so a relation can never hold another session's rows.
 
-use std::sync::Arc;
+use crate::Handle;
 
 use super::Session;
 use crate::relation::{Fill, Many, One, Relation, FILL};
@@ -18,7 +18,7 @@ impl Session {
         &mut self,
         relation: Relation<P, T, Many<T>>,
         parent: &P,
-        targets: Vec<Arc<T>>,
+        targets: Vec<Handle<T>>,
     ) -> Result<()> {
         self.check_owner(parent, false)?;
         for target in &targets {
@@ -37,7 +37,7 @@ impl Session {
         &mut self,
         relation: Relation<P, T, One<T>>,
         parent: &P,
-        target: Option<Arc<T>>,
+        target: Option<Handle<T>>,
     ) -> Result<()> {
         self.check_owner(parent, false)?;
         if let Some(target) = &target {
@@ -52,12 +52,12 @@ impl Session {
     /// Refuses an object that is not this session's: by its owner mark, or,
     /// for an entity without relations (which carries none), by being the
     /// identity map's instance for its key.
-    fn check_registered<T: Entity>(&self, object: &Arc<T>) -> Result<()> {
+    fn check_registered<T: Entity>(&self, object: &Handle<T>) -> Result<()> {
         if T::relations().iter().any(|r| r.owner_of(object).is_some()) {
             return self.check_owner(&**object, false);
         }
         match self.engine.identity.get::<T>(&object.key()) {
-            Some(held) if Arc::ptr_eq(&held, object) => Ok(()),
+            Some(held) if Handle::ptr_eq(&held, object) => Ok(()),
             _ => Err(Error::ForeignObject {
                 entity: T::META.name,
             }),

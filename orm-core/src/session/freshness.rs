@@ -1,15 +1,15 @@
 //! Freshness: expiring what the session holds so the next access reads the
 //! database again.
 //!
-//! Objects are immutable snapshots (`Arc<E>`), so nothing is re-read into a
+//! Objects are immutable snapshots (`Handle<E>`), so nothing is re-read into a
 //! handle you hold. Expiring an object makes the session forget it: the next
 //! `get` sends SQL, and the next query that returns its row builds a new
 //! instance that replaces it in the identity map. A handle you kept still
 //! reads the values (and relations) it had; read it again through the
 //! session for the current row.
 
+use crate::Handle;
 use std::any::TypeId;
-use std::sync::Arc;
 
 use super::Session;
 use crate::hash::FastSet;
@@ -35,7 +35,7 @@ impl Session {
     /// Reads the row of `object` again now and returns the new instance,
     /// which replaces it in the identity map; [`Error::NotFound`] when the
     /// row is gone (and the session forgets it).
-    pub fn refresh<E: Entity>(&mut self, object: &E) -> Result<Arc<E>> {
+    pub fn refresh<E: Entity>(&mut self, object: &E) -> Result<Handle<E>> {
         self.expire(object);
         let key = object.key();
         match self.get::<E>(key)? {

@@ -6,8 +6,8 @@
 //! update, and association rows fix or expire the collections over their
 //! table at both ends.
 
+use crate::Handle;
 use std::any::{Any, TypeId};
-use std::sync::Arc;
 
 use super::Session;
 use crate::changes::Changes;
@@ -31,7 +31,7 @@ impl Session {
         relation: Relation<P, T, F>,
         parent: &P,
         mut child: T,
-    ) -> Result<Arc<T>> {
+    ) -> Result<Handle<T>> {
         self.check_owner(parent, false)?;
         match relation.link {
             Link::Remote {
@@ -73,8 +73,8 @@ impl Session {
         &mut self,
         relation: Relation<P, T, F>,
         parent: &P,
-        child: &Arc<T>,
-    ) -> Result<Arc<T>> {
+        child: &Handle<T>,
+    ) -> Result<Handle<T>> {
         self.check_owner(parent, false)?;
         self.check_owner(child.as_ref(), true)?;
         let meta = relation.meta;
@@ -91,7 +91,7 @@ impl Session {
                 T::key_values(&child.key(), &mut params);
                 self.execute(&link_insert(meta, self.engine.dialect), &params)?;
                 self.follow_association(meta, parent, child, true);
-                Ok(Arc::clone(child))
+                Ok(Handle::clone(child))
             }
             Link::ManyToOne { .. } => Err(to_one(meta)),
         }
@@ -111,8 +111,8 @@ impl Session {
         &mut self,
         relation: Relation<P, T, F>,
         parent: &P,
-        child: &Arc<T>,
-    ) -> Result<Arc<T>> {
+        child: &Handle<T>,
+    ) -> Result<Handle<T>> {
         self.check_owner(parent, false)?;
         self.check_owner(child.as_ref(), true)?;
         let meta = relation.meta;
@@ -129,7 +129,7 @@ impl Session {
                 if meta.delete_orphan {
                     // An orphan is deleted (with what its cascades reach).
                     self.delete(child.as_ref())?;
-                    return Ok(Arc::clone(child));
+                    return Ok(Handle::clone(child));
                 }
                 let changes =
                     foreign_key_changes::<T>(meta, vec![Value::Null; meta.foreign_key.len()])?;
@@ -145,7 +145,7 @@ impl Session {
                     });
                 }
                 self.follow_association(meta, parent, child, false);
-                Ok(Arc::clone(child))
+                Ok(Handle::clone(child))
             }
             Link::ManyToOne { .. } => Err(to_one(meta)),
         }
@@ -164,7 +164,7 @@ impl Session {
         &mut self,
         relation: Relation<P, T, F>,
         parent: &P,
-        children: &[Arc<T>],
+        children: &[Handle<T>],
     ) -> Result<()> {
         self.check_owner(parent, false)?;
         for child in children {
@@ -180,7 +180,7 @@ impl Session {
                         .run_by(&mut *s)
                         .all()?;
                     let stays = |object: &T| children.iter().any(|c| c.key() == object.key());
-                    let leaving: Vec<&Arc<T>> = current.iter().filter(|c| !stays(c)).collect();
+                    let leaving: Vec<&Handle<T>> = current.iter().filter(|c| !stays(c)).collect();
                     if !leaving.is_empty() && !nullable && !meta.delete_orphan {
                         return Err(Error::Misuse(format!(
                             "{}: {} leaving members cannot have a NULL {}; delete them instead",
@@ -242,7 +242,7 @@ impl Session {
         &mut self,
         meta: &'static RelationMeta,
         parent: &P,
-        child: &Arc<T>,
+        child: &Handle<T>,
         added: bool,
     ) {
         let Some(secondary) = meta.secondary else {

@@ -11,7 +11,7 @@ mod retry;
 mod transaction;
 mod write;
 
-use std::sync::Arc;
+use crate::Handle;
 
 use crate::engine::Engine;
 pub use crate::engine::{LoggedStatement, DEFAULT_LOG_CAPACITY};
@@ -27,7 +27,7 @@ use crate::{Entity, EntityMeta, Result, Value};
 
 /// A unit of work with one database connection.
 ///
-/// Queries return shared handles (`Arc<E>`); within a session the same row is
+/// Queries return shared handles (`Handle<E>`); within a session the same row is
 /// always the same handle. Every statement sent is counted and logged. A
 /// session is `Send`: it can move to another thread, and so can the objects it
 /// returns.
@@ -293,7 +293,7 @@ impl Session {
 
     /// The object with this primary key: from the identity map without SQL
     /// when it is there, else one SELECT.
-    pub fn get<E: Entity>(&mut self, key: E::Key) -> Result<Option<Arc<E>>> {
+    pub fn get<E: Entity>(&mut self, key: E::Key) -> Result<Option<Handle<E>>> {
         if let Some(found) = self.engine.identity.get::<E>(&key) {
             return Ok(Some(found));
         }
@@ -312,7 +312,7 @@ impl Session {
     }
 
     /// The object in the identity map under this key, without any SQL.
-    pub fn cached<E: Entity>(&self, key: &E::Key) -> Option<Arc<E>> {
+    pub fn cached<E: Entity>(&self, key: &E::Key) -> Option<Handle<E>> {
         self.engine.identity.get::<E>(key)
     }
 

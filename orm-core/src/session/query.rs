@@ -2,7 +2,7 @@
 //! one started with `session.query::<E>()` carries its session and runs
 //! with `.all()`. Both go through the same code.
 
-use std::sync::Arc;
+use crate::Handle;
 
 use super::Session;
 use crate::loader::Explain;
@@ -18,7 +18,7 @@ impl Session {
     }
 
     /// The objects of `query` under `limit`, with their eager relations.
-    fn fetch<E: Entity>(&mut self, query: &Query<E>, limit: Option<u64>) -> Result<Vec<Arc<E>>> {
+    fn fetch<E: Entity>(&mut self, query: &Query<E>, limit: Option<u64>) -> Result<Vec<Handle<E>>> {
         query.check()?;
         let (statement, params) = query.root_statement(self.engine.dialect, limit);
         if query.populate_existing {
@@ -37,13 +37,13 @@ impl<E: Entity> Query<E> {
     /// is [`Error::Misuse`], before any statement is sent; so it is for
     /// [`first`](Query::first), [`one`](Query::one) and
     /// [`count`](Query::count).
-    pub fn all(self, session: &mut Session) -> Result<Vec<Arc<E>>> {
+    pub fn all(self, session: &mut Session) -> Result<Vec<Handle<E>>> {
         let limit = self.limit_value();
         session.fetch(&self, limit)
     }
 
     /// The first matching object, if any (none under `limit(0)`).
-    pub fn first(self, session: &mut Session) -> Result<Option<Arc<E>>> {
+    pub fn first(self, session: &mut Session) -> Result<Option<Handle<E>>> {
         // One row at most, and no more than the query's own limit.
         let limit = Some(self.limit_value().map_or(1, |l| l.min(1)));
         Ok(session.fetch(&self, limit)?.into_iter().next())
@@ -51,7 +51,7 @@ impl<E: Entity> Query<E> {
 
     /// Exactly one matching object: [`Error::NotFound`] for none (always
     /// under `limit(0)`), [`Error::MultipleRows`] for more.
-    pub fn one(self, session: &mut Session) -> Result<Arc<E>> {
+    pub fn one(self, session: &mut Session) -> Result<Handle<E>> {
         // Two rows are enough to tell "one" from "more than one".
         let limit = Some(self.limit_value().map_or(2, |l| l.min(2)));
         let mut found = session.fetch(&self, limit)?;
@@ -100,20 +100,20 @@ impl<E: Entity> Query<E> {
 impl<E: Entity> Query<E, &mut Session> {
     /// Every matching object, in the requested order (see
     /// [`Query::all`](Query#method.all-1) for the limits on filters).
-    pub fn all(self) -> Result<Vec<Arc<E>>> {
+    pub fn all(self) -> Result<Vec<Handle<E>>> {
         let (session, query) = self.split();
         query.all(session)
     }
 
     /// The first matching object, if any (none under `limit(0)`).
-    pub fn first(self) -> Result<Option<Arc<E>>> {
+    pub fn first(self) -> Result<Option<Handle<E>>> {
         let (session, query) = self.split();
         query.first(session)
     }
 
     /// Exactly one matching object: [`Error::NotFound`] for none (always
     /// under `limit(0)`), [`Error::MultipleRows`] for more.
-    pub fn one(self) -> Result<Arc<E>> {
+    pub fn one(self) -> Result<Handle<E>> {
         let (session, query) = self.split();
         query.one(session)
     }

@@ -3,7 +3,7 @@
 //! into tuples, parameters from plain Rust values. Every statement goes
 //! through the session's one gate, so it is logged and counted.
 
-use std::sync::Arc;
+use crate::Handle;
 
 use super::Session;
 use crate::loader::{Cascade, LoadPlan, Pending};
@@ -49,8 +49,8 @@ impl Session {
     /// usual; a `joined` relation, which raw SQL cannot carry, by `IN`
     /// statements). Parameters bind in order: `params![3, "war"]`, written
     /// with the dialect's placeholders (`?` on SQLite, `$1` on PostgreSQL).
-    pub fn query_sql<E: Entity>(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Arc<E>>> {
-        let mut objects: Vec<Arc<E>> = Vec::new();
+    pub fn query_sql<E: Entity>(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Handle<E>>> {
+        let mut objects: Vec<Handle<E>> = Vec::new();
         self.engine.stream(sql, params, &mut |cx, row| {
             let key = E::key_from_row(row, 0)?;
             let object = cx

@@ -1,7 +1,7 @@
 //! Writes: insert, update, delete, each keeping the session coherent with
 //! what it wrote.
 
-use std::sync::Arc;
+use crate::Handle;
 
 use super::Session;
 use crate::changes::Changes;
@@ -23,7 +23,7 @@ impl Session {
     /// loaded with the saved objects, and every saved object is in the
     /// identity map. What is sent is described under "Writing a graph" in
     /// the README; the columns a relation sets override the fields.
-    pub fn insert<E: Entity>(&mut self, object: E) -> Result<Arc<E>> {
+    pub fn insert<E: Entity>(&mut self, object: E) -> Result<Handle<E>> {
         if E::relations().iter().any(|r| r.is_loaded_on(&object)) {
             return self.insert_graph(object);
         }
@@ -31,8 +31,8 @@ impl Session {
     }
 
     /// Inserts a new object with the new objects its relations hold.
-    fn insert_graph<E: Entity>(&mut self, object: E) -> Result<Arc<E>> {
-        let root = Arc::new(object);
+    fn insert_graph<E: Entity>(&mut self, object: E) -> Result<Handle<E>> {
+        let root = Handle::new(object);
         let graph = crate::loader::GraphWrite::of(&self.engine.identity, &root)?;
         let mut plan = crate::loader::SavePlan::new(graph)?;
         // Built inside the transaction: a key the mapping cannot hold
@@ -47,7 +47,7 @@ impl Session {
     }
 
     /// Inserts the row of an object whose relations hold nothing.
-    fn insert_row<E: Entity>(&mut self, mut object: E) -> Result<Arc<E>> {
+    fn insert_row<E: Entity>(&mut self, mut object: E) -> Result<Handle<E>> {
         let meta = E::META;
         let statements = EntityStatements::of(meta, self.engine.dialect);
         let mut values = Vec::with_capacity(meta.columns.len());
@@ -71,7 +71,7 @@ impl Session {
         } else {
             self.execute(&statements.insert, &values)?;
         }
-        let object = Arc::new(object);
+        let object = Handle::new(object);
         self.registered_write(&object);
         Ok(object)
     }
@@ -106,7 +106,7 @@ impl Session {
     /// session that held the old row, or that its foreign keys now join,
     /// are expired and load again.
     /// [`Error::NotFound`] when no row has that key.
-    pub fn update<E: Entity>(&mut self, object: E) -> Result<Arc<E>> {
+    pub fn update<E: Entity>(&mut self, object: E) -> Result<Handle<E>> {
         let meta = E::META;
         self.check_owner(&object, true)?;
         // The new value's relations may have been copied from the old one;
@@ -129,7 +129,7 @@ impl Session {
         if self.execute(update, &params)? == 0 {
             return Err(Error::NotFound { table: meta.table });
         }
-        let object = Arc::new(object);
+        let object = Handle::new(object);
         self.registered_write(&object);
         Ok(object)
     }
@@ -182,7 +182,7 @@ impl Session {
         &mut self,
         object: &impl std::borrow::Borrow<E>,
         changes: Changes<E>,
-    ) -> Result<Arc<E>> {
+    ) -> Result<Handle<E>> {
         let object: &E = object.borrow();
         let meta = E::META;
         self.check_owner(object, true)?;
@@ -205,7 +205,7 @@ impl Session {
         if self.execute(&sql, &params)? == 0 {
             return Err(Error::NotFound { table: meta.table });
         }
-        let updated = Arc::new(updated);
+        let updated = Handle::new(updated);
         self.registered_write(&updated);
         Ok(updated)
     }
@@ -224,7 +224,7 @@ impl Session {
     /// `insert`, relation fields holding loaded objects are
     /// [`Error::Misuse`], and another session's object is
     /// [`Error::ForeignObject`], before anything is sent.
-    pub fn upsert<E: Entity>(&mut self, object: E) -> Result<Arc<E>> {
+    pub fn upsert<E: Entity>(&mut self, object: E) -> Result<Handle<E>> {
         let meta = E::META;
         self.check_owner(&object, true)?;
         if meta.auto_key && object.key_unassigned() {
@@ -235,7 +235,7 @@ impl Session {
         object.column_values(&mut values);
         let sql = &EntityStatements::of(meta, self.engine.dialect).upsert;
         self.execute(sql, &values)?;
-        let object = Arc::new(object);
+        let object = Handle::new(object);
         self.registered_write(&object);
         Ok(object)
     }
@@ -255,7 +255,7 @@ impl Session {
 
     /// Registers a row just written under its key and fixes or expires
     /// every loaded relation it touches.
-    fn registered_write<E: Entity>(&mut self, object: &Arc<E>) {
+    fn registered_write<E: Entity>(&mut self, object: &Handle<E>) {
         self.engine.identity.register_write(object);
     }
 }

@@ -1,6 +1,4 @@
 // Linking through a to-one relation: it has no members to link.
-use std::sync::Arc;
-
 use eagerly::prelude::*;
 use eagerly::One;
 
@@ -24,7 +22,7 @@ pub struct Book {
 fn main() -> eagerly::Result<()> {
     let mut session = Session::in_memory()?;
     let book = Book { id: 1, author_id: 1, author: One::new() };
-    let author = Arc::new(Author { id: 1 });
+    let author = Handle::new(Author { id: 1 });
     session.link(Book::AUTHOR, &book, &author)?;
     Ok(())
 }

@@ -17,6 +17,6 @@ fn main() -> eagerly::Result<()> {
     let bob = session.insert(Author { id: 0 })?;
     assert_eq!((ann.id, bob.id), (1, 2));
     let found = session.get::<Author>(ann.id)?.expect("inserted above");
-    assert!(std::sync::Arc::ptr_eq(&ann, &found));
+    assert!(Handle::ptr_eq(&ann, &found));
     Ok(())
 }

@@ -10,7 +10,7 @@ pub struct Tag {
 fn main() -> eagerly::Result<()> {
     let mut session = Session::in_memory()?;
     let tag = session.get::<Tag>(1)?.unwrap();
-    // The handle is an `Arc<Tag>`: update takes the entity.
+    // The handle is an `Handle<Tag>`: update takes the entity.
     session.update(tag)?;
     Ok(())
 }

@@ -1,4 +1,3 @@
-use std::sync::Arc;
 
 use eagerly::prelude::*;
 use eagerly::relation::RelationField;
@@ -11,7 +10,7 @@ pub struct Tag {
 
 /// Only the loaders fill a relation: not even a `RelationField` bound
 /// reaches the method that would.
-fn forge<F: RelationField<Tag>>(field: &F, tags: Vec<Arc<Tag>>) {
+fn forge<F: RelationField<Tag>>(field: &F, tags: Vec<Handle<Tag>>) {
     field.store(tags);
 }
 
