@@ -35,19 +35,56 @@ const FIRST_CHUNK_SLOTS: usize = 8;
 const CHUNK_BYTES: usize = 32 * 1024;
 
 struct ChunkHeader {
-    /// Slots handed out and not yet dead, plus, while a slab still
-    /// allocates from the chunk, the slots it has not handed out and one
-    /// for the slab itself.
+    /// What keeps the chunk: one for each slot whose object is alive (all
+    /// its handles together), one for each weak handle into the chunk, and,
+    /// while a slab still allocates from it, one for each slot not handed
+    /// out yet and one for the slab itself. Slots are never reused, so a
+    /// weak handle needs only its chunk, not a count of its own slot.
     live: AtomicUsize,
     capacity: usize,
 }
 
+/// Eight bytes before the object: its strong count and its place in the
+/// chunk, from which the chunk's header is found.
 struct Slot<T> {
     strong: AtomicU32,
-    /// Weak references, plus one for all the strong ones together.
-    weak: AtomicU32,
-    chunk: NonNull<ChunkHeader>,
+    index: u32,
     value: ManuallyDrop<T>,
+}
+
+/// Where a chunk's first slot starts, whatever its capacity.
+fn slots_offset<T>() -> usize {
+    let header = mem::size_of::<ChunkHeader>();
+    let align = mem::align_of::<Slot<T>>();
+    header.div_ceil(align) * align
+}
+
+/// The chunk that holds `slot`.
+///
+/// # Safety
+/// `slot` is a slot handed out of a live chunk.
+unsafe fn chunk_of<T>(slot: NonNull<Slot<T>>) -> NonNull<ChunkHeader> {
+    // SAFETY: the slot lies `index` slots after the chunk's first, inside
+    // the one allocation the header starts.
+    unsafe {
+        let index = (*slot.as_ptr()).index as usize;
+        let first = slot.as_ptr().sub(index);
+        NonNull::new_unchecked(first.byte_sub(slots_offset::<T>()).cast::<ChunkHeader>())
+    }
+}
+
+/// Takes one more count of `slot`'s chunk (for a weak handle).
+///
+/// # Safety
+/// The caller holds a count of the chunk already.
+unsafe fn retain_chunk<T>(slot: NonNull<Slot<T>>) {
+    // SAFETY: the chunk is alive: the caller holds part of its count.
+    let old = unsafe { chunk_of(slot).as_ref() }
+        .live
+        .fetch_add(1, Ordering::Relaxed);
+    if old > isize::MAX as usize {
+        std::process::abort();
+    }
 }
 
 /// The layout of a chunk of `capacity` slots and the offset of its first.
@@ -56,6 +93,7 @@ fn chunk_layout<T>(capacity: usize) -> (Layout, usize) {
     let (layout, offset) = Layout::new::<ChunkHeader>()
         .extend(slots)
         .unwrap_or_else(|_| capacity_overflow());
+    debug_assert_eq!(offset, slots_offset::<T>());
     (layout.pad_to_align(), offset)
 }
 
@@ -103,18 +141,17 @@ unsafe fn release_chunk<T>(chunk: NonNull<ChunkHeader>, count: usize) {
     unsafe { alloc::dealloc(chunk.as_ptr().cast(), layout) };
 }
 
-/// Writes `value` into the free slot `slot` of `chunk`, with one strong
-/// reference.
+/// Writes `value` into slot `index` of a chunk, with one strong reference.
 ///
 /// # Safety
-/// `slot` is an unused slot of `chunk`, whose live count already counts it.
-unsafe fn fill<T>(chunk: NonNull<ChunkHeader>, slot: NonNull<Slot<T>>, value: T) -> Handle<T> {
+/// `slot` is the unused slot `index` of a chunk whose live count already
+/// counts it.
+unsafe fn fill<T>(slot: NonNull<Slot<T>>, index: usize, value: T) -> Handle<T> {
     // SAFETY: the slot is unused memory of the chunk, sized for a slot.
     unsafe {
         slot.as_ptr().write(Slot {
             strong: AtomicU32::new(1),
-            weak: AtomicU32::new(1),
-            chunk,
+            index: index as u32,
             value: ManuallyDrop::new(value),
         });
     }
@@ -159,16 +196,11 @@ impl<T> Slab<T> {
         if self.used == self.capacity {
             self.start_chunk();
         }
-        let Some(chunk) = self.chunk else {
-            unreachable!("start_chunk sets a chunk")
-        };
-        // SAFETY: `used < capacity`: the slot is inside the chunk and
-        // unused, and the chunk's count already counts it.
-        unsafe {
-            let slot = NonNull::new_unchecked(self.first.add(self.used));
-            self.used += 1;
-            fill(chunk, slot, value)
-        }
+        let index = self.used;
+        self.used += 1;
+        // SAFETY: `index < capacity`: the slot is inside the current chunk
+        // and unused, and the chunk's count already counts it.
+        unsafe { fill(NonNull::new_unchecked(self.first.add(index)), index, value) }
     }
 
     fn start_chunk(&mut self) {
@@ -218,9 +250,9 @@ unsafe impl<T: Send + Sync> Sync for Handle<T> {}
 impl<T> Handle<T> {
     /// A handle to `value`, outside any session (a chunk of its own).
     pub fn new(value: T) -> Handle<T> {
-        let (chunk, slot) = new_chunk::<T>(1, 1);
+        let (_, slot) = new_chunk::<T>(1, 1);
         // SAFETY: the chunk's one slot is unused, and counted.
-        unsafe { fill(chunk, slot, value) }
+        unsafe { fill(slot, 0, value) }
     }
 
     fn slot(&self) -> &Slot<T> {
@@ -246,10 +278,8 @@ impl<T> Handle<T> {
 
     /// A weak handle: it does not keep the object alive.
     pub fn downgrade(this: &Handle<T>) -> WeakHandle<T> {
-        let old = this.slot().weak.fetch_add(1, Ordering::Relaxed);
-        if old > MAX_COUNT {
-            std::process::abort();
-        }
+        // SAFETY: the handle's object holds a count of the chunk.
+        unsafe { retain_chunk(this.slot) };
         WeakHandle {
             slot: this.slot,
             _owns: PhantomData,
@@ -264,11 +294,11 @@ impl<T> Handle<T> {
         }
         fence(Ordering::Acquire);
         // SAFETY: the strong count reached zero: no other handle reads the
-        // value, and it is moved out once; the strong side's weak count
+        // value, and it is moved out once; the object's count of its chunk
         // goes with it.
         unsafe {
             let value = ptr::read(ptr::addr_of!((*this.slot.as_ptr()).value));
-            release_weak(this.slot);
+            release_object(this.slot);
             Some(ManuallyDrop::into_inner(value))
         }
     }
@@ -288,29 +318,20 @@ impl<T> Handle<T> {
         // SAFETY: as in `into_inner`.
         unsafe {
             let value = ptr::read(ptr::addr_of!((*this.slot.as_ptr()).value));
-            release_weak(this.slot);
+            release_object(this.slot);
             Ok(ManuallyDrop::into_inner(value))
         }
     }
 }
 
-/// Drops one weak count of `slot`, giving the slot back to its chunk at
-/// zero.
+/// Gives back one count of `slot`'s chunk: the object's, once it is
+/// dropped, or a weak handle's.
 ///
 /// # Safety
-/// The caller owns one weak count of the slot.
-unsafe fn release_weak<T>(slot: NonNull<Slot<T>>) {
-    // SAFETY: the slot is alive while its weak count is above zero.
-    let chunk = unsafe {
-        let slot = slot.as_ref();
-        if slot.weak.fetch_sub(1, Ordering::Release) != 1 {
-            return;
-        }
-        fence(Ordering::Acquire);
-        slot.chunk
-    };
-    // SAFETY: the dead slot's count in its chunk was its own.
-    unsafe { release_chunk::<T>(chunk, 1) };
+/// The caller owns that count, and does not touch the slot afterwards.
+unsafe fn release_object<T>(slot: NonNull<Slot<T>>) {
+    // SAFETY: the chunk is alive while the caller's count is in it.
+    unsafe { release_chunk::<T>(chunk_of(slot), 1) };
 }
 
 impl<T> Clone for Handle<T> {
@@ -333,10 +354,10 @@ impl<T> Drop for Handle<T> {
         }
         fence(Ordering::Acquire);
         // SAFETY: the last handle: nobody reads the value any more, and it
-        // is dropped once; then the strong side's weak count goes.
+        // is dropped once; then the object's count of its chunk goes.
         unsafe {
             ManuallyDrop::drop(&mut (*self.slot.as_ptr()).value);
-            release_weak(self.slot);
+            release_object(self.slot);
         }
     }
 }
@@ -417,14 +438,11 @@ unsafe impl<T: Send + Sync> Send for WeakHandle<T> {}
 unsafe impl<T: Send + Sync> Sync for WeakHandle<T> {}
 
 impl<T> WeakHandle<T> {
-    fn slot(&self) -> &Slot<T> {
-        // SAFETY: a weak handle keeps its slot (not its value) alive.
-        unsafe { self.slot.as_ref() }
-    }
-
     /// A handle, if the object is still alive.
     pub fn upgrade(&self) -> Option<Handle<T>> {
-        let strong = &self.slot().strong;
+        // SAFETY: a weak handle keeps its chunk, so the slot's count, alive
+        // (not its value); only the count is read here.
+        let strong = unsafe { &(*self.slot.as_ptr()).strong };
         let mut count = strong.load(Ordering::Relaxed);
         loop {
             if count == 0 {
@@ -459,16 +477,15 @@ impl<T> WeakHandle<T> {
 
     /// How many handles to the object exist (0: it is gone).
     pub fn strong_count(&self) -> usize {
-        self.slot().strong.load(Ordering::Acquire) as usize
+        // SAFETY: as in `upgrade`.
+        unsafe { (*self.slot.as_ptr()).strong.load(Ordering::Acquire) as usize }
     }
 }
 
 impl<T> Clone for WeakHandle<T> {
     fn clone(&self) -> Self {
-        let old = self.slot().weak.fetch_add(1, Ordering::Relaxed);
-        if old > MAX_COUNT {
-            std::process::abort();
-        }
+        // SAFETY: this weak handle holds a count of the chunk.
+        unsafe { retain_chunk(self.slot) };
         WeakHandle {
             slot: self.slot,
             _owns: PhantomData,
@@ -478,8 +495,8 @@ impl<T> Clone for WeakHandle<T> {
 
 impl<T> Drop for WeakHandle<T> {
     fn drop(&mut self) {
-        // SAFETY: this weak handle owns one weak count.
-        unsafe { release_weak(self.slot) }
+        // SAFETY: this weak handle owns one count of the chunk.
+        unsafe { release_object(self.slot) }
     }
 }
 
@@ -556,6 +573,39 @@ mod tests {
         assert_eq!(sum, 2 * (0..4000).sum::<u64>());
         assert_eq!(drops.load(Ordering::SeqCst), 4000);
         drop(slab);
+    }
+
+    #[test]
+    fn weak_handles_race_the_last_drop_without_reviving_an_object() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        for round in 0..50 {
+            let mut slab = Slab::default();
+            let handles: Vec<_> = (0..64)
+                .map(|i| slab.alloc(Counted(drops.clone(), i)))
+                .collect();
+            let weak: Vec<_> = handles.iter().map(Handle::downgrade).collect();
+            drop(slab);
+            let upgrader = std::thread::spawn(move || {
+                let mut seen = 0u64;
+                for _ in 0..4 {
+                    for w in &weak {
+                        if let Some(h) = w.upgrade() {
+                            seen += h.1 + 1;
+                        }
+                    }
+                }
+                seen
+            });
+            drop(handles);
+            upgrader.join().unwrap();
+            assert_eq!(drops.load(Ordering::SeqCst), 64 * (round + 1));
+        }
+    }
+
+    #[test]
+    fn slots_are_eight_bytes_before_the_object() {
+        assert_eq!(mem::size_of::<Slot<u64>>(), 16);
+        assert_eq!(mem::size_of::<Slot<[u64; 13]>>(), 112);
     }
 
     #[test]
