@@ -75,6 +75,7 @@ macro_rules! __entity_serde {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::loader::ErasedRelation;
+    pub use crate::relation::registry::RelationIndex;
     pub use crate::relation::{ForeignKey, Link};
     pub use crate::schema::{ColumnMetaParts, EntityMetaParts, RelationCell, RelationMetaParts};
     #[cfg(feature = "serde")]

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use crate::Handle;
 
+use super::registry::{meta_of, RelationIndex};
 use crate::schema::{Record, RelationMeta, Strategy};
 use crate::Error;
 
@@ -42,14 +43,15 @@ pub enum LoadState {
     Empty,
 }
 
-/// What every relation field holds besides its value: which relation it is
-/// (so errors can name it and `raise`/`noload` mappings apply without a
-/// session), the per-query override, the lock and load bits of the value
-/// beside it, and the session the object belongs to (0: none). The three
-/// small fields share the word after the metadata pointer.
+/// What every relation field holds besides its value, in one word: which
+/// relation it is (its number in the [registry](super::registry), so errors
+/// can name it and `raise`/`noload` mappings apply without a session), the
+/// per-query override, the lock and load bits of the value beside it, and
+/// the session the object belongs to (0: none).
 #[derive(Default)]
 pub(crate) struct Slot {
-    meta: Option<&'static RelationMeta>,
+    /// The relation's number; 0 for a field built by hand.
+    relation: u16,
     mode: ModeCell,
     /// [`LOCKED`] and [`LOADED`] bits of the [`LoadedCell`] that holds
     /// this slot.
@@ -66,17 +68,21 @@ const LOADED: u8 = 2;
 const PARTIAL: u8 = 4;
 
 impl Slot {
-    fn new(meta: &'static RelationMeta) -> Self {
+    fn new(relation: u16) -> Self {
         Slot {
-            meta: Some(meta),
+            relation,
             ..Slot::default()
         }
+    }
+
+    fn meta(&self) -> Option<&'static RelationMeta> {
+        meta_of(self.relation)
     }
 
     /// The same relation, override and owner; unlocked and not loaded.
     fn copy(&self) -> Self {
         Slot {
-            meta: self.meta,
+            relation: self.relation,
             mode: self.mode.copy(),
             state: AtomicU8::new(0),
             owner: AtomicU32::new(self.owner.load(Ordering::Relaxed)),
@@ -87,7 +93,7 @@ impl Slot {
     fn strategy(&self) -> Strategy {
         self.mode
             .get()
-            .or(self.meta.map(|m| m.lazy))
+            .or(self.meta().map(|m| m.lazy))
             .unwrap_or(Strategy::Select)
     }
 
@@ -103,7 +109,7 @@ impl Slot {
     }
 
     fn unreadable(&self, state: LoadState, target: &'static str) -> Error {
-        let (entity, relation) = self.meta.map_or(("?", target), |m| (m.owner, m.name));
+        let (entity, relation) = self.meta().map_or(("?", target), |m| (m.owner, m.name));
         match state {
             LoadState::Refused => Error::RelationRefused { entity, relation },
             _ => Error::NotLoaded { entity, relation },
@@ -163,9 +169,9 @@ impl<T> Packed for Arc<[Handle<T>]> {
 /// write while a reader still holds what it read.
 ///
 /// It is a `Mutex<Option<V>>` in the space of a `V`: the lock and the
-/// "loaded" flag are two bits of the slot's state byte, which sits in the
-/// slot's padding. A `Mutex<Option<Option<Handle<T>>>>` beside the slot made a
-/// `One` 40 bytes and a `Many` 40; this makes them 24 and 32. Critical
+/// "loaded" flag are two bits of the slot's state byte. A
+/// `Mutex<Option<Option<Handle<T>>>>` beside a slot that held the metadata
+/// pointer made a `One` 40 bytes and a `Many` 40; this makes them 16 and 24. Critical
 /// sections only move or clone an `Arc` (nothing is dropped and no caller
 /// code runs while the lock is held, except the short tests of `holds`-like
 /// fix-ups), so a contended lock spins briefly, then yields.
@@ -366,11 +372,13 @@ macro_rules! loadable_field {
                 }
             }
 
-            /// Used by the derive: an unloaded field that knows its relation.
+            /// Used by the derive: an unloaded field that knows its
+            /// relation, numbered through the static `index` beside the
+            /// derive's initializer.
             #[doc(hidden)]
-            pub fn for_relation(meta: &'static RelationMeta) -> Self {
+            pub fn for_relation(index: &'static RelationIndex, meta: &'static RelationMeta) -> Self {
                 $ty {
-                    loaded: LoadedCell::new(Slot::new(meta)),
+                    loaded: LoadedCell::new(Slot::new(index.of(meta))),
                 }
             }
 
@@ -927,11 +935,11 @@ mod tests {
 
     #[test]
     fn relation_fields_stay_small() {
-        // A pointer (or slice pointer) and the slot: metadata, then the
-        // override, the lock and load bits and the owner in one word.
-        assert_eq!(std::mem::size_of::<Slot>(), 16);
-        assert_eq!(std::mem::size_of::<One<u64>>(), 24);
-        assert_eq!(std::mem::size_of::<Many<u64>>(), 32);
+        // A pointer (or slice pointer) and the slot: the relation's number,
+        // the override, the lock and load bits and the owner in one word.
+        assert_eq!(std::mem::size_of::<Slot>(), 8);
+        assert_eq!(std::mem::size_of::<One<u64>>(), 16);
+        assert_eq!(std::mem::size_of::<Many<u64>>(), 24);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod coherence;
 mod field;
+pub(crate) mod registry;
 
 use std::marker::PhantomData;
 

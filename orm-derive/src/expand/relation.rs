@@ -339,8 +339,19 @@ pub fn field_init(model: &Model, relation: &Relation) -> TokenStream {
     let field = &relation.ident;
     let this = path(model, relation);
     match relation.wrapper {
-        Wrapper::One => quote!(#field: #krate::One::for_relation(#this.meta())),
-        Wrapper::Many => quote!(#field: #krate::Many::for_relation(#this.meta())),
+        Wrapper::One | Wrapper::Many => {
+            let wrapper = match relation.wrapper {
+                Wrapper::One => quote!(One),
+                _ => quote!(Many),
+            };
+            quote!(#field: #krate::#wrapper::for_relation(
+                {
+                    static INDEX: #krate::__private::RelationIndex = #krate::__private::RelationIndex::new();
+                    &INDEX
+                },
+                #this.meta(),
+            ))
+        }
         Wrapper::Dynamic => quote!(#field: #krate::Dynamic::new()),
     }
 }

@@ -251,7 +251,13 @@ impl ::eagerly::Record for Edition {
                 "number",
                 <i32 as ::eagerly::ColumnType>::from_value,
             )?,
-            printings: ::eagerly::Many::for_relation(Edition::PRINTINGS.meta()),
+            printings: ::eagerly::Many::for_relation(
+                {
+                    static INDEX: ::eagerly::__private::RelationIndex = ::eagerly::__private::RelationIndex::new();
+                    &INDEX
+                },
+                Edition::PRINTINGS.meta(),
+            ),
         })
     }
     fn column_values(&self, out: &mut ::std::vec::Vec<::eagerly::Value>) {

@@ -149,7 +149,13 @@ impl ::eagerly::Record for Book {
                 "id",
                 <i64 as ::eagerly::ColumnType>::from_value,
             )?,
-            tags: ::eagerly::Many::for_relation(Book::TAGS.meta()),
+            tags: ::eagerly::Many::for_relation(
+                {
+                    static INDEX: ::eagerly::__private::RelationIndex = ::eagerly::__private::RelationIndex::new();
+                    &INDEX
+                },
+                Book::TAGS.meta(),
+            ),
         })
     }
     fn column_values(&self, out: &mut ::std::vec::Vec<::eagerly::Value>) {

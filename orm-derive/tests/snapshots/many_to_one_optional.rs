@@ -207,7 +207,13 @@ impl ::eagerly::Record for Book {
                 "author_id",
                 <Option<i64> as ::eagerly::ColumnType>::from_value,
             )?,
-            author: ::eagerly::One::for_relation(Book::AUTHOR.meta()),
+            author: ::eagerly::One::for_relation(
+                {
+                    static INDEX: ::eagerly::__private::RelationIndex = ::eagerly::__private::RelationIndex::new();
+                    &INDEX
+                },
+                Book::AUTHOR.meta(),
+            ),
         })
     }
     fn column_values(&self, out: &mut ::std::vec::Vec<::eagerly::Value>) {

@@ -194,7 +194,13 @@ impl ::eagerly::Record for Author {
                 "id",
                 <i64 as ::eagerly::ColumnType>::from_value,
             )?,
-            books: ::eagerly::Many::for_relation(Author::BOOKS.meta()),
+            books: ::eagerly::Many::for_relation(
+                {
+                    static INDEX: ::eagerly::__private::RelationIndex = ::eagerly::__private::RelationIndex::new();
+                    &INDEX
+                },
+                Author::BOOKS.meta(),
+            ),
         })
     }
     fn column_values(&self, out: &mut ::std::vec::Vec<::eagerly::Value>) {

@@ -252,8 +252,20 @@ impl ::eagerly::Record for Node {
                 "parent_id",
                 <Option<i64> as ::eagerly::ColumnType>::from_value,
             )?,
-            parent: ::eagerly::One::for_relation(Node::PARENT.meta()),
-            children: ::eagerly::Many::for_relation(Node::CHILDREN.meta()),
+            parent: ::eagerly::One::for_relation(
+                {
+                    static INDEX: ::eagerly::__private::RelationIndex = ::eagerly::__private::RelationIndex::new();
+                    &INDEX
+                },
+                Node::PARENT.meta(),
+            ),
+            children: ::eagerly::Many::for_relation(
+                {
+                    static INDEX: ::eagerly::__private::RelationIndex = ::eagerly::__private::RelationIndex::new();
+                    &INDEX
+                },
+                Node::CHILDREN.meta(),
+            ),
         })
     }
     fn column_values(&self, out: &mut ::std::vec::Vec<::eagerly::Value>) {
