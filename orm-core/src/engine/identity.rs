@@ -55,6 +55,8 @@ trait AnyEntityMap: Send {
     fn sweep(&mut self, graph: &Graph);
     /// Forgets dead entries and dead tracked objects.
     fn forget_dead(&mut self);
+    /// Sweeps dead entries if the map has grown past its threshold.
+    fn sweep_if_due(&mut self);
 }
 
 pub(crate) struct EntityMap<E: Record> {
@@ -170,6 +172,9 @@ impl<E: Record> AnyEntityMap for EntityMap<E> {
     fn forget_dead(&mut self) {
         self.sweep_dead();
     }
+    fn sweep_if_due(&mut self) {
+        EntityMap::sweep_if_due(self);
+    }
 }
 
 /// One map per entity type, keyed by primary key.
@@ -257,6 +262,16 @@ impl IdentityMap {
                     typed.retire(weak);
                 }
             }
+        }
+    }
+
+    /// Sweeps the maps that have grown past their threshold. Run before a
+    /// load rather than per decoded row: what a load decodes stays alive
+    /// until it ends, so sweeping in the middle of one found nothing to
+    /// forget and touched every object (a cache miss each).
+    pub(crate) fn sweep_due(&mut self) {
+        for map in self.maps.values_mut() {
+            map.sweep_if_due();
         }
     }
 
@@ -458,7 +473,6 @@ impl<E: Record> EntityMap<E> {
         decode: impl FnOnce() -> crate::Result<E>,
     ) -> crate::Result<Handle<E>> {
         use std::collections::hash_map::Entry;
-        self.sweep_if_due();
         let owner = self.owner;
         let vacant = match self.entries.entry(key) {
             Entry::Occupied(entry) => match entry.get().upgrade() {
@@ -516,5 +530,43 @@ impl<E: Record> EntityMap<E> {
     fn sweep_dead(&mut self) {
         self.entries.retain(|_, weak| weak.strong_count() > 0);
         self.retired.retain(|weak| weak.strong_count() > 0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::plan_tests::Author;
+    use crate::relation::Many;
+
+    fn author(id: i64) -> Author {
+        Author {
+            id,
+            name: format!("author {id}"),
+            books: Many::new(),
+        }
+    }
+
+    #[test]
+    fn a_long_session_forgets_dead_objects_between_loads() {
+        let mut identity = IdentityMap::owned_by(1);
+        for load in 0..200i64 {
+            identity.sweep_due();
+            let held: Vec<_> = (0..100)
+                .map(|i| {
+                    let key = load * 100 + i;
+                    identity
+                        .typed_mut::<Author>()
+                        .get_or_decode(key, || Ok(author(key)))
+                        .unwrap()
+                })
+                .collect();
+            drop(held);
+        }
+        let entries = identity.typed_mut::<Author>().entries.len();
+        assert!(
+            entries <= FIRST_SWEEP_AT + 100,
+            "{entries} entries kept for 100 live objects at a time"
+        );
     }
 }

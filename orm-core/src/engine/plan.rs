@@ -77,6 +77,7 @@ impl Engine {
     pub(crate) fn run_plan(&mut self, plan: &mut dyn Plan) -> Result<()> {
         let dialect = self.dialect;
         let pipelines = self.backend.pipelines();
+        self.identity.sweep_due();
         loop {
             let cx = PlanContext::new(&mut self.identity, &mut self.lazy_options, dialect);
             let statements = plan.next_statements(&mut cx.pipelining(pipelines))?;

@@ -51,6 +51,7 @@ impl Session {
     /// with the dialect's placeholders (`?` on SQLite, `$1` on PostgreSQL).
     pub fn query_sql<E: Entity>(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Handle<E>>> {
         let mut objects: Vec<Handle<E>> = Vec::new();
+        self.engine.identity.sweep_due();
         self.engine.stream(sql, params, &mut |cx, row| {
             let key = E::key_from_row(row, 0)?;
             let object = cx
