@@ -77,6 +77,13 @@ impl Drop for SerdeVisit {
     }
 }
 
+/// A handle serializes as its object, as `Arc` does with serde's `rc`.
+impl<T: Serialize> Serialize for crate::Handle<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (**self).serialize(serializer)
+    }
+}
+
 /// A loaded `Many` is the list of its targets.
 impl<T: Record + Serialize> Serialize for Many<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
