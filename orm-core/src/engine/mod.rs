@@ -13,6 +13,8 @@ mod transaction;
 
 pub(crate) use collector::adopt_orphans;
 pub use identity::IdentityMap;
+#[cfg(test)]
+pub(crate) use identity::FIRST_SWEEP_AT;
 pub use lazy::{LazyLoads, NPlusOneGuard};
 pub(crate) use lazy::{LazyOptions, NPlusOneCounter};
 pub(crate) use log::StatementLog;

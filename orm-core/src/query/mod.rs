@@ -6,7 +6,7 @@
 // The loaders' plans driven by hand, from queries: here, as the loaders
 // do not depend on queries.
 #[cfg(test)]
-pub(crate) mod plan_tests;
+mod plan_tests;
 
 use std::marker::PhantomData;
 

@@ -271,3 +271,32 @@ fn on_postgres_a_key_list_of_any_length_is_one_array_parameter() {
         ],
     );
 }
+
+#[test]
+fn a_long_session_forgets_dead_objects_between_loads() {
+    let mut identity = IdentityMap::default();
+    for load in 0..200i64 {
+        identity.sweep_due();
+        let held: Vec<_> = (0..100)
+            .map(|i| {
+                let id = load * 100 + i;
+                identity
+                    .typed_mut::<Author>()
+                    .get_or_decode(id, || {
+                        Ok(Author {
+                            id,
+                            name: format!("author {id}"),
+                            books: Many::new(),
+                        })
+                    })
+                    .unwrap()
+            })
+            .collect();
+        drop(held);
+    }
+    let entries = identity.entry_count::<Author>();
+    assert!(
+        entries <= crate::engine::FIRST_SWEEP_AT + 100,
+        "{entries} entries kept for 100 live objects at a time"
+    );
+}
