@@ -220,6 +220,7 @@ impl<P: Entity, T: Entity, F: RelationField<T>> JoinState<P> for Joined<P, T, F>
         let Joined {
             relation,
             groups,
+            index,
             stored,
             children,
             options,
@@ -228,6 +229,9 @@ impl<P: Entity, T: Entity, F: RelationField<T>> JoinState<P> for Joined<P, T, F>
             partial,
             ..
         } = *self;
+        // Freed before the collections are stored: each store allocates its
+        // shared list while the gathered ones still exist.
+        drop(index);
         let mut targets = stored;
         for (parent, group) in groups {
             if cascades {
