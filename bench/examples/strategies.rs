@@ -998,7 +998,7 @@ fn main() {
     }
     println!(
         "object sizes (bytes, before heap-allocated strings and collections): eagerly Author {}, Book {}, Tag {} \
-         (+16 Arc header each, +1 identity-map entry); hand-written Author {}, Book {}, Tag {} (Arc only for shared Tag and W2's author)",
+         (+8 handle header each, in per-type chunks, +1 identity-map entry); hand-written Author {}, Book {}, Tag {} (Arc only for shared Tag and W2's author)",
         std::mem::size_of::<eagerly_bench::orm::Author>(),
         std::mem::size_of::<eagerly_bench::orm::Book>(),
         std::mem::size_of::<eagerly_bench::orm::Tag>(),
