@@ -7,7 +7,6 @@
 //! carry over to the objects that load brings in.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use eagerly::prelude::*;
 use eagerly::relation::Loadable;
@@ -145,7 +144,7 @@ impl Driver for eagerly::AsyncSession {
     }
 }
 
-fn loaded<T>(relation: eagerly::Result<Arc<[Handle<T>]>>) -> Arc<[Handle<T>]> {
+fn loaded<T>(relation: eagerly::Result<eagerly::List<T>>) -> eagerly::List<T> {
     relation.expect("relation loaded")
 }
 

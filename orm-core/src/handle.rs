@@ -506,6 +506,188 @@ impl<T> fmt::Debug for WeakHandle<T> {
     }
 }
 
+/// A loaded collection: an immutable list of handles shared by every
+/// reader, behind one pointer (an `Arc<[Handle<T>]>` is two), so a `Many`
+/// field is 16 bytes. Derefs to `[Handle<T>]`; cloning it is one count.
+/// The empty list allocates nothing.
+pub struct List<T> {
+    header: NonNull<ListHeader>,
+    _owns: PhantomData<Handle<T>>,
+}
+
+struct ListHeader {
+    count: AtomicUsize,
+    len: usize,
+}
+
+/// The one empty list: never counted, never freed.
+static EMPTY_LIST: ListHeader = ListHeader {
+    count: AtomicUsize::new(1),
+    len: 0,
+};
+
+// SAFETY: as for `Arc<[Handle<T>]>`: the handles are shared between
+// threads and may be dropped on any of them; the count is atomic.
+unsafe impl<T: Send + Sync> Send for List<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send + Sync> Sync for List<T> {}
+
+fn list_layout<T>(len: usize) -> (Layout, usize) {
+    let items = Layout::array::<Handle<T>>(len).unwrap_or_else(|_| capacity_overflow());
+    let (layout, offset) = Layout::new::<ListHeader>()
+        .extend(items)
+        .unwrap_or_else(|_| capacity_overflow());
+    (layout.pad_to_align(), offset)
+}
+
+impl<T> List<T> {
+    /// The empty list.
+    pub fn new() -> List<T> {
+        List {
+            header: NonNull::from(&EMPTY_LIST),
+            _owns: PhantomData,
+        }
+    }
+
+    fn is_static(&self) -> bool {
+        ptr::eq(self.header.as_ptr(), &EMPTY_LIST)
+    }
+
+    fn items(&self) -> *mut Handle<T> {
+        let (_, offset) = list_layout::<T>(0);
+        // SAFETY: the items start `offset` bytes into the list's block (for
+        // the empty list, the pointer is only used for a slice of length 0,
+        // and stays inside the static's bounds or one past them).
+        unsafe { self.header.as_ptr().cast::<u8>().add(offset).cast() }
+    }
+
+    /// How many lists share these items (as `Arc::strong_count`).
+    pub fn strong_count(this: &List<T>) -> usize {
+        if this.is_static() {
+            return usize::MAX;
+        }
+        // SAFETY: a list keeps its block alive.
+        unsafe { this.header.as_ref() }
+            .count
+            .load(Ordering::Acquire)
+    }
+
+    /// Whether two lists share their items.
+    pub fn ptr_eq(this: &List<T>, other: &List<T>) -> bool {
+        this.header == other.header
+    }
+}
+
+impl<T> From<Vec<Handle<T>>> for List<T> {
+    fn from(mut handles: Vec<Handle<T>>) -> Self {
+        let len = handles.len();
+        if len == 0 {
+            return List::new();
+        }
+        let (layout, offset) = list_layout::<T>(len);
+        // SAFETY: the layout has a non-zero size (it holds the header).
+        let base = unsafe { alloc::alloc(layout) };
+        let Some(base) = NonNull::new(base) else {
+            alloc::handle_alloc_error(layout)
+        };
+        // SAFETY: `base` is a fresh block of `layout`: a header, then room
+        // for `len` handles at `offset`; the handles move out of the vector,
+        // which then forgets them.
+        unsafe {
+            base.cast::<ListHeader>().as_ptr().write(ListHeader {
+                count: AtomicUsize::new(1),
+                len,
+            });
+            ptr::copy_nonoverlapping(
+                handles.as_ptr(),
+                base.as_ptr().add(offset).cast::<Handle<T>>(),
+                len,
+            );
+            handles.set_len(0);
+        }
+        List {
+            header: base.cast(),
+            _owns: PhantomData,
+        }
+    }
+}
+
+impl<T> Default for List<T> {
+    fn default() -> Self {
+        List::new()
+    }
+}
+
+impl<T> Deref for List<T> {
+    type Target = [Handle<T>];
+    fn deref(&self) -> &[Handle<T>] {
+        // SAFETY: the block holds `len` initialized handles from `items`,
+        // alive while the list is.
+        unsafe { std::slice::from_raw_parts(self.items(), self.header.as_ref().len) }
+    }
+}
+
+impl<T> Clone for List<T> {
+    fn clone(&self) -> Self {
+        if !self.is_static() {
+            // SAFETY: a list keeps its block alive.
+            let old = unsafe { self.header.as_ref() }
+                .count
+                .fetch_add(1, Ordering::Relaxed);
+            if old > isize::MAX as usize {
+                std::process::abort();
+            }
+        }
+        List {
+            header: self.header,
+            _owns: PhantomData,
+        }
+    }
+}
+
+impl<T> Drop for List<T> {
+    fn drop(&mut self) {
+        if self.is_static() {
+            return;
+        }
+        // SAFETY: a list keeps its block alive until its count is given back.
+        let len = unsafe {
+            let header = self.header.as_ref();
+            if header.count.fetch_sub(1, Ordering::Release) != 1 {
+                return;
+            }
+            fence(Ordering::Acquire);
+            header.len
+        };
+        // SAFETY: the last list: its handles are dropped once, then the block
+        // (allocated with this layout) is freed.
+        unsafe {
+            ptr::drop_in_place(ptr::slice_from_raw_parts_mut(self.items(), len));
+            alloc::dealloc(self.header.as_ptr().cast(), list_layout::<T>(len).0);
+        }
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for List<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T: PartialEq> PartialEq for List<T> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl<'a, T> IntoIterator for &'a List<T> {
+    type Item = &'a Handle<T>;
+    type IntoIter = std::slice::Iter<'a, Handle<T>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -606,6 +788,29 @@ mod tests {
     fn slots_are_eight_bytes_before_the_object() {
         assert_eq!(mem::size_of::<Slot<u64>>(), 16);
         assert_eq!(mem::size_of::<Slot<[u64; 13]>>(), 112);
+    }
+
+    #[test]
+    fn lists_share_their_handles_and_drop_them_once() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let mut slab = Slab::default();
+        let handles: Vec<_> = (0..10)
+            .map(|i| slab.alloc(Counted(drops.clone(), i)))
+            .collect();
+        let list = List::from(handles);
+        let other = list.clone();
+        assert_eq!(List::strong_count(&list), 2);
+        assert!(List::ptr_eq(&list, &other));
+        assert_eq!(other.iter().map(|h| h.1).sum::<u64>(), 45);
+        drop(list);
+        assert_eq!(drops.load(Ordering::SeqCst), 0);
+        drop(other);
+        assert_eq!(drops.load(Ordering::SeqCst), 10);
+        let empty: List<Counted> = List::from(Vec::new());
+        assert!(empty.is_empty());
+        assert!(List::ptr_eq(&empty, &List::new()));
+        drop(empty.clone());
+        assert_eq!(mem::size_of::<Option<List<u64>>>(), 8);
     }
 
     #[test]

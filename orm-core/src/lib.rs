@@ -35,7 +35,7 @@ pub use column::Column;
 pub use engine::{LazyLoads, NPlusOneGuard};
 pub use error::{DatabaseError, DatabaseErrorKind, Error, Result};
 pub use filter::{Filter, OrderBy};
-pub use handle::{Handle, WeakHandle};
+pub use handle::{Handle, List, WeakHandle};
 pub use isolation::Isolation;
 pub use loader::{
     all_relations, bulk, defaultload, joined, noload, raise, raise_on_sql, select, selectin,

@@ -5,9 +5,8 @@ use std::cell::{Cell, RefCell, UnsafeCell};
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
-use std::sync::Arc;
 
-use crate::Handle;
+use crate::{Handle, List};
 
 use super::registry::{meta_of, RelationIndex};
 use crate::schema::{Record, RelationMeta, Strategy};
@@ -148,8 +147,8 @@ impl<T> Packed for Option<Handle<T>> {
 }
 
 /// A collection's value: the shared list (`None` only when unloaded).
-impl<T> Packed for Arc<[Handle<T>]> {
-    type Raw = Option<Arc<[Handle<T>]>>;
+impl<T> Packed for List<T> {
+    type Raw = Option<List<T>>;
     fn empty() -> Self::Raw {
         None
     }
@@ -157,22 +156,22 @@ impl<T> Packed for Arc<[Handle<T>]> {
         Some(self)
     }
     fn unpack(raw: Self::Raw) -> Self {
-        raw.unwrap_or_else(|| Arc::from(Vec::new()))
+        raw.unwrap_or_else(|| List::new())
     }
     fn peek(raw: &Self::Raw) -> Self {
-        raw.clone().unwrap_or_else(|| Arc::from(Vec::new()))
+        raw.clone().unwrap_or_else(|| List::new())
     }
 }
 
 /// A relation's loaded value and its [`Slot`]. Readers get a shared
-/// snapshot (an `Arc`), so the session can expire or fix a relation after a
+/// snapshot (a `Handle` or a `List`), so the session can expire or fix a relation after a
 /// write while a reader still holds what it read.
 ///
 /// It is a `Mutex<Option<V>>` in the space of a `V`: the lock and the
 /// "loaded" flag are two bits of the slot's state byte. A
 /// `Mutex<Option<Option<Handle<T>>>>` beside a slot that held the metadata
 /// pointer made a `One` 40 bytes and a `Many` 40; this makes them 16 and 24. Critical
-/// sections only move or clone an `Arc` (nothing is dropped and no caller
+/// sections only move or clone a pointer (nothing is dropped and no caller
 /// code runs while the lock is held, except the short tests of `holds`-like
 /// fix-ups), so a contended lock spins briefly, then yields.
 struct LoadedCell<V: Packed> {
@@ -358,7 +357,7 @@ pub struct One<T: 'static> {
 
 /// A to-many relationship: one-to-many or many-to-many.
 pub struct Many<T: 'static> {
-    loaded: LoadedCell<Arc<[Handle<T>]>>,
+    loaded: LoadedCell<List<T>>,
 }
 
 /// Constructors and state shared by the loadable field types.
@@ -451,21 +450,21 @@ impl<T: 'static> Many<T> {
     /// error when not loaded or refused. The list returned is a shared
     /// snapshot: it stays as it was read whatever the session does to the
     /// relation afterwards.
-    pub fn get(&self) -> crate::Result<Arc<[Handle<T>]>>
+    pub fn get(&self) -> crate::Result<List<T>>
     where
         T: Record,
     {
         match self.loaded.get() {
             Some(targets) => Ok(targets),
             None => match self.state() {
-                LoadState::Empty => Ok(Arc::from(Vec::new())),
+                LoadState::Empty => Ok(List::new()),
                 state => Err(self.loaded.slot.unreadable(state, T::META.name)),
             },
         }
     }
 
     pub(crate) fn set(&self, targets: Vec<Handle<T>>) -> bool {
-        self.loaded.set_if_empty(Arc::from(targets))
+        self.loaded.set_if_empty(List::from(targets))
     }
 }
 
@@ -670,7 +669,7 @@ pub(crate) const FILL: sealed::Token = sealed::Token(());
 /// loaders fill a relation.
 pub trait RelationField<T>: sealed::Fill<T> + Send + Sync + 'static {
     /// What reading a loaded relation gives: `Option<Handle<T>>` for a `One`,
-    /// a shared list `Arc<[Handle<T>]>` for a `Many`; it crosses threads, as
+    /// a shared list `List<T>` for a `Many`; it crosses threads, as
     /// the async session's answers do.
     type Loaded: Send + 'static;
     /// Whether loaded.
@@ -757,7 +756,7 @@ impl<T: Send + Sync + 'static> Fill<T> for Many<T> {
         self.set(targets)
     }
     fn store_partial(&self, _: sealed::Token, targets: Vec<Handle<T>>) -> bool {
-        self.loaded.set_unless_whole(Arc::from(targets), true)
+        self.loaded.set_unless_whole(List::from(targets), true)
     }
     fn is_whole(&self, _: sealed::Token) -> bool {
         self.loaded.is_whole()
@@ -795,7 +794,7 @@ impl<T: Send + Sync + 'static> Fill<T> for Many<T> {
                     }
                 })
                 .collect();
-            old = guard.put(Arc::from(patched));
+            old = guard.put(List::from(patched));
         }
         drop(guard);
         drop(old);
@@ -808,7 +807,7 @@ impl<T: Send + Sync + 'static> Fill<T> for Many<T> {
         } else if let Some(targets) = guard.raw() {
             let mut grown = targets.to_vec();
             grown.push(target);
-            old = guard.put(Arc::from(grown));
+            old = guard.put(List::from(grown));
         }
         drop(guard);
         drop(old);
@@ -816,7 +815,7 @@ impl<T: Send + Sync + 'static> Fill<T> for Many<T> {
     fn visit(&self, _: sealed::Token, edge: &mut dyn FnMut(usize, bool)) {
         let guard = self.loaded.lock();
         if let Some(targets) = guard.raw() {
-            let shared = Arc::strong_count(targets) > 1;
+            let shared = List::strong_count(targets) > 1;
             for target in targets.iter() {
                 edge(Handle::as_ptr(target) as usize, shared);
             }
@@ -831,11 +830,11 @@ impl<T: Send + Sync + 'static> Fill<T> for Many<T> {
 }
 
 impl<T: Send + Sync + 'static> RelationField<T> for Many<T> {
-    type Loaded = Arc<[Handle<T>]>;
+    type Loaded = List<T>;
     fn is_loaded(&self) -> bool {
         Many::is_loaded(self)
     }
-    fn read(&self) -> crate::Result<Arc<[Handle<T>]>>
+    fn read(&self) -> crate::Result<List<T>>
     where
         T: Record,
     {
@@ -939,19 +938,19 @@ mod tests {
         // the override, the lock and load bits and the owner in one word.
         assert_eq!(std::mem::size_of::<Slot>(), 8);
         assert_eq!(std::mem::size_of::<One<u64>>(), 16);
-        assert_eq!(std::mem::size_of::<Many<u64>>(), 24);
+        assert_eq!(std::mem::size_of::<Many<u64>>(), 16);
     }
 
     #[test]
     fn the_cell_is_a_lock() {
-        let one: Arc<One<u64>> = Arc::new(One::new());
+        let one: std::sync::Arc<One<u64>> = std::sync::Arc::new(One::new());
         assert!(!one.is_loaded());
         assert!(one.set(Some(Handle::new(7))));
         assert!(!one.set(None), "a loaded relation is not replaced");
         assert_eq!(one.loaded.get().flatten().as_deref(), Some(&7));
         let threads: Vec<_> = (0..4)
             .map(|_| {
-                let one = Arc::clone(&one);
+                let one = std::sync::Arc::clone(&one);
                 std::thread::spawn(move || {
                     for i in 0..20_000u64 {
                         match i % 3 {
