@@ -34,7 +34,7 @@ pub enum Link<P: Record, T: Record> {
 
 /// A relation constant, such as `Author::BOOKS`: the relation's metadata,
 /// how to reach its field, and how its ends link. `F` is the field type, so
-/// loads return `&[Arc<T>]` for `Many` and `Option<&Arc<T>>` for `One`.
+/// loads return `&[Handle<T>]` for `Many` and `Option<&Handle<T>>` for `One`.
 pub struct Relation<P: Record, T: Record, F> {
     pub(crate) meta: &'static RelationMeta,
     pub(crate) field: fn(&P) -> &F,

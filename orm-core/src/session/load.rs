@@ -31,8 +31,8 @@ impl Session {
     }
 
     /// Loads `relation` of `parent` if it is not loaded yet, by the strategy
-    /// in force for that object, and returns it: a shared `Arc<[Arc<T>]>`
-    /// for a `Many`, `Option<Arc<T>>` for a `One`.
+    /// in force for that object, and returns it: a shared `List<T>`
+    /// for a `Many`, `Option<Handle<T>>` for a `One`.
     ///
     /// - loaded already: no SQL;
     /// - `select` (and an eager relation read before it was loaded): one

@@ -162,7 +162,7 @@ impl Session {
     }
 
     /// Updates only the columns `changes` sets on the row of `object` (the
-    /// entity or its `Arc` handle):
+    /// entity or its `Handle`):
     /// `session.update_columns(&book, Changes::new().set(Book::TITLE, "x"))`
     /// sends `UPDATE "books" SET "title" = ? WHERE "id" = ?` and nothing
     /// else (as Diesel's `update(..).set(..)` or SeaORM's `ActiveModel`
