@@ -54,9 +54,7 @@ struct Slot<T> {
 
 /// Where a chunk's first slot starts, whatever its capacity.
 fn slots_offset<T>() -> usize {
-    let header = mem::size_of::<ChunkHeader>();
-    let align = mem::align_of::<Slot<T>>();
-    header.div_ceil(align) * align
+    chunk_layout::<T>(0).1
 }
 
 /// The chunk that holds `slot`.
@@ -93,7 +91,6 @@ fn chunk_layout<T>(capacity: usize) -> (Layout, usize) {
     let (layout, offset) = Layout::new::<ChunkHeader>()
         .extend(slots)
         .unwrap_or_else(|_| capacity_overflow());
-    debug_assert_eq!(offset, slots_offset::<T>());
     (layout.pad_to_align(), offset)
 }
 
@@ -267,8 +264,7 @@ impl<T> Handle<T> {
 
     /// The object's address (stable while any handle or weak handle lives).
     pub fn as_ptr(this: &Handle<T>) -> *const T {
-        // SAFETY: the slot is alive; no reference is made.
-        unsafe { ptr::addr_of!((*this.slot.as_ptr()).value).cast::<T>() }
+        value_ptr(this.slot)
     }
 
     /// How many handles to this object exist.
@@ -293,14 +289,8 @@ impl<T> Handle<T> {
             return None;
         }
         fence(Ordering::Acquire);
-        // SAFETY: the strong count reached zero: no other handle reads the
-        // value, and it is moved out once; the object's count of its chunk
-        // goes with it.
-        unsafe {
-            let value = ptr::read(ptr::addr_of!((*this.slot.as_ptr()).value));
-            release_object(this.slot);
-            Some(ManuallyDrop::into_inner(value))
-        }
+        // SAFETY: the strong count reached zero here.
+        Some(unsafe { take_value(this.slot) })
     }
 
     /// The object, if this is its only handle (as `Arc::try_unwrap`);
@@ -315,12 +305,29 @@ impl<T> Handle<T> {
             return Err(this);
         }
         let this = ManuallyDrop::new(this);
-        // SAFETY: as in `into_inner`.
-        unsafe {
-            let value = ptr::read(ptr::addr_of!((*this.slot.as_ptr()).value));
-            release_object(this.slot);
-            Ok(ManuallyDrop::into_inner(value))
-        }
+        // SAFETY: the strong count went from one to zero here.
+        Ok(unsafe { take_value(this.slot) })
+    }
+}
+
+/// The address of `slot`'s object; no reference is made, so the object may
+/// be gone.
+fn value_ptr<T>(slot: NonNull<Slot<T>>) -> *const T {
+    // SAFETY: only an address is computed, inside the slot.
+    unsafe { ptr::addr_of!((*slot.as_ptr()).value).cast::<T>() }
+}
+
+/// Moves the object out of `slot` and gives back its count of the chunk.
+///
+/// # Safety
+/// The strong count reached zero through the caller, who does not touch the
+/// slot afterwards.
+unsafe fn take_value<T>(slot: NonNull<Slot<T>>) -> T {
+    // SAFETY: no handle reads the value any more, and it is moved out once.
+    unsafe {
+        let value = ptr::read(ptr::addr_of!((*slot.as_ptr()).value));
+        release_object(slot);
+        ManuallyDrop::into_inner(value)
     }
 }
 
@@ -471,8 +478,7 @@ impl<T> WeakHandle<T> {
     /// The object's address, as [`Handle::as_ptr`] gives it (the object
     /// may be gone).
     pub fn as_ptr(&self) -> *const T {
-        // SAFETY: the slot is alive; no reference is made.
-        unsafe { ptr::addr_of!((*self.slot.as_ptr()).value).cast::<T>() }
+        value_ptr(self.slot)
     }
 
     /// How many handles to the object exist (0: it is gone).

@@ -156,10 +156,10 @@ impl<T> Packed for List<T> {
         Some(self)
     }
     fn unpack(raw: Self::Raw) -> Self {
-        raw.unwrap_or_else(|| List::new())
+        raw.unwrap_or_default()
     }
     fn peek(raw: &Self::Raw) -> Self {
-        raw.clone().unwrap_or_else(|| List::new())
+        raw.clone().unwrap_or_default()
     }
 }
 
@@ -170,7 +170,7 @@ impl<T> Packed for List<T> {
 /// It is a `Mutex<Option<V>>` in the space of a `V`: the lock and the
 /// "loaded" flag are two bits of the slot's state byte. A
 /// `Mutex<Option<Option<Handle<T>>>>` beside a slot that held the metadata
-/// pointer made a `One` 40 bytes and a `Many` 40; this makes them 16 and 24. Critical
+/// pointer made a `One` 40 bytes and a `Many` 40; this makes them 16 each. Critical
 /// sections only move or clone a pointer (nothing is dropped and no caller
 /// code runs while the lock is held, except the short tests of `holds`-like
 /// fix-ups), so a contended lock spins briefly, then yields.
@@ -934,7 +934,7 @@ mod tests {
 
     #[test]
     fn relation_fields_stay_small() {
-        // A pointer (or slice pointer) and the slot: the relation's number,
+        // A pointer and the slot: the relation's number,
         // the override, the lock and load bits and the owner in one word.
         assert_eq!(std::mem::size_of::<Slot>(), 8);
         assert_eq!(std::mem::size_of::<One<u64>>(), 16);
